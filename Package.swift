@@ -1,0 +1,198 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "career-backend",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "Gateway", targets: ["Gateway"]),
+        .executable(name: "GenerationService", targets: ["GenerationService"]),
+        .executable(name: "CoachService", targets: ["CoachService"]),
+        .executable(name: "GeminiSimulator", targets: ["GeminiSimulator"]),
+        .executable(name: "RPCBenchmark", targets: ["RPCBenchmark"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-atomics.git", from: "1.3.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+    ],
+    targets: [
+        // MARK: The wire: length-prefixed frames, nothing else.
+        .target(
+            name: "RPCWire",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")]
+        ),
+        // MARK: Generated protobuf messages (Proto/generate.sh writes these).
+        .target(
+            name: "CareerProto",
+            dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]
+        ),
+        // MARK: The RPC runtime: envelope, errors, deadlines, client and server.
+        .target(
+            name: "RPCRuntime",
+            dependencies: [
+                "RPCWire",
+                "CareerProto",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // MARK: The services' method descriptors, shared by their servers and their callers.
+        .target(
+            name: "CareerRPC",
+            dependencies: ["RPCRuntime", "CareerProto"]
+        ),
+        // MARK: Configuration, logging and process plumbing shared by every executable.
+        .target(
+            name: "AppSupport",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // MARK: The Gemini REST client.
+        .target(
+            name: "GeminiAPI",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
+        // MARK: What both AI services share: configuration, the model runner, error mapping.
+        .target(
+            name: "ServiceRuntime",
+            dependencies: [
+                "RPCRuntime", "CareerProto", "GeminiAPI", "AppSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // MARK: The services and the gateway, as libraries their executables build.
+        .target(
+            name: "GenerationCore",
+            dependencies: [
+                "RPCRuntime", "CareerRPC", "CareerProto", "GeminiAPI", "AppSupport", "ServiceRuntime",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Prompts")]
+        ),
+        .target(
+            name: "CoachCore",
+            dependencies: [
+                "RPCRuntime", "CareerRPC", "CareerProto", "GeminiAPI", "AppSupport", "ServiceRuntime",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "GatewayCore",
+            dependencies: [
+                "RPCRuntime", "CareerRPC", "CareerProto", "AppSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "GeminiSimulatorCore",
+            dependencies: [
+                "AppSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // MARK: Executables: each main reads configuration and calls one build function.
+        .executableTarget(name: "Gateway", dependencies: ["GatewayCore", "AppSupport"]),
+        .executableTarget(name: "GenerationService", dependencies: ["GenerationCore", "AppSupport"]),
+        .executableTarget(name: "CoachService", dependencies: ["CoachCore", "AppSupport"]),
+        .executableTarget(name: "GeminiSimulator", dependencies: ["GeminiSimulatorCore", "AppSupport"]),
+        .executableTarget(
+            name: "RPCBenchmark",
+            dependencies: [
+                "RPCRuntime", "CareerProto",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // MARK: protobuf-c code for the interop test (Proto/generate.sh writes it).
+        .systemLibrary(
+            name: "CProtobufC",
+            pkgConfig: "libprotobuf-c",
+            providers: [.apt(["libprotobuf-c-dev"])]
+        ),
+        .target(name: "CareerProtoC", dependencies: ["CProtobufC"]),
+        // Hand-written C that packs and unpacks fixed messages with protobuf-c.
+        .target(name: "ProtoInteropFixtures", dependencies: ["CareerProtoC", "CProtobufC"]),
+        // MARK: Test support and tests.
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                "RPCRuntime", "AppSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "RPCWireTests",
+            dependencies: [
+                "RPCWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "RPCRuntimeTests",
+            dependencies: ["RPCRuntime", "CareerProto", "TestSupport"]
+        ),
+        .testTarget(
+            name: "ProtoInteropTests",
+            dependencies: ["CareerProto", "ProtoInteropFixtures"]
+        ),
+        .testTarget(
+            name: "GeminiAPITests",
+            dependencies: [
+                "GeminiAPI", "GeminiSimulatorCore", "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "GatewayCoreTests",
+            dependencies: [
+                "GatewayCore", "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(
+            name: "GenerationCoreTests",
+            dependencies: ["GenerationCore", "ServiceRuntime", "GeminiSimulatorCore", "TestSupport"]
+        ),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: [
+                "RPCRuntime", "CareerRPC", "CareerProto", "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+    ]
+)

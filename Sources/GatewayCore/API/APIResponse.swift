@@ -1,0 +1,236 @@
+import CareerProto
+import Foundation
+
+/// An answer message the gateway writes as an endpoint's JSON body.
+///
+/// Keys are the spec's `camelCase` names in the spec's order, every key always present (an
+/// unset `usage` is all zeros), so the same message always gives the same bytes.
+///
+/// Adding an endpoint: conform its answer message here, with its keys in one `jsonValue`.
+public protocol APIResponse: Sendable {
+    /// The answer as JSON.
+    var jsonValue: JSONValue { get }
+}
+
+extension APIResponse {
+    /// The answer's compact UTF-8 JSON body.
+    public func jsonBody() -> Data {
+        jsonValue.jsonData()
+    }
+}
+
+/// One Server-Sent Event of a streaming answer, before framing: `event: <name>` and one
+/// `data: <data>` line (the JSON never holds a raw line break).
+public struct APIStreamEvent: Sendable, Equatable {
+    /// The name of a text piece (`{"text": …}`, plus `"document"` for documents).
+    public static let delta = "delta"
+    /// The name of the coach's action (the action's JSON).
+    public static let action = "action"
+    /// The name of the last event: exactly the JSON the non-streaming call returns.
+    public static let done = "done"
+
+    /// `delta`, `action` or `done`.
+    public var name: String
+    /// The event's JSON.
+    public var data: Data
+
+    public init(name: String, data: Data) {
+        self.name = name
+        self.data = data
+    }
+}
+
+/// A streamed RPC message that the gateway forwards as one Server-Sent Event.
+public protocol APIStreamEventConvertible: Sendable {
+    /// The event, or nil when the message holds none (an empty `oneof`).
+    var apiStreamEvent: APIStreamEvent? { get }
+}
+
+// MARK: - Shared parts
+
+extension Career_V1_Usage {
+    /// `{promptTokens, outputTokens, thoughtsTokens, totalTokens}`.
+    public var jsonValue: JSONValue {
+        [
+            "promptTokens": .integer(promptTokens),
+            "outputTokens": .integer(outputTokens),
+            "thoughtsTokens": .integer(thoughtsTokens),
+            "totalTokens": .integer(totalTokens),
+        ]
+    }
+}
+
+extension Career_V1_TextDelta {
+    /// `{"text": …}`.
+    var jsonValue: JSONValue { ["text": .string(text)] }
+}
+
+// MARK: - POST /api/v1/generate/documents
+
+extension Career_V1_GenerateDocumentsResponse: APIResponse {
+    /// `{resume: markdown|null, coverLetter: markdown|null, warnings: [string], model, usage}`;
+    /// a document that was not written (an empty string) is `null`.
+    public var jsonValue: JSONValue {
+        [
+            "resume": resume.isEmpty ? .null : .string(resume),
+            "coverLetter": coverLetter.isEmpty ? .null : .string(coverLetter),
+            "warnings": .array(warnings.map { .string($0) }),
+            "model": .string(model),
+            "usage": usage.jsonValue,
+        ]
+    }
+}
+
+extension Career_V1_DocumentsStreamEvent: APIStreamEventConvertible {
+    /// `delta` `{"text": …, "document": "resume"|"coverLetter"}` (no `document` when the
+    /// service left it unspecified), or `done` with the documents answer.
+    public var apiStreamEvent: APIStreamEvent? {
+        switch event {
+        case nil:
+            return nil
+        case .delta(let delta):
+            var members: [(key: String, value: JSONValue)] = [(key: "text", value: .string(delta.text))]
+            switch delta.document {
+            case .resume: members.append((key: "document", value: "resume"))
+            case .coverLetter: members.append((key: "document", value: "coverLetter"))
+            case .unspecified, .UNRECOGNIZED: break
+            }
+            return APIStreamEvent(name: APIStreamEvent.delta, data: JSONValue.object(members).jsonData())
+        case .done(let answer):
+            return APIStreamEvent(name: APIStreamEvent.done, data: answer.jsonBody())
+        }
+    }
+}
+
+// MARK: - POST /api/v1/profile/parse
+
+extension Career_V1_ParseProfileResponse: APIResponse {
+    /// `{profile, model, usage}`, the profile with every field of the spec's Profile.
+    public var jsonValue: JSONValue {
+        ["profile": profile.jsonValue, "model": .string(model), "usage": usage.jsonValue]
+    }
+}
+
+// MARK: - POST /api/v1/analyze/application
+
+extension Career_V1_AnalyzeApplicationResponse: APIResponse {
+    /// `{fitScore, gapAnalysis, keywordOptimization, impactEnhancer, missingKeywords, model, usage}`.
+    public var jsonValue: JSONValue {
+        [
+            "fitScore": .integer(fitScore),
+            "gapAnalysis": .string(gapAnalysis),
+            "keywordOptimization": .string(keywordOptimization),
+            "impactEnhancer": .string(impactEnhancer),
+            "missingKeywords": .array(missingKeywords.map { .string($0) }),
+            "model": .string(model),
+            "usage": usage.jsonValue,
+        ]
+    }
+}
+
+// MARK: - POST /api/v1/career/path (and the coach's saveCareerPath action)
+
+extension Career_V1_CareerPathResponse: APIResponse {
+    /// `{currentRole, targetRole, path: [{timeframe, milestoneTitle, milestoneDescription,
+    /// actionItems: [{category, title, description}]}], model, usage}`.
+    public var jsonValue: JSONValue {
+        [
+            "currentRole": .string(currentRole),
+            "targetRole": .string(targetRole),
+            "path": .array(
+                path.map { milestone in
+                    [
+                        "timeframe": .string(milestone.timeframe),
+                        "milestoneTitle": .string(milestone.milestoneTitle),
+                        "milestoneDescription": .string(milestone.milestoneDescription),
+                        "actionItems": .array(
+                            milestone.actionItems.map { item in
+                                [
+                                    "category": .string(item.category),
+                                    "title": .string(item.title),
+                                    "description": .string(item.description_p),
+                                ]
+                            }),
+                    ]
+                }),
+            "model": .string(model),
+            "usage": usage.jsonValue,
+        ]
+    }
+}
+
+// MARK: - POST /api/v1/networking/brief and /api/v1/networking/reach-out
+
+extension Career_V1_TextAnswer: APIResponse {
+    /// `{text, model, usage}`.
+    public var jsonValue: JSONValue {
+        ["text": .string(text), "model": .string(model), "usage": usage.jsonValue]
+    }
+}
+
+extension Career_V1_TextStreamEvent: APIStreamEventConvertible {
+    /// `delta` `{"text": …}`, or `done` with the text answer.
+    public var apiStreamEvent: APIStreamEvent? {
+        switch event {
+        case nil: nil
+        case .delta(let delta): APIStreamEvent(name: APIStreamEvent.delta, data: delta.jsonValue.jsonData())
+        case .done(let answer): APIStreamEvent(name: APIStreamEvent.done, data: answer.jsonBody())
+        }
+    }
+}
+
+// MARK: - POST /api/v1/interview/questions
+
+extension Career_V1_InterviewQuestionsResponse: APIResponse {
+    /// `{questions: [{question, type: "behavioral"|"technical", why}], model, usage}`. A type
+    /// the service left unspecified is written `"behavioral"`, so the frontend only ever sees
+    /// the two documented types.
+    public var jsonValue: JSONValue {
+        [
+            "questions": .array(
+                questions.map { question in
+                    [
+                        "question": .string(question.question),
+                        "type": question.type == .technical ? "technical" : "behavioral",
+                        "why": .string(question.why),
+                    ]
+                }),
+            "model": .string(model),
+            "usage": usage.jsonValue,
+        ]
+    }
+}
+
+// MARK: - POST /api/v1/coach/chat
+
+extension Career_V1_ChatResponse: APIResponse {
+    /// `{text, action?, turnState, model, usage}`; `action` is left out when there is none.
+    public var jsonValue: JSONValue {
+        var members: [(key: String, value: JSONValue)] = [(key: "text", value: .string(text))]
+        if hasAction, let action = action.jsonValue {
+            members.append((key: "action", value: action))
+        }
+        members.append((key: "turnState", value: .string(turnState)))
+        members.append((key: "model", value: .string(model)))
+        members.append((key: "usage", value: usage.jsonValue))
+        return .object(members)
+    }
+}
+
+extension Career_V1_ChatStreamEvent: APIStreamEventConvertible {
+    /// `delta` `{"text": …}`, `action` with the action's JSON, or `done` with the chat answer.
+    /// An action message that holds no action gives no event.
+    public var apiStreamEvent: APIStreamEvent? {
+        switch event {
+        case nil:
+            return nil
+        case .delta(let delta):
+            return APIStreamEvent(name: APIStreamEvent.delta, data: delta.jsonValue.jsonData())
+        case .action(let action):
+            guard let json = action.jsonValue else { return nil }
+            return APIStreamEvent(name: APIStreamEvent.action, data: json.jsonData())
+        case .done(let answer):
+            return APIStreamEvent(name: APIStreamEvent.done, data: answer.jsonBody())
+        }
+    }
+}

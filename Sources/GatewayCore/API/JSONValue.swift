@@ -1,0 +1,123 @@
+import Foundation
+
+/// A JSON value, as the gateway reads request bodies and writes answers.
+///
+/// Objects keep their members in order: a parsed object keeps the order of the body (duplicate
+/// keys included, so that validation can refuse them), and an answer is written in the order
+/// its encoder lists the keys. That fixed order makes every answer byte-for-byte deterministic.
+///
+/// Numbers keep the literal as written (`"1.50"`, `"1e2"`), so that nothing is lost to `Double`
+/// before a validator decides whether the value is an integer.
+public enum JSONValue: Sendable {
+    case null
+    case bool(Bool)
+    /// The number's literal text, as RFC 8259 spells numbers; written as it is, so build it
+    /// with ``integer(_:)`` rather than by hand.
+    case number(String)
+    case string(String)
+    case array([JSONValue])
+    case object([(key: String, value: JSONValue)])
+
+    /// A number from an integer.
+    public static func integer(_ value: some BinaryInteger) -> JSONValue {
+        .number(String(value))
+    }
+}
+
+extension JSONValue: Equatable {
+    /// Structural equality; object members compare in order.
+    public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
+        switch (lhs, rhs) {
+        case (.null, .null): true
+        case let (.bool(a), .bool(b)): a == b
+        case let (.number(a), .number(b)): a == b
+        case let (.string(a), .string(b)): a == b
+        case let (.array(a), .array(b)): a == b
+        case let (.object(a), .object(b)):
+            a.count == b.count && zip(a, b).allSatisfy { $0.key == $1.key && $0.value == $1.value }
+        default: false
+        }
+    }
+}
+
+extension JSONValue: ExpressibleByStringLiteral, ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral,
+    ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral
+{
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    public init(integerLiteral value: Int) { self = .integer(value) }
+    public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    /// Keeps the literal's order: `["text": …, "model": …]` is written text first.
+    public init(dictionaryLiteral elements: (String, JSONValue)...) {
+        self = .object(elements.map { (key: $0.0, value: $0.1) })
+    }
+}
+
+// MARK: - Writing
+
+extension JSONValue {
+    /// The compact UTF-8 JSON text of this value: no whitespace between tokens, members in
+    /// their stored order, non-ASCII characters written as UTF-8.
+    ///
+    /// Control characters in strings are escaped, so the text never holds a raw line break and
+    /// can go into one Server-Sent Events `data:` line as it is.
+    public func jsonData() -> Data {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        write(to: &out)
+        return Data(out)
+    }
+
+    /// The same text as ``jsonData()``, as a `String`.
+    public func jsonString() -> String {
+        var out: [UInt8] = []
+        write(to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private func write(to out: inout [UInt8]) {
+        switch self {
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let value): out.append(contentsOf: (value ? "true" : "false").utf8)
+        case .number(let literal): out.append(contentsOf: literal.utf8)
+        case .string(let value): Self.writeString(value, to: &out)
+        case .array(let elements):
+            out.append(UInt8(ascii: "["))
+            for (index, element) in elements.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                element.write(to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .object(let members):
+            out.append(UInt8(ascii: "{"))
+            for (index, member) in members.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                Self.writeString(member.key, to: &out)
+                out.append(UInt8(ascii: ":"))
+                member.value.write(to: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    private static func writeString(_ value: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+            case UInt8(ascii: "\\"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case UInt8(ascii: "\n"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case UInt8(ascii: "\r"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case UInt8(ascii: "\t"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case 0x00..<0x20:
+                out.append(contentsOf: "\\u00".utf8)
+                out.append(hexDigits[Int(byte >> 4)])
+                out.append(hexDigits[Int(byte & 0x0F)])
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+}

@@ -1,0 +1,25 @@
+import Hummingbird
+import RPCRuntime
+
+/// `/healthz` and `/readyz`: no token needed.
+struct OperationsRoutes {
+    let services: [(name: String, client: RPCClient)]
+
+    func register(on router: Router<GatewayRequestContext>) {
+        router.get("healthz") { _, _ in
+            AIRoutes.json(JSONValue.object([("status", .string("ok"))]).jsonData())
+        }
+        router.get("readyz") { _, _ in
+            let states = self.services.map { (name: $0.name, ready: $0.client.isReady) }
+            let down = states.filter { !$0.ready }.map(\.name)
+            guard down.isEmpty else {
+                throw APIErrorResponse(code: .unavailable, message: "not ready: \(down.joined(separator: ", ")) unreachable", reason: "SERVICE_UNAVAILABLE")
+            }
+            let body = JSONValue.object([
+                ("status", .string("ready")),
+                ("services", .object(states.map { ($0.name, .string("ready")) })),
+            ])
+            return AIRoutes.json(body.jsonData())
+        }
+    }
+}

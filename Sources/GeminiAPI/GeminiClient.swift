@@ -1,0 +1,411 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOFoundationCompat
+import Synchronization
+
+/// A client of the Gemini REST API (`v1beta`), safe to share between tasks.
+///
+/// Each call:
+/// - waits for one of ``GeminiClientConfiguration/maxInFlight`` permits in a queue of at most
+///   ``GeminiClientConfiguration/maxQueued``; beyond it fails at once (`UNAVAILABLE`);
+/// - sends the key only in the `x-goog-api-key` header: never in the URL, a log line, an error
+///   or a metric label;
+/// - retries as ``GeminiRetryPolicy`` says, never past its deadline;
+/// - stops at its deadline (`DEADLINE_EXCEEDED`) and when its task is cancelled (`CANCELLED`),
+///   the HTTP request included;
+/// - turns blocked, truncated, empty and unreadable answers into ``GeminiError``s.
+///
+/// Call ``shutdown()`` when done (or use ``withClient(configuration:httpClient:logger:_:)``).
+public final class GeminiClient: Sendable {
+    private let apiKey: String
+    private let baseURL: String
+    private let httpClient: HTTPClient
+    private let ownsHTTPClient: Bool
+    private let retry: GeminiRetryPolicy
+    private let maxResponseBytes: Int
+    private let limiter: CallLimiter
+    private let logger: Logger
+    private let metrics = GeminiMetrics()
+    private let isShutDown = Mutex(false)
+
+    /// Creates a client.
+    ///
+    /// - Parameters:
+    ///   - configuration: Endpoint, key and limits.
+    ///   - httpClient: A shared `HTTPClient` to use; the caller keeps it and shuts it down. When
+    ///     `nil` (the default) the client makes its own pooled one (no redirects followed,
+    ///     ``GeminiClientConfiguration/maxInFlight`` connections per host), shut down by
+    ///     ``shutdown()``.
+    ///   - logger: Where the client logs, at debug level only. Default: no logging.
+    public init(configuration: GeminiClientConfiguration, httpClient: HTTPClient? = nil, logger: Logger? = nil) {
+        self.apiKey = configuration.apiKey
+        var base = configuration.baseURL
+        while base.hasSuffix("/") { base.removeLast() }
+        self.baseURL = base
+        if let httpClient {
+            self.httpClient = httpClient
+            self.ownsHTTPClient = false
+        } else {
+            var httpConfiguration = HTTPClient.Configuration()
+            httpConfiguration.redirectConfiguration = .disallow
+            httpConfiguration.timeout = .init(connect: configuration.connectTimeout)
+            httpConfiguration.connectionPool = .init(
+                idleTimeout: .seconds(60),
+                concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, configuration.maxInFlight)
+            )
+            self.httpClient = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: httpConfiguration)
+            self.ownsHTTPClient = true
+        }
+        self.retry = configuration.retry
+        self.maxResponseBytes = configuration.maxResponseBytes
+        self.limiter = CallLimiter(maxInFlight: configuration.maxInFlight, maxQueued: configuration.maxQueued)
+        self.logger = logger ?? Logger(label: "gemini", factory: { _ in SwiftLogNoOpLogHandler() })
+    }
+
+    /// Runs `body` with a new client and shuts the client down afterwards, whether `body`
+    /// returns or throws.
+    public static func withClient<Result>(
+        configuration: GeminiClientConfiguration,
+        httpClient: HTTPClient? = nil,
+        logger: Logger? = nil,
+        _ body: (GeminiClient) async throws -> Result
+    ) async throws -> Result {
+        let client = GeminiClient(configuration: configuration, httpClient: httpClient, logger: logger)
+        let result: Result
+        do {
+            result = try await body(client)
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+        return result
+    }
+
+    /// Refuses new calls and shuts down the `HTTPClient` if this client created it. Calls in
+    /// flight fail. Calling it again does nothing.
+    public func shutdown() async throws {
+        let first = isShutDown.withLock { shutDown in
+            defer { shutDown = true }
+            return !shutDown
+        }
+        guard first, ownsHTTPClient else { return }
+        try await httpClient.shutdown()
+    }
+
+    /// Calls in flight and waiting for a permit now.
+    public var load: (inFlight: Int, queued: Int) { limiter.snapshot }
+
+    /// Asks `model` to answer `request`: `POST {baseURL}/v1beta/models/{model}:generateContent`.
+    ///
+    /// - Parameters:
+    ///   - model: A model name such as `gemini-2.5-flash` (a `models/` prefix is accepted).
+    ///   - request: The prompt and options.
+    ///   - deadline: When the call must be over, queueing, retries and waits included.
+    /// - Returns: A response that passed ``GenerateContentResponse/validate()``: it has answer
+    ///   text or a function call.
+    /// - Throws: ``GeminiError`` only.
+    public func generateContent(
+        model: String,
+        request: GenerateContentRequest,
+        deadline: NIODeadline
+    ) async throws -> GenerateContentResponse {
+        let started = ContinuousClock.now
+        let modelName = model.hasPrefix("models/") ? String(model.dropFirst("models/".count)) : model
+        let validModel = Self.isValidModelName(modelName)
+        let modelLabel = validModel ? modelName : "invalid"
+        var logger = self.logger
+        logger[metadataKey: "gemini.model"] = "\(modelLabel)"
+        do {
+            guard validModel else {
+                throw GeminiError(kind: .invalidRequest, detail: "the model name is not valid")
+            }
+            let response = try await self.send(model: modelName, request: request, deadline: deadline, logger: logger)
+            metrics.recordCall(model: modelLabel, outcome: "ok", durationNanoseconds: (ContinuousClock.now - started).nanoseconds)
+            metrics.recordTokens(model: modelLabel, usage: response.usage)
+            logger.debug("gemini call succeeded", metadata: ["gemini.outcome": "ok"])
+            return response
+        } catch {
+            let geminiError = error as? GeminiError ?? GeminiError(kind: .malformedResponse)
+            metrics.recordCall(
+                model: modelLabel,
+                outcome: geminiError.kind.name,
+                durationNanoseconds: (ContinuousClock.now - started).nanoseconds
+            )
+            logger.debug(
+                "gemini call failed",
+                metadata: [
+                    "gemini.outcome": "\(geminiError.kind.name)",
+                    "gemini.code": "\(geminiError.code.name)",
+                    "gemini.attempts": "\(geminiError.attempts)",
+                ]
+            )
+            throw geminiError
+        }
+    }
+
+    // MARK: - The call
+
+    private func send(
+        model: String,
+        request: GenerateContentRequest,
+        deadline: NIODeadline,
+        logger: Logger
+    ) async throws(GeminiError) -> GenerateContentResponse {
+        guard !isShutDown.withLock({ $0 }) else { throw GeminiError(kind: .shutdown) }
+        let body: ByteBuffer
+        do {
+            body = ByteBuffer(data: try JSONEncoder().encode(request))
+        } catch {
+            throw GeminiError(kind: .invalidRequest, detail: "the request could not be encoded")
+        }
+        guard deadline > .now() else { throw GeminiError(kind: .deadlineExceeded) }
+        guard !Task.isCancelled else { throw GeminiError(kind: .cancelled) }
+
+        let url = "\(baseURL)/v1beta/models/\(model):generateContent"
+        let attempts = AttemptCounter()
+        do {
+            return try await Self.withDeadline(deadline, attempts: attempts) {
+                try await self.limiter.acquire()
+                defer { self.limiter.release() }
+                let response = try await self.sendWithRetries(
+                    url: url, body: body, model: model, deadline: deadline, attempts: attempts, logger: logger
+                )
+                do throws(GeminiError) {
+                    try response.validate()
+                } catch {
+                    var error = error
+                    error.attempts = attempts.value
+                    throw error
+                }
+                return response
+            }
+        } catch let error as GeminiError {
+            throw error
+        } catch {
+            throw GeminiError(kind: .cancelled, attempts: attempts.value)
+        }
+    }
+
+    private func sendWithRetries(
+        url: String,
+        body: ByteBuffer,
+        model: String,
+        deadline: NIODeadline,
+        attempts: AttemptCounter,
+        logger: Logger
+    ) async throws(GeminiError) -> GenerateContentResponse {
+        var retryIndex = 0
+        while true {
+            guard !Task.isCancelled else { throw GeminiError(kind: .cancelled, attempts: attempts.value) }
+            attempts.increment()
+            let failure: AttemptFailure
+            switch await attempt(url: url, body: body, deadline: deadline) {
+            case .success(let response): return response
+            case .failure(let attemptFailure): failure = attemptFailure
+            }
+            var error = failure.error
+            error.attempts = attempts.value
+            guard failure.retryable, retryIndex < retry.maxRetries else { throw error }
+            let wait = error.retryDelay ?? retry.jitter(retry.backoffCeiling(retry: retryIndex))
+            guard wait.timeAmount < deadline - .now() else {
+                logger.debug("gemini retry would pass the deadline", metadata: ["gemini.attempt": "\(attempts.value)"])
+                throw error
+            }
+            metrics.recordRetry(model: model, cause: failure.cause)
+            logger.debug(
+                "gemini retrying",
+                metadata: [
+                    "gemini.attempt": "\(attempts.value)",
+                    "gemini.retry_cause": "\(failure.cause)",
+                    "gemini.retry_delay_ms": "\(wait.nanoseconds / 1_000_000)",
+                ]
+            )
+            do {
+                try await retry.sleep(wait)
+            } catch {
+                throw GeminiError(kind: .cancelled, attempts: attempts.value)
+            }
+            retryIndex += 1
+        }
+    }
+
+    private struct AttemptFailure: Error {
+        var error: GeminiError
+        var retryable: Bool
+        /// `http_<status>` or `connection`: the retry metric's label.
+        var cause: String
+    }
+
+    /// One HTTP request; never throws, so the retry loop sees every outcome.
+    private func attempt(url: String, body: ByteBuffer, deadline: NIODeadline) async -> Result<GenerateContentResponse, AttemptFailure> {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
+        request.headers.add(name: "Accept", value: "application/json")
+        request.headers.add(name: "x-goog-api-key", value: apiKey)
+        request.body = .bytes(body)
+
+        let status: Int
+        let bytes: ByteBuffer
+        do {
+            let response = try await httpClient.execute(request, deadline: deadline)
+            status = Int(response.status.code)
+            bytes = try await response.body.collect(upTo: maxResponseBytes)
+        } catch is NIOTooManyBytesError {
+            return .failure(AttemptFailure(error: GeminiError(kind: .malformedResponse, detail: "the response is too large"), retryable: false, cause: "size"))
+        } catch {
+            return .failure(Self.classifyTransportError(error))
+        }
+
+        guard (200..<300).contains(status) else {
+            return .failure(classifyStatus(status, body: bytes))
+        }
+        do {
+            return .success(try JSONDecoder().decode(GenerateContentResponse.self, from: bytes))
+        } catch {
+            return .failure(AttemptFailure(error: GeminiError(kind: .malformedResponse, httpStatus: status), retryable: false, cause: "decode"))
+        }
+    }
+
+    private func classifyStatus(_ status: Int, body: ByteBuffer) -> AttemptFailure {
+        let upstream = try? JSONDecoder().decode(GoogleErrorEnvelope.self, from: body)
+        let upstreamStatus = upstream?.error.status
+        let retryDelay = upstream?.error.retryDelay
+        let kind: GeminiError.Kind
+        switch status {
+        case 429: kind = .rateLimited
+        case 500...599: kind = .unavailable
+        default: kind = .upstreamRejected
+        }
+        return AttemptFailure(
+            error: GeminiError(kind: kind, httpStatus: status, upstreamStatus: upstreamStatus, retryDelay: retryDelay),
+            retryable: retry.retryableStatusCodes.contains(status),
+            cause: "http_\(status)"
+        )
+    }
+
+    private static func classifyTransportError(_ error: any Error) -> AttemptFailure {
+        if error is CancellationError || Task.isCancelled {
+            return AttemptFailure(error: GeminiError(kind: .cancelled), retryable: false, cause: "cancelled")
+        }
+        if let httpError = error as? HTTPClientError {
+            switch httpError {
+            case .deadlineExceeded:
+                return AttemptFailure(error: GeminiError(kind: .deadlineExceeded), retryable: false, cause: "deadline")
+            case .cancelled:
+                return AttemptFailure(error: GeminiError(kind: .cancelled), retryable: false, cause: "cancelled")
+            case .alreadyShutdown:
+                return AttemptFailure(error: GeminiError(kind: .shutdown), retryable: false, cause: "shutdown")
+            case .invalidURL, .emptyHost, .emptyScheme:
+                return AttemptFailure(
+                    error: GeminiError(kind: .invalidRequest, detail: "the base URL is not valid"),
+                    retryable: false,
+                    cause: "url"
+                )
+            default:
+                break
+            }
+            if httpError.shortDescription.hasPrefix("Unsupported scheme") {
+                return AttemptFailure(
+                    error: GeminiError(kind: .invalidRequest, detail: "the base URL is not valid"),
+                    retryable: false,
+                    cause: "url"
+                )
+            }
+        }
+        return AttemptFailure(error: GeminiError(kind: .connectionFailed), retryable: true, cause: "connection")
+    }
+
+    // MARK: - Helpers
+
+    /// Model names are plain identifiers (`gemini-2.5-flash`): letters, digits, `.`, `-`, `_`,
+    /// at most 128 characters. Anything else is refused before a request is made.
+    static func isValidModelName(_ name: String) -> Bool {
+        !name.isEmpty && name.count <= 128
+            && name.unicodeScalars.allSatisfy {
+                ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "." || $0 == "-"
+                    || $0 == "_"
+            }
+    }
+
+    /// Runs `operation` until `deadline`; when the deadline comes first the operation is
+    /// cancelled and `deadlineExceeded` thrown.
+    private static func withDeadline<T: Sendable>(
+        _ deadline: NIODeadline,
+        attempts: AttemptCounter,
+        _ operation: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        try await withThrowingTaskGroup(of: T.self) { group in
+            group.addTask { try await operation() }
+            group.addTask {
+                let remaining = deadline - .now()
+                if remaining > .zero {
+                    try await Task.sleep(nanoseconds: UInt64(remaining.nanoseconds))
+                }
+                throw GeminiError(kind: .deadlineExceeded, attempts: attempts.value)
+            }
+            defer { group.cancelAll() }
+            do {
+                guard let value = try await group.next() else { throw GeminiError(kind: .cancelled) }
+                return value
+            } catch let error as GeminiError {
+                if error.kind == .cancelled, deadline <= .now(), !Task.isCancelled {
+                    throw GeminiError(kind: .deadlineExceeded, attempts: attempts.value)
+                }
+                throw error
+            }
+        }
+    }
+}
+
+/// Counts the HTTP requests of one call across tasks.
+private final class AttemptCounter: Sendable {
+    private let count = Mutex(0)
+    var value: Int { count.withLock { $0 } }
+    func increment() { count.withLock { $0 += 1 } }
+}
+
+/// Google's error body: `{"error": {"code", "message", "status", "details": [...]}}`. Only
+/// `status` and `RetryInfo.retryDelay` are used; `message` is never shown.
+struct GoogleErrorEnvelope: Decodable {
+    struct Body: Decodable {
+        var code: Int?
+        var status: String?
+        var details: [JSONValue]?
+
+        /// `retryDelay` of the `google.rpc.RetryInfo` detail.
+        var retryDelay: Duration? {
+            for detail in details ?? [] where detail["@type"]?.stringValue == "type.googleapis.com/google.rpc.RetryInfo" {
+                if let text = detail["retryDelay"]?.stringValue, let duration = Duration(protobufJSON: text) {
+                    return duration
+                }
+            }
+            return nil
+        }
+    }
+
+    var error: Body
+}
+
+extension Duration {
+    /// Parses a protobuf JSON duration: decimal seconds with an `s` suffix (`"2s"`, `"0.5s"`,
+    /// `"38.123456s"`). Negative or malformed values give `nil`.
+    init?(protobufJSON text: String) {
+        guard text.hasSuffix("s") else { return nil }
+        let number = text.dropLast()
+        let pieces = number.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let secondsText = pieces.first, !secondsText.isEmpty, secondsText.allSatisfy(\.isASCII),
+            let seconds = Int64(secondsText), seconds >= 0, seconds < 1_000_000_000
+        else { return nil }
+        var nanos: Int64 = 0
+        if pieces.count == 2 {
+            let fraction = pieces[1]
+            guard !fraction.isEmpty, fraction.count <= 9, fraction.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+            nanos = Int64(fraction.padding(toLength: 9, withPad: "0", startingAt: 0)) ?? 0
+        }
+        self = .seconds(seconds) + .nanoseconds(nanos)
+    }
+}

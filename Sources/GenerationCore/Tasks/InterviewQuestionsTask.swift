@@ -1,0 +1,76 @@
+import CareerProto
+import GeminiAPI
+import NIOCore
+import RPCRuntime
+import ServiceRuntime
+
+/// `InterviewQuestions`: likely interview questions for a job, on flash.
+struct InterviewQuestionsTask: Sendable {
+    let runner: ModelRunner
+    let systemInstruction: String
+    var model = ModelName.flash
+
+    static let schema: JSONValue = .object([
+        "type": .string("OBJECT"),
+        "properties": .object([
+            "questions": .object([
+                "type": .string("ARRAY"),
+                "minItems": .number(1),
+                "items": .object([
+                    "type": .string("OBJECT"),
+                    "properties": .object([
+                        "question": .object(["type": .string("STRING")]),
+                        "type": .object(["type": .string("STRING"), "enum": .array([.string("behavioral"), .string("technical")])]),
+                        "why": .object(["type": .string("STRING")]),
+                    ]),
+                    "required": .array([.string("question"), .string("type"), .string("why")]),
+                    "propertyOrdering": .array([.string("question"), .string("type"), .string("why")]),
+                ]),
+            ]),
+        ]),
+        "required": .array([.string("questions")]),
+    ])
+
+    func run(_ request: Career_V1_InterviewQuestionsRequest, context: ServerCallContext) async throws -> Career_V1_InterviewQuestionsResponse {
+        guard !request.jobDescription.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw RPCError(code: .invalidArgument, message: "jobDescription is required",
+                           fieldViolations: [.init(field: "jobDescription", issue: "is required")])
+        }
+        var data = UserData()
+        data.add("job_description", request.jobDescription)
+        if request.hasProfile { data.add(profile: request.profile) }
+        let generateRequest = GenerateContentRequest(
+            systemInstruction: Content(role: nil, text: self.systemInstruction),
+            contents: [Content(role: .user, text: data.text)],
+            generationConfig: GenerationConfig(
+                temperature: 0.7,
+                maxOutputTokens: 4096,
+                responseMimeType: "application/json",
+                responseSchema: Self.schema,
+                // Listing questions needs little reasoning; a small budget keeps flash fast.
+                thinkingConfig: ThinkingConfig(thinkingBudget: 0)
+            )
+        )
+        let answer = try await self.runner.generateJSON(
+            model: self.model, request: generateRequest, schema: Self.schema,
+            deadline: context.deadline ?? .now() + .seconds(120)
+        ) { json in
+            try (json["questions"]?.arrayValue ?? []).map { item in
+                let question = item["question"]?.stringValue ?? ""
+                guard !question.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                    throw GeminiError.malformedModelOutput("a question is empty")
+                }
+                return Career_V1_InterviewQuestion.with {
+                    $0.question = question
+                    $0.type = item["type"]?.stringValue == "technical" ? .technical : .behavioral
+                    $0.why = item["why"]?.stringValue ?? ""
+                }
+            }
+        }
+        return .with {
+            $0.questions = answer.value
+            $0.model = answer.model
+            $0.usage = answer.usage.proto
+        }
+    }
+}

@@ -1,0 +1,139 @@
+import Atomics
+import CareerProto
+import Foundation
+import NIOCore
+import NIOPosix
+import RPCWire
+
+/// One open, handshaken connection to one server address. Many calls share it.
+final class ClientConnection: Sendable {
+    let channel: any Channel
+    let serverLimits: Career_V1_HelloAck
+    private let handler: NIOLoopBound<ClientConnectionHandler>
+    private let nextCallID = ManagedAtomic<UInt32>(1)
+    private let usable: ManagedAtomic<Bool>
+    private let inFlightCalls = ManagedAtomic(0)
+
+    private init(
+        channel: any Channel,
+        handler: NIOLoopBound<ClientConnectionHandler>,
+        serverLimits: Career_V1_HelloAck,
+        usable: ManagedAtomic<Bool>
+    ) {
+        self.channel = channel
+        self.handler = handler
+        self.serverLimits = serverLimits
+        self.usable = usable
+    }
+
+    /// Connects, sends `Hello` and waits for `HelloAck`, all within the connect timeout.
+    /// `onUnusable` is called once, when the connection stops taking calls.
+    static func connect(
+        to address: SocketAddress,
+        configuration: RPCClientConfiguration,
+        eventLoopGroup: any EventLoopGroup,
+        onUnusable: @escaping @Sendable () -> Void
+    ) async throws -> ClientConnection {
+        let hello = Career_V1_Hello.with {
+            $0.protocolVersion = FrameCodec.protocolVersion
+            $0.token = Data((configuration.token ?? "").utf8)
+            $0.peerName = configuration.clientName
+        }
+        let maxFrameBytes = configuration.maxFrameBytes
+        let usable = ManagedAtomic(true)
+        let eventLoop = eventLoopGroup.next()
+        let handshake = eventLoop.makePromise(of: Career_V1_HelloAck.self)
+
+        let channel: any Channel
+        do {
+            channel = try await ClientBootstrap(group: eventLoop)
+                .connectTimeout(TimeAmount(configuration.connectTimeout))
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        let handler = ClientConnectionHandler(hello: hello, handshake: handshake) {
+                            if usable.exchange(false, ordering: .relaxed) { onUnusable() }
+                        }
+                        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(FrameDecoder(maxFrameBytes: maxFrameBytes)))
+                        try channel.pipeline.syncOperations.addHandler(handler)
+                    }
+                }
+                .connect(to: address)
+                .get()
+        } catch {
+            handshake.fail(error)
+            throw RPCError(code: .unavailable, message: "cannot connect to the service", reason: "NOT_STARTED", cause: error)
+        }
+
+        let timeout = eventLoop.scheduleTask(in: TimeAmount(configuration.connectTimeout)) {
+            channel.close(promise: nil)
+        }
+        defer { timeout.cancel() }
+        do {
+            let ack = try await handshake.futureResult.get()
+            let handler = try await eventLoop.submit {
+                NIOLoopBound(try channel.pipeline.syncOperations.handler(type: ClientConnectionHandler.self), eventLoop: eventLoop)
+            }.get()
+            return ClientConnection(channel: channel, handler: handler, serverLimits: ack, usable: usable)
+        } catch {
+            channel.close(promise: nil)
+            if let refusal = error as? RPCError, refusal.code == .unauthenticated || refusal.code == .failedPrecondition {
+                throw RPCError(code: .unavailable, message: "the service refused the connection: \(refusal.message)", reason: "HANDSHAKE_REFUSED")
+            }
+            throw RPCError(code: .unavailable, message: "handshake with the service failed", reason: "NOT_STARTED", cause: error)
+        }
+    }
+
+    /// True while the connection takes new calls.
+    var isUsable: Bool { self.usable.load(ordering: .relaxed) && self.channel.isActive }
+
+    /// Calls waiting for an answer on this connection.
+    var inFlight: Int { self.inFlightCalls.load(ordering: .relaxed) }
+
+    func close() {
+        self.usable.store(false, ordering: .relaxed)
+        self.channel.close(promise: nil)
+    }
+
+    private func makeStart(method: String, metadata: Metadata, payload: Data) -> (UInt32, Career_V1_CallStart) {
+        var start = Career_V1_CallStart()
+        start.method = method
+        start.metadata = metadata.values
+        start.payload = payload
+        return (self.nextCallID.loadThenWrappingIncrement(ordering: .relaxed), start)
+    }
+
+    func unary(method: String, metadata: Metadata, deadline: NIODeadline?, payload: Data) async throws -> Data {
+        let (id, start) = self.makeStart(method: method, metadata: metadata, payload: payload)
+        let handler = self.handler
+        self.inFlightCalls.wrappingIncrement(ordering: .relaxed)
+        defer { self.inFlightCalls.wrappingDecrement(ordering: .relaxed) }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                handler.eventLoop.execute {
+                    handler.value.startCall(id: id, start: start, deadline: deadline, receiver: .unary(continuation))
+                }
+            }
+        } onCancel: {
+            handler.eventLoop.execute { handler.value.cancelCall(id: id) }
+        }
+    }
+
+    func serverStreaming(method: String, metadata: Metadata, deadline: NIODeadline?, payload: Data) -> AsyncThrowingStream<Data, any Error> {
+        let (id, start) = self.makeStart(method: method, metadata: metadata, payload: payload)
+        let handler = self.handler
+        let inFlightCalls = self.inFlightCalls
+        let (stream, continuation) = AsyncThrowingStream<Data, any Error>.makeStream()
+        inFlightCalls.wrappingIncrement(ordering: .relaxed)
+        continuation.onTermination = { termination in
+            inFlightCalls.wrappingDecrement(ordering: .relaxed)
+            if case .cancelled = termination {
+                handler.eventLoop.execute { handler.value.cancelCall(id: id) }
+            }
+        }
+        handler.eventLoop.execute {
+            handler.value.startCall(id: id, start: start, deadline: deadline, receiver: .streaming(continuation))
+        }
+        return stream
+    }
+}

@@ -1,0 +1,245 @@
+import Atomics
+import CareerProto
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import SwiftProtobuf
+
+/// Calls one service, balanced over its replicas.
+///
+/// The target names the replicas: a comma-separated `host:port` list, or a DNS name with
+/// several addresses (looked up again every ``RPCClientConfiguration/resolveInterval``). Calls
+/// go round-robin to replicas that are connected and pass their health checks; a call that
+/// could not start on one replica (connection refused, server draining) is tried on the next;
+/// when no replica is up the call fails at once with `UNAVAILABLE`.
+///
+/// Run the client in a `ServiceGroup` (or call ``run()``) so that it checks health, reconnects
+/// with backoff and follows DNS; calls work without it, connecting on demand.
+public final class RPCClient: Service, Sendable {
+    /// The target as configured, for logs and `/readyz`.
+    public let target: String
+    private let entries: [EndpointResolver.HostPort]
+    private let configuration: RPCClientConfiguration
+    private let eventLoopGroup: any EventLoopGroup
+    private let logger: Logger
+    private let subchannels: NIOLockedValueBox<[Subchannel]>
+    private let nextPick = ManagedAtomic(0)
+
+    public init(
+        target: String,
+        configuration: RPCClientConfiguration,
+        logger: Logger,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) throws {
+        self.target = target
+        self.entries = try EndpointResolver.parse(target)
+        self.configuration = configuration
+        self.logger = logger
+        self.eventLoopGroup = eventLoopGroup
+        let addresses = EndpointResolver.resolve(self.entries)
+        self.subchannels = NIOLockedValueBox(addresses.map {
+            Subchannel(address: $0, configuration: configuration, eventLoopGroup: eventLoopGroup)
+        })
+    }
+
+    // MARK: Calls
+
+    /// Makes a unary call.
+    public func unary<Request, Response>(
+        _ method: RPCMethod<Request, Response>,
+        _ request: Request,
+        metadata: Metadata = [:],
+        deadline: NIODeadline? = nil
+    ) async throws -> Response {
+        let payload = try Self.serialize(request)
+        let bytes = try await self.withConnection(deadline: deadline) { connection in
+            try await connection.unary(method: method.path, metadata: metadata, deadline: deadline, payload: payload)
+        }
+        return try Self.deserialize(Response.self, from: bytes)
+    }
+
+    /// Starts a server-streaming call. A failure to reach any replica throws here; everything
+    /// after (including the service refusing the request) comes through the stream.
+    public func serverStreaming<Request, Response>(
+        _ method: RPCMethod<Request, Response>,
+        _ request: Request,
+        metadata: Metadata = [:],
+        deadline: NIODeadline? = nil
+    ) async throws -> RPCResponseStream<Response> {
+        let payload = try Self.serialize(request)
+        let stream = try await self.withConnection(deadline: deadline) { connection in
+            connection.serverStreaming(method: method.path, metadata: metadata, deadline: deadline, payload: payload)
+        }
+        return RPCResponseStream(stream)
+    }
+
+    private func withConnection<T>(
+        deadline: NIODeadline?,
+        _ body: (ClientConnection) async throws -> T
+    ) async throws -> T {
+        var lastError: RPCError?
+        // One try per replica: a call that never started can go elsewhere.
+        for _ in 0..<max(1, self.currentSubchannels.count) {
+            let connection = try await self.pickConnection()
+            do {
+                return try await body(connection)
+            } catch let error as RPCError where error.reason == "NOT_STARTED" {
+                lastError = error
+                if let deadline, deadline <= .now() { break }
+                continue
+            }
+        }
+        throw lastError ?? Self.noReplica(self.target)
+    }
+
+    private var currentSubchannels: [Subchannel] { self.subchannels.withLockedValue { $0 } }
+
+    private func pickConnection() async throws -> ClientConnection {
+        let subchannels = self.currentSubchannels
+        guard !subchannels.isEmpty else { throw Self.noReplica(self.target) }
+        let start = self.nextPick.loadThenWrappingIncrement(ordering: .relaxed)
+        for offset in 0..<subchannels.count {
+            let index = (start &+ offset) % subchannels.count
+            if let connection = subchannels[index < 0 ? index + subchannels.count : index].readyConnection {
+                return connection
+            }
+        }
+        // Nothing ready: connect to a replica that is not backing off, if any.
+        for subchannel in subchannels where subchannel.mayConnectNow {
+            if let connection = try? await subchannel.connect() { return connection }
+        }
+        throw Self.noReplica(self.target)
+    }
+
+    private static func noReplica(_ target: String) -> RPCError {
+        RPCError(code: .unavailable, message: "no replica of the service is reachable", reason: "SERVICE_UNAVAILABLE", retryAfter: .seconds(1))
+    }
+
+    private static func serialize(_ message: some SwiftProtobuf.Message) throws -> Data {
+        do {
+            return try message.serializedBytes()
+        } catch {
+            throw RPCError(code: .internal, message: "request could not be encoded", cause: error)
+        }
+    }
+
+    fileprivate static func deserialize<Response: SwiftProtobuf.Message>(_ type: Response.Type, from bytes: Data) throws -> Response {
+        do {
+            return try Response(serializedBytes: bytes)
+        } catch {
+            throw RPCError(code: .internal, message: "the service sent a malformed \(Response.protoMessageName)", cause: error)
+        }
+    }
+
+    // MARK: Health
+
+    /// Each replica and whether it is ready, for `/readyz`.
+    public var replicas: [(address: String, ready: Bool)] {
+        self.currentSubchannels.map { ($0.address.description, $0.isReady) }
+    }
+
+    /// True when at least one replica is connected and healthy.
+    public var isReady: Bool { self.currentSubchannels.contains { $0.isReady } }
+
+    /// Checks every replica once now (normally ``run()`` does this periodically).
+    public func checkHealthNow() async {
+        let timeout = self.configuration.healthCheckTimeout
+        await withTaskGroup(of: Void.self) { group in
+            for subchannel in self.currentSubchannels {
+                group.addTask {
+                    await subchannel.checkHealth { connection in
+                        let deadline = NIODeadline.now() + TimeAmount(timeout)
+                        let bytes = try await connection.unary(
+                            method: HealthMethods.check.path,
+                            metadata: [:],
+                            deadline: deadline,
+                            payload: try Career_V1_HealthCheckRequest().serializedBytes()
+                        )
+                        return try Career_V1_HealthCheckResponse(serializedBytes: bytes).status == .serving
+                    }
+                }
+            }
+        }
+    }
+
+    /// Waits until a replica is ready or the timeout passes; true when one is.
+    public func waitUntilReady(timeout: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if self.isReady { return true }
+            await self.checkHealthNow()
+            if self.isReady { return true }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return self.isReady
+    }
+
+    /// Checks health, reconnects and re-resolves until graceful shutdown, then closes every
+    /// connection.
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            var lastResolve = ContinuousClock.now
+            while !Task.isCancelled {
+                await self.checkHealthNow()
+                if ContinuousClock.now - lastResolve >= self.configuration.resolveInterval {
+                    lastResolve = ContinuousClock.now
+                    self.refreshAddresses()
+                }
+                try? await Task.sleep(for: self.configuration.healthCheckInterval)
+            }
+        }
+        self.shutDown()
+    }
+
+    /// Closes every connection; calls after this fail with `UNAVAILABLE`.
+    public func shutDown() {
+        for subchannel in self.currentSubchannels { subchannel.shutDown() }
+    }
+
+    private func refreshAddresses() {
+        let addresses = EndpointResolver.resolve(self.entries)
+        guard !addresses.isEmpty else { return }  // keep what we have when DNS fails
+        let retired: [Subchannel] = self.subchannels.withLockedValue { subchannels in
+            let wanted = Set(addresses.map(\.description))
+            let kept = subchannels.filter { wanted.contains($0.address.description) }
+            let known = Set(kept.map(\.address.description))
+            let added = addresses.filter { !known.contains($0.description) }.map {
+                Subchannel(address: $0, configuration: self.configuration, eventLoopGroup: self.eventLoopGroup)
+            }
+            let retired = subchannels.filter { !wanted.contains($0.address.description) }
+            subchannels = kept + added
+            return retired
+        }
+        for subchannel in retired {
+            self.logger.debug("rpc replica gone from DNS", metadata: ["rpc.replica": "\(subchannel.address)"])
+            subchannel.shutDown()
+        }
+    }
+}
+
+/// The responses of a server-streaming call. Ends normally after an OK status; throws the
+/// call's ``RPCError`` otherwise. Dropping it cancels the call.
+public struct RPCResponseStream<Response: SwiftProtobuf.Message & Sendable>: AsyncSequence, Sendable {
+    public typealias Element = Response
+    private let frames: AsyncThrowingStream<Data, any Error>
+
+    init(_ frames: AsyncThrowingStream<Data, any Error>) {
+        self.frames = frames
+    }
+
+    public func makeAsyncIterator() -> Iterator {
+        Iterator(frames: self.frames.makeAsyncIterator())
+    }
+
+    public struct Iterator: AsyncIteratorProtocol {
+        var frames: AsyncThrowingStream<Data, any Error>.AsyncIterator
+
+        public mutating func next() async throws -> Response? {
+            guard let bytes = try await self.frames.next() else { return nil }
+            return try RPCClient.deserialize(Response.self, from: bytes)
+        }
+    }
+}

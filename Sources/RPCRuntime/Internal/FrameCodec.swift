@@ -1,0 +1,56 @@
+import CareerProto
+import NIOCore
+import RPCWire
+import SwiftProtobuf
+
+/// Turns `Frame` messages into length-prefixed bytes and back.
+enum FrameCodec {
+    /// The protocol version this runtime speaks (PROTOCOL.md).
+    static let protocolVersion: UInt32 = 1
+
+    static func encode(_ frame: Career_V1_Frame, allocator: ByteBufferAllocator) throws -> ByteBuffer {
+        let body: [UInt8] = try frame.serializedBytes()
+        return allocator.frame(body: body)
+    }
+
+    static func decode(_ body: ByteBuffer) throws -> Career_V1_Frame {
+        try body.withUnsafeReadableBytes { bytes in
+            try Career_V1_Frame(serializedBytes: bytes.bytes)
+        }
+    }
+}
+
+extension Career_V1_Frame {
+    static func make(callID: UInt32, _ kind: Career_V1_Frame.OneOf_Kind) -> Career_V1_Frame {
+        var frame = Career_V1_Frame()
+        frame.callID = callID
+        frame.kind = kind
+        return frame
+    }
+
+    static func goAway(_ code: RPCError.Code, _ message: String, lastCallID: UInt32) -> Career_V1_Frame {
+        var goAway = Career_V1_GoAway()
+        goAway.code = Career_V1_StatusCode(rawValue: code.rawValue) ?? .unknown
+        goAway.message = message
+        goAway.lastCallID = lastCallID
+        return .make(callID: 0, .goAway(goAway))
+    }
+
+    static func status(callID: UInt32, _ error: RPCError?) -> Career_V1_Frame {
+        .make(callID: callID, .status(error?.callStatus ?? Career_V1_CallStatus()))
+    }
+}
+
+/// Compares two byte strings in time that depends only on their lengths, so a peer cannot learn
+/// the token byte by byte from response timing.
+func constantTimeEquals(_ lhs: some Collection<UInt8>, _ rhs: some Collection<UInt8>) -> Bool {
+    var difference = UInt8(truncatingIfNeeded: lhs.count ^ rhs.count)
+    var right = rhs.makeIterator()
+    for byte in lhs {
+        // Past the end of the shorter side, compare against the left byte itself inverted, so
+        // the loop still does the same work and the result stays "different".
+        let other = right.next() ?? ~byte
+        difference |= byte ^ other
+    }
+    return difference == 0
+}

@@ -1,0 +1,352 @@
+import CareerProto
+import Foundation
+import Logging
+import NIOCore
+import RPCWire
+
+/// Serves one connection: the handshake, the call table, deadlines, cancellation, timeouts and
+/// draining. All its state lives on the connection's event loop; each call runs in its own task
+/// and reports back through the loop.
+///
+/// Calls run as unstructured tasks rather than in a task group because a call's lifetime is
+/// driven by frames (a `CallCancel`, a deadline, the connection closing), which this handler
+/// sees first; it keeps every task in its call table and cancels it when the call ends.
+final class ServerConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private enum State {
+        case awaitingHello
+        case ready
+        /// No new calls; the connection closes when the last call ends.
+        case draining
+        case closed
+    }
+
+    private struct RunningCall {
+        var task: Task<Void, Never>?
+        var deadlineTimer: Scheduled<Void>?
+    }
+
+    private let shared: ServerShared
+    private var logger: Logger
+    private var state = State.awaitingHello
+    private var context: ChannelHandlerContext?
+    private var calls: [UInt32: RunningCall] = [:]
+    private var highestCallID: UInt32 = 0
+    private var lastActivity = NIODeadline.now()
+    private var partialFrameSince: NIODeadline?
+    private var handshakeTimer: Scheduled<Void>?
+    private var housekeeping: RepeatedTask?
+    private var flushScheduled = false
+
+    init(shared: ServerShared, logger: Logger) {
+        self.shared = shared
+        self.logger = logger
+    }
+
+    // MARK: Channel events
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        if context.channel.isActive { self.start(context: context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        self.start(context: context)
+        context.fireChannelActive()
+    }
+
+    private func start(context: ChannelHandlerContext) {
+        guard self.handshakeTimer == nil else { return }
+        let configuration = self.shared.configuration
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        self.handshakeTimer = context.eventLoop.scheduleTask(in: .init(configuration.handshakeTimeout)) {
+            loopBound.value.handshakeTimedOut()
+        }
+        let interval = Self.housekeepingInterval(configuration)
+        self.housekeeping = context.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
+            loopBound.value.checkTimeouts()
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.state = .closed
+        self.handshakeTimer?.cancel()
+        self.housekeeping?.cancel()
+        for (_, call) in self.calls {
+            call.deadlineTimer?.cancel()
+            call.task?.cancel()
+        }
+        self.calls.removeAll()
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard self.state != .closed else { return }
+        self.lastActivity = .now()
+        self.partialFrameSince = nil
+        let frame: Career_V1_Frame
+        do {
+            frame = try FrameCodec.decode(Self.unwrapInboundIn(data))
+        } catch {
+            self.closeWithGoAway(.invalidArgument, "frame is not a valid career.v1.Frame")
+            return
+        }
+        self.handle(frame)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .some(.partialFrameStarted) = event as? FrameDecoderEvent {
+            self.partialFrameSince = .now()
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let tooLarge = error as? FrameTooLargeError {
+            self.logger.debug("rpc frame over the limit", metadata: ["rpc.frame.bytes": "\(tooLarge.announcedLength)"])
+            self.closeWithGoAway(.resourceExhausted, tooLarge.description)
+        } else {
+            self.logger.trace("rpc connection error", metadata: ["error": "\(error)"])
+            self.close()
+        }
+    }
+
+    // MARK: Frames
+
+    private func handle(_ frame: Career_V1_Frame) {
+        switch frame.kind {
+        case .hello(let hello):
+            self.handleHello(hello)
+        case .callStart(let start):
+            guard self.state == .ready || self.state == .draining else {
+                self.closeWithGoAway(.unauthenticated, "the first frame must be a Hello")
+                return
+            }
+            self.handleCallStart(callID: frame.callID, start)
+        case .cancel:
+            if let call = self.calls.removeValue(forKey: frame.callID) {
+                call.deadlineTimer?.cancel()
+                call.task?.cancel()
+                self.closeIfDrained()
+            }
+        case .ping(let ping):
+            guard self.state == .ready || self.state == .draining else {
+                self.closeWithGoAway(.unauthenticated, "the first frame must be a Hello")
+                return
+            }
+            if !ping.ack {
+                var pong = ping
+                pong.ack = true
+                self.write(.make(callID: 0, .ping(pong)))
+            }
+        case .goAway:
+            // The client is leaving; its calls end when it closes the connection.
+            break
+        case .helloAck, .message, .status:
+            self.closeWithGoAway(.invalidArgument, "a client may not send this frame")
+        case .none:
+            // A frame kind from a later protocol version: ignored, so versions can mix.
+            break
+        }
+    }
+
+    private func handleHello(_ hello: Career_V1_Hello) {
+        guard self.state == .awaitingHello else {
+            self.closeWithGoAway(.invalidArgument, "Hello sent twice")
+            return
+        }
+        self.handshakeTimer?.cancel()
+        self.handshakeTimer = nil
+        guard hello.protocolVersion == FrameCodec.protocolVersion else {
+            self.closeWithGoAway(.failedPrecondition, "protocol version \(hello.protocolVersion) is not supported; this server speaks 1")
+            return
+        }
+        if let expected = self.shared.tokenBytes, !constantTimeEquals(expected, hello.token) {
+            self.logger.debug("rpc handshake refused: wrong token")
+            self.closeWithGoAway(.unauthenticated, "invalid RPC token")
+            return
+        }
+        self.state = self.shared.isDraining ? .draining : .ready
+        var ack = Career_V1_HelloAck()
+        ack.protocolVersion = FrameCodec.protocolVersion
+        ack.maxFrameBytes = UInt32(self.shared.configuration.maxFrameBytes)
+        ack.maxConcurrentCalls = UInt32(self.shared.configuration.maxConcurrentCallsPerConnection)
+        ack.serverName = self.shared.configuration.serverName
+        self.write(.make(callID: 0, .helloAck(ack)))
+        if self.state == .draining { self.beginDrain() }
+    }
+
+    private func handleCallStart(callID: UInt32, _ start: Career_V1_CallStart) {
+        guard callID != 0, self.calls[callID] == nil else {
+            self.closeWithGoAway(.invalidArgument, "call id \(callID) is zero or already in use")
+            return
+        }
+        self.highestCallID = max(self.highestCallID, callID)
+        guard self.state == .ready else {
+            self.write(.status(callID: callID, RPCError(code: .unavailable, message: "server is shutting down", reason: "DRAINING")))
+            return
+        }
+        guard self.calls.count < self.shared.configuration.maxConcurrentCallsPerConnection else {
+            self.write(.status(callID: callID, RPCError(code: .resourceExhausted, message: "too many calls in flight on this connection")))
+            return
+        }
+        guard let handler = self.shared.router.handler(for: start.method) else {
+            self.write(.status(callID: callID, RPCError(code: .unimplemented, message: "unknown method \(start.method)")))
+            return
+        }
+        guard let eventLoop = self.context?.eventLoop else { return }
+
+        var deadline: NIODeadline?
+        var call = RunningCall()
+        let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
+        if start.timeoutMillis > 0 {
+            let timeout = TimeAmount.milliseconds(Int64(clamping: start.timeoutMillis))
+            deadline = .now() + timeout
+            call.deadlineTimer = eventLoop.scheduleTask(in: timeout) {
+                loopBound.value.expire(callID: callID)
+            }
+        }
+        var logger = self.logger
+        logger[metadataKey: "rpc.method"] = "\(start.method)"
+        if let requestID = start.metadata[Metadata.WellKnownKey.requestID] {
+            logger[metadataKey: "request.id"] = "\(requestID)"
+        }
+        let callContext = ServerCallContext(method: start.method, metadata: Metadata(start.metadata), deadline: deadline, logger: logger)
+        let payload = start.payload
+        self.calls[callID] = call
+        self.calls[callID]?.task = Task {
+            let send: @Sendable ([UInt8]) throws -> Void = { bytes in
+                guard !Task.isCancelled else { throw CancellationError() }
+                eventLoop.execute { loopBound.value.sendMessage(callID: callID, payload: bytes) }
+            }
+            var failure: RPCError?
+            do {
+                try await handler(payload, callContext, send)
+            } catch let error as any RPCErrorConvertible {
+                failure = error.rpcError
+            } catch is CancellationError {
+                failure = RPCError(code: .cancelled, message: "call cancelled")
+            } catch {
+                callContext.logger.debug("rpc handler failed", metadata: ["error.type": "\(type(of: error))"])
+                failure = RPCError(code: .internal, message: "internal error")
+            }
+            let outcome = failure
+            eventLoop.execute { loopBound.value.complete(callID: callID, failure: outcome) }
+        }
+    }
+
+    // MARK: Call lifecycle (on the event loop)
+
+    private func sendMessage(callID: UInt32, payload: [UInt8]) {
+        guard self.calls[callID] != nil else { return }
+        var message = Career_V1_CallMessage()
+        message.payload = Data(payload)
+        self.write(.make(callID: callID, .message(message)))
+    }
+
+    private func complete(callID: UInt32, failure: RPCError?) {
+        guard let call = self.calls.removeValue(forKey: callID) else { return }
+        call.deadlineTimer?.cancel()
+        self.write(.status(callID: callID, failure))
+        self.lastActivity = .now()
+        self.closeIfDrained()
+    }
+
+    private func expire(callID: UInt32) {
+        guard let call = self.calls.removeValue(forKey: callID) else { return }
+        call.task?.cancel()
+        self.write(.status(callID: callID, RPCError(code: .deadlineExceeded, message: "deadline exceeded")))
+        self.closeIfDrained()
+    }
+
+    /// Stops taking calls; calls in flight run to the end, then the connection closes.
+    func beginDrain() {
+        switch self.state {
+        case .closed:
+            return
+        case .awaitingHello:
+            self.close()
+        case .ready, .draining:
+            self.state = .draining
+            self.write(.goAway(.unavailable, "server is shutting down", lastCallID: self.highestCallID))
+            self.closeIfDrained()
+        }
+    }
+
+    /// Closes the connection now, whatever is in flight (drain timeout).
+    func forceClose() {
+        self.close()
+    }
+
+    private func closeIfDrained() {
+        if self.state == .draining && self.calls.isEmpty { self.close() }
+    }
+
+    // MARK: Timeouts
+
+    private static func housekeepingInterval(_ configuration: RPCServerConfiguration) -> TimeAmount {
+        let shortest = min(configuration.idleTimeout, configuration.partialFrameTimeout)
+        let interval = min(max(shortest / 4, .milliseconds(5)), .seconds(1))
+        return TimeAmount(interval)
+    }
+
+    private func handshakeTimedOut() {
+        guard self.state == .awaitingHello else { return }
+        self.logger.debug("rpc handshake timed out")
+        self.closeWithGoAway(.deadlineExceeded, "no Hello within the handshake timeout")
+    }
+
+    private func checkTimeouts() {
+        let now = NIODeadline.now()
+        let configuration = self.shared.configuration
+        if let since = self.partialFrameSince, now - since > TimeAmount(configuration.partialFrameTimeout) {
+            self.logger.debug("rpc partial frame timed out")
+            self.closeWithGoAway(.deadlineExceeded, "frame not completed within the partial-frame timeout")
+        } else if self.calls.isEmpty, now - self.lastActivity > TimeAmount(configuration.idleTimeout) {
+            self.logger.debug("rpc connection idle")
+            self.closeWithGoAway(.unavailable, "connection idle")
+        }
+    }
+
+    // MARK: Writing
+
+    private func write(_ frame: Career_V1_Frame) {
+        guard let context = self.context, self.state != .closed else { return }
+        do {
+            let buffer = try FrameCodec.encode(frame, allocator: context.channel.allocator)
+            context.write(Self.wrapOutboundOut(buffer), promise: nil)
+        } catch {
+            self.logger.debug("rpc frame encoding failed", metadata: ["error": "\(error)"])
+            return
+        }
+        // Flush once per event-loop tick, so responses finishing together share a syscall.
+        guard !self.flushScheduled else { return }
+        self.flushScheduled = true
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        context.eventLoop.execute {
+            let handler = loopBound.value
+            handler.flushScheduled = false
+            handler.context?.flush()
+        }
+    }
+
+    private func closeWithGoAway(_ code: RPCError.Code, _ message: String) {
+        self.write(.goAway(code, message, lastCallID: self.highestCallID))
+        self.close()
+    }
+
+    private func close() {
+        guard self.state != .closed, let context = self.context else { return }
+        // Frames written this tick (a call's last status, a go-away) leave before the close.
+        context.flush()
+        self.state = .closed
+        context.close(promise: nil)
+    }
+}

@@ -1,0 +1,39 @@
+import Logging
+import NIOCore
+
+/// What a handler knows about its call.
+public struct ServerCallContext: Sendable {
+    /// The method path, e.g. `/career.v1.GenerationService/InterviewQuestions`.
+    public var method: String
+    public var metadata: Metadata
+    /// When the caller stops waiting; nil when it gave no deadline. Pass it on to anything the
+    /// handler waits for (the Gemini call, another RPC).
+    public var deadline: NIODeadline?
+    /// Carries `rpc.method` and `request.id` metadata.
+    public var logger: Logger
+
+    public init(method: String, metadata: Metadata, deadline: NIODeadline?, logger: Logger) {
+        self.method = method
+        self.metadata = metadata
+        self.deadline = deadline
+        self.logger = logger
+    }
+
+    /// The gateway's request id, when the caller sent one.
+    public var requestID: String? { self.metadata[Metadata.WellKnownKey.requestID] }
+}
+
+/// Sends the responses of a server-streaming call.
+public struct ResponseWriter<Response: Sendable>: Sendable {
+    private let sendMessage: @Sendable (Response) throws -> Void
+
+    init(_ sendMessage: @escaping @Sendable (Response) throws -> Void) {
+        self.sendMessage = sendMessage
+    }
+
+    /// Queues one response for the caller. Throws `CancellationError` once the call has ended
+    /// (cancelled, past its deadline, or the connection closed), so a producer stops early.
+    public func write(_ response: Response) throws {
+        try self.sendMessage(response)
+    }
+}

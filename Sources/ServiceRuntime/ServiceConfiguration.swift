@@ -1,0 +1,50 @@
+import AppSupport
+import GeminiAPI
+
+/// What an AI service reads at start: where it listens, the RPC secret, and its Gemini client.
+public struct ServiceConfiguration: Sendable {
+    /// `LISTEN_ADDR`; default `127.0.0.1` and the service's own port (7101 generation, 7102 coach).
+    public var listenHost: String
+    public var listenPort: Int
+    /// `RPC_TOKEN`; nil only with `RPC_INSECURE=1`.
+    public var rpcToken: String?
+    /// `GEMINI_API_KEY`, `GEMINI_BASE_URL`, `GEMINI_MAX_IN_FLIGHT` (64), `GEMINI_MAX_QUEUE` (256).
+    public var gemini: GeminiClientConfiguration
+    /// `GEMINI_FALLBACK_MODEL`: answers when a pro model stays overloaded. Default
+    /// `gemini-2.5-flash`; empty disables.
+    public var fallbackModel: String?
+    /// `LOG_LEVEL` is read by ``LogSetup``; kept here for the start-up line.
+    public var serviceName: String
+
+    public init(serviceName: String, defaultListenAddress: String, reader: ConfigurationReader) throws(ConfigurationError) {
+        self.serviceName = serviceName
+        (self.listenHost, self.listenPort) = try reader.hostPort("LISTEN_ADDR", default: defaultListenAddress)
+        self.rpcToken = try reader.rpcToken()
+        let apiKey = try reader.requiredString("GEMINI_API_KEY", hint: "the launcher sets the simulator's key for offline runs")
+        let baseURL = reader.string("GEMINI_BASE_URL", default: GeminiClientConfiguration.defaultBaseURL)
+        guard baseURL.hasPrefix("http://") || baseURL.hasPrefix("https://") else {
+            throw ConfigurationError(setting: "GEMINI_BASE_URL", problem: "must be an http:// or https:// URL")
+        }
+        self.gemini = GeminiClientConfiguration(
+            apiKey: apiKey,
+            baseURL: baseURL,
+            maxInFlight: try reader.int("GEMINI_MAX_IN_FLIGHT", default: 64, range: 1...10_000),
+            maxQueued: try reader.int("GEMINI_MAX_QUEUE", default: 256, range: 0...100_000)
+        )
+        // An explicitly empty value disables the fallback, so read the raw environment.
+        if let raw = reader.environment["GEMINI_FALLBACK_MODEL"] {
+            let trimmed = raw.trimmingCharacters(in: .whitespaces)
+            self.fallbackModel = trimmed.isEmpty ? nil : trimmed
+        } else {
+            self.fallbackModel = ModelName.flash
+        }
+    }
+}
+
+/// The models the services choose between.
+public enum ModelName {
+    /// Simple, high-volume work.
+    public static let flash = "gemini-2.5-flash"
+    /// Reasoning.
+    public static let pro = "gemini-2.5-pro"
+}

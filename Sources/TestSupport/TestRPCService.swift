@@ -1,0 +1,91 @@
+import CareerProto
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import RPCRuntime
+
+/// A small service for exercising the RPC runtime: echo, stream, and a call that waits until
+/// it is cancelled, recording what it saw.
+public final class TestRPCService: Sendable {
+    public static let echo = RPCMethod<Career_V1_TextDelta, Career_V1_TextDelta>(service: "test.Echo", name: "Echo", kind: .unary)
+    /// Sends as many responses as the request text's number, then ends.
+    public static let count = RPCMethod<Career_V1_TextDelta, Career_V1_TextDelta>(service: "test.Echo", name: "Count", kind: .serverStreaming)
+    /// Waits until cancelled, then records it.
+    public static let hang = RPCMethod<Career_V1_TextDelta, Career_V1_TextDelta>(service: "test.Echo", name: "Hang", kind: .unary)
+    /// Echoes the call's metadata and remaining deadline.
+    public static let inspect = RPCMethod<Career_V1_TextDelta, Career_V1_TextDelta>(service: "test.Echo", name: "Inspect", kind: .unary)
+    /// Sleeps for the request text's number of milliseconds, then echoes.
+    public static let sleep = RPCMethod<Career_V1_TextDelta, Career_V1_TextDelta>(service: "test.Echo", name: "Sleep", kind: .unary)
+    /// Fails with the status code named in the request text.
+    public static let fail = RPCMethod<Career_V1_TextDelta, Career_V1_TextDelta>(service: "test.Echo", name: "Fail", kind: .unary)
+
+    private let events = NIOLockedValueBox<[String]>([])
+
+    public init() {}
+
+    /// What the handlers observed, e.g. "hang started", "hang cancelled".
+    public var observed: [String] { self.events.withLockedValue { $0 } }
+
+    private func record(_ event: String) { self.events.withLockedValue { $0.append(event) } }
+
+    public var router: RPCRouter {
+        var router = RPCRouter()
+        router.register(Self.echo) { request, _ in request }
+        router.register(Self.count) { request, writer, _ in
+            for index in 0..<(Int(request.text) ?? 0) {
+                try writer.write(.with { $0.text = "\(index)" })
+            }
+        }
+        router.register(Self.hang) { [self] _, _ in
+            self.record("hang started")
+            do {
+                try await Task.sleep(for: .seconds(60))
+            } catch {
+                self.record("hang cancelled")
+                throw error
+            }
+            return Career_V1_TextDelta()
+        }
+        router.register(Self.inspect) { _, context in
+            let remaining = context.deadline.map { ($0 - .now()).nanoseconds / 1_000_000 }
+            let pairs = context.metadata.values.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+            return .with { $0.text = (pairs + ["deadline-ms=\(remaining.map(String.init) ?? "none")"]).joined(separator: ";") }
+        }
+        router.register(Self.sleep) { [self] request, _ in
+            self.record("sleep started")
+            try await Task.sleep(for: .milliseconds(Int(request.text) ?? 0))
+            self.record("sleep finished")
+            return request
+        }
+        router.register(Self.fail) { request, _ in
+            let code = RPCError.Code(name: request.text) ?? .internal
+            throw RPCError(code: code, message: "failed as asked", reason: "TEST_REASON",
+                           fieldViolations: [.init(field: "text", issue: "asked to fail")], retryAfter: .seconds(3))
+        }
+        return router
+    }
+}
+
+/// A logger that drops everything, for tests that do not look at logs.
+public let quietLogger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+
+/// Runs an RPC server for the duration of `body`, on a free loopback port.
+public func withRPCServer<T>(
+    _ configuration: RPCServerConfiguration,
+    router: RPCRouter,
+    _ body: (RPCServer, SocketAddress) async throws -> T
+) async throws -> T {
+    let server = RPCServer(configuration: configuration, router: router, logger: quietLogger)
+    return try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { try await server.run() }
+        defer { group.cancelAll() }
+        let address = try await server.boundAddress
+        return try await body(server, address)
+    }
+}
+
+extension SocketAddress {
+    /// "127.0.0.1:port", as RPC targets are written.
+    public var target: String { "\(self.ipAddress ?? "127.0.0.1"):\(self.port ?? 0)" }
+}

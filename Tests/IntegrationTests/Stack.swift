@@ -1,0 +1,104 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOFoundationCompat
+import Testing
+import TestSupport
+
+/// The whole product as real processes on loopback: the Gemini simulator, both services and
+/// the gateway, each on a free port, wired as the launcher wires them.
+final class Stack: @unchecked Sendable {
+    static let rpcToken = "integration-test-token-0123456789"
+    static let geminiKey = "AIzaFAKE-integration-key-0123"
+
+    let simulatorPort: Int
+    let generationPort: Int
+    let coachPort: Int
+    let gatewayPort: Int
+    let simulator: ManagedProcess
+    var generation: ManagedProcess
+    let coach: ManagedProcess
+    let gateway: ManagedProcess
+
+    init() async throws {
+        self.simulatorPort = try await freeLoopbackPort()
+        self.generationPort = try await freeLoopbackPort()
+        self.coachPort = try await freeLoopbackPort()
+        self.gatewayPort = try await freeLoopbackPort()
+        self.simulator = try ManagedProcess("GeminiSimulator", environment: ["PORT": "\(simulatorPort)", "GEMINI_API_KEY": Self.geminiKey])
+        self.generation = try ManagedProcess("GenerationService", environment: Self.serviceEnvironment(port: generationPort, simulatorPort: simulatorPort))
+        self.coach = try ManagedProcess("CoachService", environment: Self.serviceEnvironment(port: coachPort, simulatorPort: simulatorPort))
+        self.gateway = try ManagedProcess("Gateway", environment: [
+            "PORT": "\(gatewayPort)",
+            "GENERATION_ADDR": "127.0.0.1:\(generationPort)",
+            "COACH_ADDR": "127.0.0.1:\(coachPort)",
+            "RPC_TOKEN": Self.rpcToken,
+            "AUTH_DISABLED": "1",
+            "CALL_TIMEOUT_SECONDS": "10",
+        ])
+        try await self.waitUntilReady()
+    }
+
+    static func serviceEnvironment(port: Int, simulatorPort: Int) -> [String: String] {
+        [
+            "LISTEN_ADDR": "127.0.0.1:\(port)",
+            "RPC_TOKEN": rpcToken,
+            "GEMINI_API_KEY": geminiKey,
+            "GEMINI_BASE_URL": "http://127.0.0.1:\(simulatorPort)",
+        ]
+    }
+
+    func restartGeneration() throws {
+        self.generation = try ManagedProcess("GenerationService", environment: Self.serviceEnvironment(port: generationPort, simulatorPort: simulatorPort))
+    }
+
+    var gatewayURL: String { "http://127.0.0.1:\(self.gatewayPort)" }
+    var simulatorURL: String { "http://127.0.0.1:\(self.simulatorPort)" }
+
+    func waitUntilReady(within limit: Duration = .seconds(30)) async throws {
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline {
+            if let response = try? await self.send("GET", "/readyz"), response.status == 200 { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        Issue.record("stack not ready within \(limit); gateway log:\n\(self.gateway.output)\ngeneration log:\n\(self.generation.output)")
+        throw CancellationError()
+    }
+
+    struct Reply {
+        var status: Int
+        var headers: HTTPHeaders
+        var body: Data
+        var json: [String: Any] { (try? JSONSerialization.jsonObject(with: self.body)) as? [String: Any] ?? [:] }
+        var error: [String: Any] { self.json["error"] as? [String: Any] ?? [:] }
+    }
+
+    func send(_ method: String, _ path: String, json: String? = nil, headers: [(String, String)] = [], base: String? = nil) async throws -> Reply {
+        var request = HTTPClientRequest(url: (base ?? self.gatewayURL) + path)
+        request.method = .init(rawValue: method)
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let json {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: json))
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let body = try await response.body.collect(upTo: 8 << 20)
+        return Reply(status: Int(response.status.code), headers: response.headers, body: Data(buffer: body))
+    }
+
+    /// Queues a simulator fault for its next `count` requests.
+    func injectFault(_ fault: String, count: Int) async throws {
+        let reply = try await self.send("POST", "/simulator/faults", json: #"{"fault": "\#(fault)", "count": \#(count)}"#, base: self.simulatorURL)
+        #expect(reply.status < 300)
+    }
+
+    func stop() async {
+        for process in [self.gateway, self.generation, self.coach, self.simulator] {
+            process.signal(SIGTERM)
+        }
+        for process in [self.gateway, self.generation, self.coach, self.simulator] {
+            _ = await process.waitForExit(within: .seconds(10))
+        }
+    }
+}

@@ -1,0 +1,338 @@
+import CareerProto
+import Foundation
+import NIOCore
+import NIOPosix
+import RPCRuntime
+import RPCWire
+import ServiceLifecycle
+import Testing
+import TestSupport
+
+private let token = "test-token-0123456789"
+
+private func serverConfiguration(
+    idleTimeout: Duration = .seconds(120),
+    handshakeTimeout: Duration = .seconds(5),
+    partialFrameTimeout: Duration = .seconds(10),
+    maxConcurrentCalls: Int = 1024,
+    maxFrameBytes: Int = FrameLimits.defaultMaxFrameBytes
+) -> RPCServerConfiguration {
+    RPCServerConfiguration(
+        token: token, maxFrameBytes: maxFrameBytes, maxConcurrentCallsPerConnection: maxConcurrentCalls,
+        handshakeTimeout: handshakeTimeout, idleTimeout: idleTimeout, partialFrameTimeout: partialFrameTimeout,
+        drainTimeout: .seconds(5)
+    )
+}
+
+private func client(_ address: SocketAddress, token: String? = token) throws -> RPCClient {
+    try RPCClient(target: address.target, configuration: RPCClientConfiguration(token: token), logger: quietLogger)
+}
+
+private func text(_ value: String) -> Career_V1_TextDelta { .with { $0.text = value } }
+
+@Suite struct RPCRuntimeTests {
+    @Test func manyConcurrentCallsShareOneConnection() async throws {
+        let service = TestRPCService()
+        try await withRPCServer(serverConfiguration(), router: service.router) { server, address in
+            let client = try client(address)
+            defer { client.shutDown() }
+            let answers = try await withThrowingTaskGroup(of: String.self) { group in
+                for index in 0..<200 {
+                    group.addTask { try await client.unary(TestRPCService.echo, text("call \(index)")).text }
+                }
+                return try await group.reduce(into: Set<String>()) { $0.insert($1) }
+            }
+            #expect(answers == Set((0..<200).map { "call \($0)" }))
+            #expect(server.openConnectionCount == 1)
+        }
+    }
+
+    @Test func serverStreamingDeliversEveryMessageThenEnds() async throws {
+        try await withRPCServer(serverConfiguration(), router: TestRPCService().router) { _, address in
+            let client = try client(address)
+            defer { client.shutDown() }
+            var received: [String] = []
+            for try await message in try await client.serverStreaming(TestRPCService.count, text("5")) {
+                received.append(message.text)
+            }
+            #expect(received == ["0", "1", "2", "3", "4"])
+        }
+    }
+
+    @Test func statusCodesAndDetailsCrossTheWire() async throws {
+        try await withRPCServer(serverConfiguration(), router: TestRPCService().router) { _, address in
+            let client = try client(address)
+            defer { client.shutDown() }
+            let error = await #expect(throws: RPCError.self) {
+                try await client.unary(TestRPCService.fail, text("RESOURCE_EXHAUSTED"))
+            }
+            #expect(error?.code == .resourceExhausted)
+            #expect(error?.reason == "TEST_REASON")
+            #expect(error?.fieldViolations == [.init(field: "text", issue: "asked to fail")])
+            #expect(error?.retryAfter == .seconds(3))
+        }
+    }
+
+    @Test func unknownMethodIsUnimplemented() async throws {
+        try await withRPCServer(serverConfiguration(), router: TestRPCService().router) { _, address in
+            let client = try client(address)
+            defer { client.shutDown() }
+            let missing = RPCMethod<Career_V1_TextDelta, Career_V1_TextDelta>(service: "test.Echo", name: "Nope", kind: .unary)
+            let error = await #expect(throws: RPCError.self) { try await client.unary(missing, text("x")) }
+            #expect(error?.code == .unimplemented)
+        }
+    }
+
+    @Test func metadataAndDeadlineReachTheHandler() async throws {
+        try await withRPCServer(serverConfiguration(), router: TestRPCService().router) { _, address in
+            let client = try client(address)
+            defer { client.shutDown() }
+            let answer = try await client.unary(
+                TestRPCService.inspect, text(""),
+                metadata: ["request-id": "req-1", "traceparent": "00-abc-def-01"],
+                deadline: .now() + .seconds(30)
+            ).text
+            #expect(answer.contains("request-id=req-1"))
+            #expect(answer.contains("traceparent=00-abc-def-01"))
+            let remaining = try #require(answer.split(separator: ";").last?.split(separator: "=").last.flatMap { Int64($0) })
+            #expect(remaining > 25_000 && remaining <= 30_000)
+        }
+    }
+
+    @Test func deadlineExpiryEndsTheCallAndCancelsTheHandler() async throws {
+        let service = TestRPCService()
+        try await withRPCServer(serverConfiguration(), router: service.router) { _, address in
+            let client = try client(address)
+            defer { client.shutDown() }
+            // Connect first, so the deadline is spent on the call rather than on the handshake.
+            _ = try await client.unary(TestRPCService.echo, text("warm-up"))
+            let error = await #expect(throws: RPCError.self) {
+                try await client.unary(TestRPCService.hang, text(""), deadline: .now() + .milliseconds(300))
+            }
+            #expect(error?.code == .deadlineExceeded)
+            try await eventually { service.observed.contains("hang cancelled") }
+        }
+    }
+
+    @Test func cancellingTheCallerReachesTheHandler() async throws {
+        let service = TestRPCService()
+        try await withRPCServer(serverConfiguration(), router: service.router) { _, address in
+            let client = try client(address)
+            defer { client.shutDown() }
+            let call = Task { try await client.unary(TestRPCService.hang, text("")) }
+            try await eventually { service.observed.contains("hang started") }
+            call.cancel()
+            let error = await #expect(throws: RPCError.self) { try await call.value }
+            #expect(error?.code == .cancelled)
+            try await eventually { service.observed.contains("hang cancelled") }
+        }
+    }
+
+    @Test func wrongTokenIsRefused() async throws {
+        try await withRPCServer(serverConfiguration(), router: TestRPCService().router) { _, address in
+            let client = try client(address, token: "wrong-token")
+            defer { client.shutDown() }
+            let error = await #expect(throws: RPCError.self) { try await client.unary(TestRPCService.echo, text("x")) }
+            #expect(error?.code == .unavailable)
+        }
+    }
+
+    @Test func callCapPerConnectionRefusesTheExtraCall() async throws {
+        let service = TestRPCService()
+        try await withRPCServer(serverConfiguration(maxConcurrentCalls: 2), router: service.router) { _, address in
+            let client = try client(address)
+            defer { client.shutDown() }
+            let hanging = (0..<2).map { _ in Task { try await client.unary(TestRPCService.hang, text("")) } }
+            try await eventually { service.observed.filter { $0 == "hang started" }.count == 2 }
+            let error = await #expect(throws: RPCError.self) { try await client.unary(TestRPCService.echo, text("x")) }
+            #expect(error?.code == .resourceExhausted)
+            for call in hanging { call.cancel() }
+        }
+    }
+
+    @Test func noReplicaUpFailsFastWithUnavailable() async throws {
+        // A port nothing listens on: bind one, note it, close it.
+        let probe = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
+        let address = probe.localAddress!
+        try await probe.close()
+        let client = try client(address)
+        defer { client.shutDown() }
+        let started = ContinuousClock.now
+        let error = await #expect(throws: RPCError.self) { try await client.unary(TestRPCService.echo, text("x")) }
+        #expect(error?.code == .unavailable)
+        #expect(ContinuousClock.now - started < .seconds(2))
+    }
+
+    @Test func balancesOverReplicasAndSkipsOneThatIsDown() async throws {
+        try await withRPCServer(serverConfiguration(), router: TestRPCService().router) { first, firstAddress in
+            try await withRPCServer(serverConfiguration(), router: TestRPCService().router) { second, secondAddress in
+                let client = try RPCClient(
+                    target: "\(firstAddress.target),\(secondAddress.target)",
+                    configuration: RPCClientConfiguration(token: token), logger: quietLogger
+                )
+                defer { client.shutDown() }
+                #expect(await client.waitUntilReady(timeout: .seconds(5)))
+                for index in 0..<20 { _ = try await client.unary(TestRPCService.echo, text("\(index)")) }
+                #expect(first.openConnectionCount == 1)
+                #expect(second.openConnectionCount == 1)
+                #expect(client.replicas.count == 2)
+            }
+            // The second server is gone: every call still succeeds on the first.
+        }
+    }
+
+    @Test func failoverWhenAReplicaStops() async throws {
+        let service = TestRPCService()
+        try await withRPCServer(serverConfiguration(), router: service.router) { _, firstAddress in
+            let secondServer = RPCServer(configuration: serverConfiguration(), router: service.router, logger: quietLogger)
+            let secondRun = Task { try await secondServer.run() }
+            let secondAddress = try await secondServer.boundAddress
+            let client = try RPCClient(
+                target: "\(firstAddress.target),\(secondAddress.target)",
+                configuration: RPCClientConfiguration(token: token), logger: quietLogger
+            )
+            defer { client.shutDown() }
+            #expect(await client.waitUntilReady(timeout: .seconds(5)))
+            secondRun.cancel()
+            _ = try? await secondRun.value
+            // Calls racing the close may fail with UNAVAILABLE; once the client has seen the
+            // connection go, every call goes to the first replica.
+            try await eventually { client.replicas.filter(\.ready).count == 1 }
+            for index in 0..<10 {
+                #expect(try await client.unary(TestRPCService.echo, text("\(index)")).text == "\(index)")
+            }
+        }
+    }
+}
+
+@Suite struct RPCServerBoundsTests {
+    /// A raw TCP peer, for bytes no well-behaved client would send.
+    private func rawConnection(to address: SocketAddress) async throws -> NIOAsyncChannel<ByteBuffer, ByteBuffer> {
+        try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(to: address) { channel in
+            channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
+        }
+    }
+
+    private func readUntilClosed(_ channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>, within limit: Duration) async throws -> ByteBuffer {
+        try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
+            group.addTask {
+                var received = ByteBuffer()
+                try await channel.executeThenClose { inbound, _ in
+                    for try await var chunk in inbound { received.writeBuffer(&chunk) }
+                }
+                return received
+            }
+            group.addTask { try await Task.sleep(for: limit); return nil }
+            let first = try await group.next()!
+            group.cancelAll()
+            return try #require(first, "connection still open after \(limit)")
+        }
+    }
+
+    private func goAwayCode(in bytes: ByteBuffer) throws -> Career_V1_StatusCode? {
+        var bytes = bytes
+        while let length = bytes.readInteger(endianness: .big, as: UInt32.self), let body = bytes.readBytes(length: Int(length)) {
+            let frame = try Career_V1_Frame(serializedBytes: body)
+            if case .goAway(let goAway) = frame.kind { return goAway.code }
+        }
+        return nil
+    }
+
+    private func hello(_ token: String) throws -> ByteBuffer {
+        let frame = Career_V1_Frame.with { $0.hello = .with { $0.protocolVersion = 1; $0.token = Data(token.utf8) } }
+        return ByteBufferAllocator().frame(body: try frame.serializedBytes() as [UInt8])
+    }
+
+    @Test func oversizedFrameIsRefusedAndOtherConnectionsKeepWorking() async throws {
+        try await withRPCServer(serverConfiguration(maxFrameBytes: 1024), router: TestRPCService().router) { _, address in
+            let client = try client(address)
+            defer { client.shutDown() }
+            _ = try await client.unary(TestRPCService.echo, text("before"))
+            let raw = try await rawConnection(to: address)
+            var bytes = try hello(token)
+            bytes.writeBytes([0xFF, 0xFF, 0xFF, 0xFF])
+            try await raw.channel.writeAndFlush(bytes)
+            let answer = try await readUntilClosed(raw, within: .seconds(5))
+            #expect(try goAwayCode(in: answer) == .resourceExhausted)
+            #expect(try await client.unary(TestRPCService.echo, text("after")).text == "after")
+        }
+    }
+
+    @Test func wrongTokenGetsGoAwayAndClose() async throws {
+        try await withRPCServer(serverConfiguration(), router: TestRPCService().router) { _, address in
+            let raw = try await rawConnection(to: address)
+            try await raw.channel.writeAndFlush(try hello("nope"))
+            let answer = try await readUntilClosed(raw, within: .seconds(5))
+            #expect(try goAwayCode(in: answer) == .unauthenticated)
+        }
+    }
+
+    @Test func silentPeerIsClosedAtTheHandshakeTimeout() async throws {
+        try await withRPCServer(serverConfiguration(handshakeTimeout: .milliseconds(200)), router: TestRPCService().router) { _, address in
+            let raw = try await rawConnection(to: address)
+            let answer = try await readUntilClosed(raw, within: .seconds(5))
+            #expect(try goAwayCode(in: answer) == .deadlineExceeded)
+        }
+    }
+
+    @Test func idlePeerIsClosed() async throws {
+        try await withRPCServer(serverConfiguration(idleTimeout: .milliseconds(200)), router: TestRPCService().router) { _, address in
+            let raw = try await rawConnection(to: address)
+            try await raw.channel.writeAndFlush(try hello(token))
+            let answer = try await readUntilClosed(raw, within: .seconds(5))
+            #expect(try goAwayCode(in: answer) == .unavailable)
+        }
+    }
+
+    @Test func peerThatNeverFinishesAFrameIsClosed() async throws {
+        try await withRPCServer(serverConfiguration(partialFrameTimeout: .milliseconds(200)), router: TestRPCService().router) { _, address in
+            let raw = try await rawConnection(to: address)
+            var bytes = try hello(token)
+            bytes.writeBytes([0, 0, 0, 100, 1, 2, 3])
+            try await raw.channel.writeAndFlush(bytes)
+            let answer = try await readUntilClosed(raw, within: .seconds(5))
+            #expect(try goAwayCode(in: answer) == .deadlineExceeded)
+        }
+    }
+
+    @Test func garbageIsRefusedAndTheServerKeepsServing() async throws {
+        try await withRPCServer(serverConfiguration(), router: TestRPCService().router) { _, address in
+            let raw = try await rawConnection(to: address)
+            try await raw.channel.writeAndFlush(ByteBufferAllocator().frame(body: [0xFF, 0xFF, 0xFF, 0x07, 0x01]))
+            _ = try await readUntilClosed(raw, within: .seconds(5))
+            let client = try client(address)
+            defer { client.shutDown() }
+            #expect(try await client.unary(TestRPCService.echo, text("still")).text == "still")
+        }
+    }
+
+    @Test func gracefulShutdownDrainsCallsInFlight() async throws {
+        let service = TestRPCService()
+        let server = RPCServer(configuration: serverConfiguration(), router: service.router, logger: quietLogger)
+        let group = ServiceGroup(configuration: .init(services: [.init(service: server)], logger: quietLogger))
+        let running = Task { try await group.run() }
+        let address = try await server.boundAddress
+        let client = try client(address)
+        defer { client.shutDown() }
+        let slow = Task { try await client.unary(TestRPCService.sleep, text("500")) }
+        try await eventually { service.observed.contains("sleep started") }
+        await group.triggerGracefulShutdown()
+        #expect(try await slow.value.text == "500")
+        try await running.value
+        #expect(service.observed.contains("sleep finished"))
+        let error = await #expect(throws: RPCError.self) { try await client.unary(TestRPCService.echo, text("late")) }
+        #expect(error?.code == .unavailable)
+    }
+}
+
+/// Polls `condition` until it holds, failing after `limit`.
+func eventually(within limit: Duration = .seconds(5), _ condition: () -> Bool) async throws {
+    let deadline = ContinuousClock.now + limit
+    while !condition() {
+        guard ContinuousClock.now < deadline else {
+            Issue.record("condition not met within \(limit)")
+            return
+        }
+        try await Task.sleep(for: .milliseconds(10))
+    }
+}

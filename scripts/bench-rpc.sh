@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# RPC benchmark: unary calls/s and p50/p90/p99 latency over ONE loopback connection, with
+# 1, 64 and 512 concurrent calls and 1 KiB payloads, in release mode. Runs the server and the
+# client as two processes (the realistic figure), then both in one process, and writes the
+# "RPC" section of BENCHMARKS.md (between <!-- rpc:start --> and <!-- rpc:end -->), leaving the
+# rest of the file as it is.
+#
+#   scripts/bench-rpc.sh
+#   BUILD_PATH=.build-bench DURATION=10 scripts/bench-rpc.sh
+#
+# Environment:
+#   BUILD_PATH       SwiftPM scratch path (default .build)
+#   CONCURRENCY      comma-separated levels (default 1,64,512)
+#   DURATION         measured seconds per level (default 5; plus WARMUP)
+#   WARMUP           warm-up seconds per level (default 1)
+#   PAYLOAD_BYTES    request payload (default 1024)
+#   BENCHMARKS_FILE  the file to update (default BENCHMARKS.md)
+#   NO_WRITE=1       print the section instead of writing it
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+BUILD_PATH="${BUILD_PATH:-.build}"
+CONCURRENCY="${CONCURRENCY:-1,64,512}"
+DURATION="${DURATION:-5}"
+WARMUP="${WARMUP:-1}"
+PAYLOAD_BYTES="${PAYLOAD_BYTES:-1024}"
+BENCHMARKS_FILE="${BENCHMARKS_FILE:-BENCHMARKS.md}"
+
+work="$(mktemp -d)"
+server_pid=""
+cleanup() {
+    if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
+        kill "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+    fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+echo "==> building RPCBenchmark (release, scratch path $BUILD_PATH)" >&2
+swift build -c release --product RPCBenchmark --scratch-path "$BUILD_PATH" >&2
+bin="$(swift build -c release --scratch-path "$BUILD_PATH" --show-bin-path)/RPCBenchmark"
+
+common=(--concurrency "$CONCURRENCY" --duration "$DURATION" --warmup "$WARMUP" --payload-bytes "$PAYLOAD_BYTES")
+load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
+
+# --- Two processes: server in the background on a free port, client in the foreground.
+echo "==> two processes" >&2
+"$bin" --mode server --port 0 >"$work/server.out" 2>"$work/server.err" &
+server_pid=$!
+port=""
+for _ in $(seq 1 100); do
+    port="$(sed -n 's/^listening on .*:\([0-9][0-9]*\)$/\1/p' "$work/server.out" | head -n 1)"
+    [[ -n "$port" ]] && break
+    kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.err" >&2; echo "server exited" >&2; exit 1; }
+    sleep 0.1
+done
+[[ -n "$port" ]] || { echo "server did not report its port" >&2; exit 1; }
+"$bin" --mode client --target "127.0.0.1:$port" "${common[@]}" --label "two processes" >"$work/two.md"
+kill "$server_pid" 2>/dev/null || true
+wait "$server_pid" 2>/dev/null || true
+server_pid=""
+
+# --- One process.
+echo "==> in-process" >&2
+"$bin" --mode inprocess "${common[@]}" --label "in-process" >"$work/one.md"
+
+cat "$work/two.md" "$work/one.md" >&2
+
+# --- The section.
+cpu="$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo | head -n 1)"
+swift_version="$(swift --version 2>/dev/null | head -n 1)"
+revision="$(git rev-parse --short HEAD 2>/dev/null || echo "no commit")"
+if [[ -n "$(git status --porcelain 2>/dev/null | head -n 1)" ]]; then revision="$revision (working tree with changes)"; fi
+bin_rel="${bin#"$PWD/"}"
+{
+    echo "<!-- rpc:start -->"
+    echo "## RPC"
+    echo
+    echo "Unary calls over **one** loopback TCP connection, ${PAYLOAD_BYTES}-byte payload echoed back, release build."
+    echo "Each level: N tasks each loop \"call, record latency\" for ${WARMUP} s of warm-up (not recorded) then ${DURATION} s;"
+    echo "calls/s counts the calls that started after the warm-up. Latency is per call (client side, ContinuousClock), in ms."
+    echo "Aim (issue): at least 40,000 calls/s at 64 concurrent calls, with p99 under 5 ms."
+    echo
+    echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo "- Machine: $(nproc) cores (nproc), ${cpu:-unknown CPU}, $(uname -sr), load average before the run ${load_before}"
+    echo "- Toolchain: ${swift_version}; revision ${revision}"
+    echo "- Command: \`BUILD_PATH=${BUILD_PATH} CONCURRENCY=${CONCURRENCY} DURATION=${DURATION} WARMUP=${WARMUP} PAYLOAD_BYTES=${PAYLOAD_BYTES} scripts/bench-rpc.sh\`, which runs"
+    echo "  - \`${bin_rel} --mode server --port 0\` in the background and \`${bin_rel} --mode client --target 127.0.0.1:PORT ${common[*]}\`"
+    echo "  - \`${bin_rel} --mode inprocess ${common[*]}\`"
+    echo
+    echo "### Two processes (server and client, one event-loop thread each)"
+    echo
+    cat "$work/two.md"
+    echo
+    echo "### One process (server and client on separate event-loop threads)"
+    echo
+    cat "$work/one.md"
+    echo "<!-- rpc:end -->"
+} >"$work/section.md"
+
+if [[ "${NO_WRITE:-0}" == "1" ]]; then
+    cat "$work/section.md"
+    exit 0
+fi
+
+if [[ ! -f "$BENCHMARKS_FILE" ]]; then
+    printf '# Benchmarks\n\nFigures from the scripts in `scripts/`; rerun them to update their sections.\n\n' >"$BENCHMARKS_FILE"
+fi
+if grep -q '^<!-- rpc:start -->$' "$BENCHMARKS_FILE" && grep -q '^<!-- rpc:end -->$' "$BENCHMARKS_FILE"; then
+    # Replace the old section in place; everything outside the markers stays.
+    awk -v section="$work/section.md" '
+        $0 == "<!-- rpc:start -->" { while ((getline line < section) > 0) print line; skipping = 1; next }
+        $0 == "<!-- rpc:end -->"   { skipping = 0; next }
+        !skipping { print }
+    ' "$BENCHMARKS_FILE" >"$work/benchmarks.md"
+else
+    { cat "$BENCHMARKS_FILE"; echo; cat "$work/section.md"; } >"$work/benchmarks.md"
+fi
+cat "$work/benchmarks.md" >"$BENCHMARKS_FILE"
+echo "==> wrote the RPC section of $BENCHMARKS_FILE" >&2

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Builds and starts the whole stack on this machine: the Gemini simulator (unless
+# GEMINI_API_KEY is set), the generation and coach services, and the gateway.
+# Output is prefixed per process; Ctrl-C stops everything.
+#
+# Ports: GATEWAY_PORT (8080), GENERATION_PORT (7101), COACH_PORT (7102), SIMULATOR_PORT (7199).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+gateway_port=${GATEWAY_PORT:-8080}
+generation_port=${GENERATION_PORT:-7101}
+coach_port=${COACH_PORT:-7102}
+simulator_port=${SIMULATOR_PORT:-7199}
+
+echo "building (the first build takes a few minutes)..."
+swift build --product GeminiSimulator >/dev/null
+swift build --product GenerationService >/dev/null
+swift build --product CoachService >/dev/null
+swift build --product Gateway >/dev/null
+bin=$(swift build --show-bin-path)
+
+export RPC_TOKEN=${RPC_TOKEN:-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')}
+export LOG_LEVEL=${LOG_LEVEL:-info}
+
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  echo "stopped."
+}
+trap stop INT TERM EXIT
+
+start() { # name, command...
+  local name=$1; shift
+  ( "$@" 2>&1 | sed -u "s/^/[$name] /" ) &
+  pids+=($!)
+}
+
+if [ -z "${GEMINI_API_KEY:-}" ]; then
+  echo "GEMINI_API_KEY is not set: using the local Gemini simulator on port $simulator_port."
+  export GEMINI_API_KEY=simulator-key
+  export GEMINI_BASE_URL=http://127.0.0.1:$simulator_port
+  start simulator env PORT="$simulator_port" "$bin/GeminiSimulator"
+fi
+
+start generation env LISTEN_ADDR=127.0.0.1:$generation_port "$bin/GenerationService"
+start coach env LISTEN_ADDR=127.0.0.1:$coach_port GENERATION_ADDR=127.0.0.1:$generation_port "$bin/CoachService"
+# The gateway never sees the Gemini key.
+start gateway env -u GEMINI_API_KEY -u GEMINI_BASE_URL PORT="$gateway_port" AUTH_DISABLED=1 \
+  GENERATION_ADDR=127.0.0.1:$generation_port COACH_ADDR=127.0.0.1:$coach_port "$bin/Gateway"
+
+for _ in $(seq 1 100); do
+  curl -fsS "http://127.0.0.1:$gateway_port/readyz" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+
+cat <<MSG
+
+Gateway: http://127.0.0.1:$gateway_port   (AUTH_DISABLED=1: local development only)
+Try:
+  curl -s http://127.0.0.1:$gateway_port/api/v1/interview/questions \\
+    -H 'Content-Type: application/json' \\
+    -d '{"jobDescription": "Backend engineer, Swift and Postgres", "profile": {"fullName": "Ada Lovelace"}}'
+
+Ctrl-C stops everything.
+MSG
+wait
