@@ -182,7 +182,10 @@ let package = Package(
         ),
         .testTarget(
             name: "GenerationCoreTests",
-            dependencies: ["GenerationCore", "ServiceRuntime", "GeminiSimulatorCore", "TestSupport"]
+            dependencies: [
+                "GenerationCore", "ServiceRuntime", "GeminiSimulatorCore", "TestSupport", "CareerRPC",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
         ),
         .testTarget(
             name: "IntegrationTests",

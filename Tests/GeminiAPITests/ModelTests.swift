@@ -6,7 +6,9 @@ import Testing
 struct ModelTests {
     @Test func requestLeavesOutNilMembers() throws {
         let request = GenerateContentRequest(contents: [Content(role: .user, text: "hi")])
-        let json = String(decoding: try JSONEncoder().encode(request), as: UTF8.self)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let json = String(decoding: try encoder.encode(request), as: UTF8.self)
         #expect(json == #"{"contents":[{"parts":[{"text":"hi"}],"role":"user"}]}"#)
     }
 
