@@ -163,7 +163,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ProtoInteropTests",
-            dependencies: ["CareerProto", "ProtoInteropFixtures"]
+            dependencies: [
+                "CareerProto", "ProtoInteropFixtures",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
         ),
         .testTarget(
             name: "GeminiAPITests",

@@ -24,7 +24,7 @@ public struct JSONLogHandler: LogHandler {
 
     public func log(event: LogEvent) {
         var record: [String: Any] = [
-            "ts": Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true)),
+            "ts": Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)),
             "level": event.level.rawValue,
             "logger": self.label,
             "msg": event.message.description,

@@ -398,7 +398,8 @@ public nonisolated struct Career_V1_GoAway: Sendable {
 
   public var message: String = String()
 
-  /// The highest call id the server accepted; calls above it were not started.
+  /// The highest call id the server has seen on this connection; calls above it were not
+  /// started and may be retried elsewhere.
   public var lastCallID: UInt32 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()

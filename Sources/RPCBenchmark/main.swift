@@ -18,6 +18,14 @@ struct RPCBenchmarkCommand: AsyncParsableCommand {
         case inprocess, client, server
     }
 
+    enum Executor: String, ExpressibleByArgument, CaseIterable {
+        /// Swift Concurrency's own pool runs the tasks; each side gets its own event-loop group.
+        case `default`
+        /// The NIO singleton event-loop group also runs every task (installed as the global
+        /// executor), and both sides use it: an experiment on thread hops, not production setup.
+        case nio
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "RPCBenchmark",
         abstract: "Unary calls per second and p50/p90/p99 latency over one loopback connection."
@@ -55,6 +63,9 @@ struct RPCBenchmarkCommand: AsyncParsableCommand {
 
     @Option(help: "Event-loop threads per side (one connection uses one loop per side).")
     var loopThreads: Int = 1
+
+    @Option(help: "default (Swift Concurrency's pool runs tasks) or nio (the NIO singleton group is the global executor and serves both sides; an experiment).")
+    var executor: Executor = .default
 
     @Option(help: "Server mode: exit after this many seconds even if nobody stops the server.")
     var serverLifetime: Double = 900
@@ -107,7 +118,7 @@ struct RPCBenchmarkCommand: AsyncParsableCommand {
 
         switch self.mode {
         case .server:
-            let group = MultiThreadedEventLoopGroup(numberOfThreads: self.loopThreads)
+            let group = self.makeGroup()
             let server = Self.makeServer(host: self.host, port: self.port, token: serverToken, logger: logger, group: group)
             let lifetime = self.serverLifetime
             try await withThrowingTaskGroup(of: Void.self) { tasks in
@@ -118,17 +129,17 @@ struct RPCBenchmarkCommand: AsyncParsableCommand {
                 _ = try await tasks.next()  // the lifetime ran out (or the server failed)
                 tasks.cancelAll()
             }
-            try await group.shutdownGracefully()
+            try await self.shutDown(group)
 
         case .client:
-            let group = MultiThreadedEventLoopGroup(numberOfThreads: self.loopThreads)
+            let group = self.makeGroup()
             try await self.runLevels(target: self.target!, token: clientToken, logger: logger, group: group, label: self.label ?? "two processes")
-            try await group.shutdownGracefully()
+            try await self.shutDown(group)
 
         case .inprocess:
             // Separate loops for the two ends, as in two processes (one thread each by default).
-            let serverGroup = MultiThreadedEventLoopGroup(numberOfThreads: self.loopThreads)
-            let clientGroup = MultiThreadedEventLoopGroup(numberOfThreads: self.loopThreads)
+            let serverGroup = self.makeGroup()
+            let clientGroup = self.makeGroup()
             let server = Self.makeServer(host: self.host, port: 0, token: serverToken, logger: logger, group: serverGroup)
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try await server.run() }
@@ -137,9 +148,20 @@ struct RPCBenchmarkCommand: AsyncParsableCommand {
                 try await self.runLevels(target: target, token: clientToken, logger: logger, group: clientGroup, label: self.label ?? "in-process")
                 tasks.cancelAll()
             }
-            try await clientGroup.shutdownGracefully()
-            try await serverGroup.shutdownGracefully()
+            try await self.shutDown(clientGroup)
+            try await self.shutDown(serverGroup)
         }
+    }
+
+    private func makeGroup() -> MultiThreadedEventLoopGroup {
+        switch self.executor {
+        case .default: MultiThreadedEventLoopGroup(numberOfThreads: self.loopThreads)
+        case .nio: MultiThreadedEventLoopGroup.singleton
+        }
+    }
+
+    private func shutDown(_ group: MultiThreadedEventLoopGroup) async throws {
+        if self.executor == .default { try await group.shutdownGracefully() }
     }
 
     private static func makeServer(host: String, port: Int, token: String?, logger: Logger, group: any EventLoopGroup) -> RPCServer {
@@ -182,6 +204,12 @@ struct RPCBenchmarkCommand: AsyncParsableCommand {
 // resolves to ParsableCommand's synchronous `main()`, whose default `run()` only prints the help.
 do {
     let command = try RPCBenchmarkCommand.parse()
+    if command.executor == .nio {
+        guard NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor() else {
+            throw ValidationError("could not install the NIO event-loop group as the global executor")
+        }
+        note("NIO singleton event-loop group (\(System.coreCount) threads) installed as the global executor")
+    }
     try await command.execute()
 } catch {
     RPCBenchmarkCommand.exit(withError: error)

@@ -3,11 +3,11 @@ public struct Metadata: Sendable, Hashable, ExpressibleByDictionaryLiteral {
     public var values: [String: String]
 
     public init(_ values: [String: String] = [:]) {
-        self.values = values
+        self.values = Dictionary(values.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { _, last in last })
     }
 
     public init(dictionaryLiteral elements: (String, String)...) {
-        self.values = Dictionary(elements, uniquingKeysWith: { _, last in last })
+        self.values = Dictionary(elements.map { ($0.0.lowercased(), $0.1) }, uniquingKeysWith: { _, last in last })
     }
 
     public subscript(key: String) -> String? {

@@ -104,6 +104,19 @@ private let questionsBody = #"""
         #expect(back.status == 200)
     }
 
+    @Test func sigtermDrainsTheCallInFlightThenExits() async throws {
+        let stack = try await Stack()
+        defer { Task { await stack.stop() } }
+
+        try await stack.injectFault("latency=1500ms", count: 1)
+        let slow = Task { try await stack.send("POST", "/api/v1/interview/questions", json: questionsBody) }
+        // Let the call reach the service and Gemini, then ask the service to stop.
+        try await Task.sleep(for: .milliseconds(500))
+        stack.generation.signal(SIGTERM)
+        #expect(try await slow.value.status == 200)
+        #expect(await stack.generation.waitForExit(within: .seconds(10)) == 0)
+    }
+
     @Test func aServiceWithoutAnRPCTokenRefusesToStart() async throws {
         let service = try ManagedProcess("GenerationService", environment: ["GEMINI_API_KEY": "k", "LISTEN_ADDR": "127.0.0.1:0"])
         let status = await service.waitForExit()

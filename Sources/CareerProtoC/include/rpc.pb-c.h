@@ -291,7 +291,8 @@ struct  Career__V1__GoAway
   Career__V1__StatusCode code;
   char *message;
   /*
-   * The highest call id the server accepted; calls above it were not started.
+   * The highest call id the server has seen on this connection; calls above it were not
+   * started and may be retried elsewhere.
    */
   uint32_t last_call_id;
 };

@@ -12,9 +12,10 @@ import SwiftProtobuf
 ///
 /// The target names the replicas: a comma-separated `host:port` list, or a DNS name with
 /// several addresses (looked up again every ``RPCClientConfiguration/resolveInterval``). Calls
-/// go round-robin to replicas that are connected and pass their health checks; a call that
-/// could not start on one replica (connection refused, server draining) is tried on the next;
-/// when no replica is up the call fails at once with `UNAVAILABLE`.
+/// go round-robin to replicas that are connected and pass their health checks; a unary call
+/// that could not start on one replica (connection refused, server draining) is tried on the
+/// next (a streaming call reports that through its stream); when no replica is up the call
+/// fails at once with `UNAVAILABLE`.
 ///
 /// Run the client in a `ServiceGroup` (or call ``run()``) so that it checks health, reconnects
 /// with backoff and follows DNS; calls work without it, connecting on demand.
@@ -27,6 +28,7 @@ public final class RPCClient: Service, Sendable {
     private let logger: Logger
     private let subchannels: NIOLockedValueBox<[Subchannel]>
     private let nextPick = ManagedAtomic(0)
+    private let retiring = NIOLockedValueBox<[Subchannel]>([])
 
     public init(
         target: String,
@@ -71,7 +73,7 @@ public final class RPCClient: Service, Sendable {
     ) async throws -> RPCResponseStream<Response> {
         let payload = try Self.serialize(request)
         let stream = try await self.withConnection(deadline: deadline) { connection in
-            connection.serverStreaming(method: method.path, metadata: metadata, deadline: deadline, payload: payload)
+            try connection.serverStreaming(method: method.path, metadata: metadata, deadline: deadline, payload: payload)
         }
         return RPCResponseStream(stream)
     }
@@ -81,8 +83,9 @@ public final class RPCClient: Service, Sendable {
         _ body: (ClientConnection) async throws -> T
     ) async throws -> T {
         var lastError: RPCError?
-        // One try per replica: a call that never started can go elsewhere.
-        for _ in 0..<max(1, self.currentSubchannels.count) {
+        // A call that never started can go elsewhere: one try per replica, plus one on a fresh
+        // connection for when the only replica's connection had just closed.
+        for _ in 0...self.currentSubchannels.count {
             let connection = try await self.pickConnection()
             do {
                 return try await body(connection)
@@ -188,6 +191,7 @@ public final class RPCClient: Service, Sendable {
                     lastResolve = ContinuousClock.now
                     self.refreshAddresses()
                 }
+                self.closeIdleRetiredReplicas()
                 try? await Task.sleep(for: self.configuration.healthCheckInterval)
             }
         }
@@ -196,7 +200,7 @@ public final class RPCClient: Service, Sendable {
 
     /// Closes every connection; calls after this fail with `UNAVAILABLE`.
     public func shutDown() {
-        for subchannel in self.currentSubchannels { subchannel.shutDown() }
+        for subchannel in self.currentSubchannels + self.retiring.withLockedValue({ $0 }) { subchannel.shutDown() }
     }
 
     private func refreshAddresses() {
@@ -215,8 +219,19 @@ public final class RPCClient: Service, Sendable {
         }
         for subchannel in retired {
             self.logger.debug("rpc replica gone from DNS", metadata: ["rpc.replica": "\(subchannel.address)"])
-            subchannel.shutDown()
         }
+        self.retiring.withLockedValue { $0.append(contentsOf: retired) }
+    }
+
+    /// Replicas gone from DNS keep their calls in flight (a terminating pod leaves DNS while it
+    /// drains); each is closed once its last call has ended.
+    private func closeIdleRetiredReplicas() {
+        let idle: [Subchannel] = self.retiring.withLockedValue { retiring in
+            let idle = retiring.filter { $0.inFlight == 0 }
+            retiring.removeAll { $0.inFlight == 0 }
+            return idle
+        }
+        for subchannel in idle { subchannel.shutDown() }
     }
 }
 

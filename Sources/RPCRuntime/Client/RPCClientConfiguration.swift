@@ -9,7 +9,7 @@ public struct RPCClientConfiguration: Sendable {
     public var clientName: String
     /// Largest frame body accepted from a server, length prefix excluded. Default 4 MiB.
     public var maxFrameBytes: Int
-    /// Time to connect and finish the handshake. Default 2 s.
+    /// Time to open the TCP connection, and again to finish the handshake. Default 2 s each.
     public var connectTimeout: Duration
     /// Time between health checks of each replica. Default 2 s.
     public var healthCheckInterval: Duration

@@ -43,14 +43,13 @@ extension Career_V1_Frame {
 
 /// Compares two byte strings in time that depends only on their lengths, so a peer cannot learn
 /// the token byte by byte from response timing.
-func constantTimeEquals(_ lhs: some Collection<UInt8>, _ rhs: some Collection<UInt8>) -> Bool {
-    var difference = UInt8(truncatingIfNeeded: lhs.count ^ rhs.count)
-    var right = rhs.makeIterator()
-    for byte in lhs {
-        // Past the end of the shorter side, compare against the left byte itself inverted, so
-        // the loop still does the same work and the result stays "different".
-        let other = right.next() ?? ~byte
-        difference |= byte ^ other
+func constantTimeEquals(_ expected: some Collection<UInt8>, _ presented: some Collection<UInt8>) -> Bool {
+    // Every byte of the expected secret is compared whatever the presented length, so timing
+    // says nothing about how much of it matched; a length mismatch alone makes them unequal.
+    var difference: UInt8 = expected.count == presented.count ? 0 : 1
+    var other = presented.makeIterator()
+    for byte in expected {
+        difference |= byte ^ (other.next() ?? ~byte)
     }
     return difference == 0
 }

@@ -10,7 +10,9 @@ final class ClientConnection: Sendable {
     let channel: any Channel
     let serverLimits: Career_V1_HelloAck
     private let handler: NIOLoopBound<ClientConnectionHandler>
-    private let nextCallID = ManagedAtomic<UInt32>(1)
+    /// Call ids are never reused on a connection: when they run out, the connection stops
+    /// taking calls and the client opens a new one.
+    private let nextCallID = ManagedAtomic<UInt64>(1)
     private let usable: ManagedAtomic<Bool>
     private let inFlightCalls = ManagedAtomic(0)
 
@@ -95,16 +97,26 @@ final class ClientConnection: Sendable {
         self.channel.close(promise: nil)
     }
 
-    private func makeStart(method: String, metadata: Metadata, payload: Data) -> (UInt32, Career_V1_CallStart) {
+    private func makeStart(method: String, metadata: Metadata, payload: Data) throws -> (UInt32, Career_V1_CallStart) {
+        // The envelope adds at most a few hundred bytes besides the metadata.
+        let envelope = 256 + metadata.values.reduce(0) { $0 + $1.key.utf8.count + $1.value.utf8.count + 8 } + method.utf8.count
+        guard payload.count + envelope <= Int(self.serverLimits.maxFrameBytes) else {
+            throw RPCError(code: .resourceExhausted, message: "request exceeds the service's frame limit of \(self.serverLimits.maxFrameBytes) bytes")
+        }
+        let id = self.nextCallID.loadThenWrappingIncrement(ordering: .relaxed)
+        guard id < UInt64(UInt32.max) else {
+            self.close()
+            throw RPCError(code: .unavailable, message: "connection ran out of call ids", reason: "NOT_STARTED")
+        }
         var start = Career_V1_CallStart()
         start.method = method
         start.metadata = metadata.values
         start.payload = payload
-        return (self.nextCallID.loadThenWrappingIncrement(ordering: .relaxed), start)
+        return (UInt32(id), start)
     }
 
     func unary(method: String, metadata: Metadata, deadline: NIODeadline?, payload: Data) async throws -> Data {
-        let (id, start) = self.makeStart(method: method, metadata: metadata, payload: payload)
+        let (id, start) = try self.makeStart(method: method, metadata: metadata, payload: payload)
         let handler = self.handler
         self.inFlightCalls.wrappingIncrement(ordering: .relaxed)
         defer { self.inFlightCalls.wrappingDecrement(ordering: .relaxed) }
@@ -119,8 +131,8 @@ final class ClientConnection: Sendable {
         }
     }
 
-    func serverStreaming(method: String, metadata: Metadata, deadline: NIODeadline?, payload: Data) -> AsyncThrowingStream<Data, any Error> {
-        let (id, start) = self.makeStart(method: method, metadata: metadata, payload: payload)
+    func serverStreaming(method: String, metadata: Metadata, deadline: NIODeadline?, payload: Data) throws -> AsyncThrowingStream<Data, any Error> {
+        let (id, start) = try self.makeStart(method: method, metadata: metadata, payload: payload)
         let handler = self.handler
         let inFlightCalls = self.inFlightCalls
         let (stream, continuation) = AsyncThrowingStream<Data, any Error>.makeStream()

@@ -24,6 +24,8 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     }
 
     private struct RunningCall {
+        /// Tells this call from a later one that reuses its id once it has ended.
+        var generation: UInt64
         var task: Task<Void, Never>?
         var deadlineTimer: Scheduled<Void>?
     }
@@ -34,6 +36,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     private var context: ChannelHandlerContext?
     private var calls: [UInt32: RunningCall] = [:]
     private var highestCallID: UInt32 = 0
+    private var callGenerations: UInt64 = 0
     private var lastActivity = NIODeadline.now()
     private var partialFrameSince: NIODeadline?
     private var handshakeTimer: Scheduled<Void>?
@@ -121,14 +124,18 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     // MARK: Frames
 
     private func handle(_ frame: Career_V1_Frame) {
+        if self.state == .awaitingHello, frame.kind != nil {
+            guard case .hello(let hello) = frame.kind else {
+                self.closeWithGoAway(.unauthenticated, "the first frame must be a Hello")
+                return
+            }
+            self.handleHello(hello)
+            return
+        }
         switch frame.kind {
         case .hello(let hello):
             self.handleHello(hello)
         case .callStart(let start):
-            guard self.state == .ready || self.state == .draining else {
-                self.closeWithGoAway(.unauthenticated, "the first frame must be a Hello")
-                return
-            }
             self.handleCallStart(callID: frame.callID, start)
         case .cancel:
             if let call = self.calls.removeValue(forKey: frame.callID) {
@@ -137,10 +144,6 @@ final class ServerConnectionHandler: ChannelInboundHandler {
                 self.closeIfDrained()
             }
         case .ping(let ping):
-            guard self.state == .ready || self.state == .draining else {
-                self.closeWithGoAway(.unauthenticated, "the first frame must be a Hello")
-                return
-            }
             if !ping.ack {
                 var pong = ping
                 pong.ack = true
@@ -173,6 +176,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
             self.closeWithGoAway(.unauthenticated, "invalid RPC token")
             return
         }
+        self.logger.debug("rpc handshake accepted", metadata: ["rpc.peer.name": "\(hello.peerName)"])
         self.state = self.shared.isDraining ? .draining : .ready
         var ack = Career_V1_HelloAck()
         ack.protocolVersion = FrameCodec.protocolVersion
@@ -204,13 +208,15 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         guard let eventLoop = self.context?.eventLoop else { return }
 
         var deadline: NIODeadline?
-        var call = RunningCall()
+        self.callGenerations += 1
+        let generation = self.callGenerations
+        var call = RunningCall(generation: generation)
         let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
         if start.timeoutMillis > 0 {
             let timeout = TimeAmount.milliseconds(Int64(clamping: start.timeoutMillis))
             deadline = .now() + timeout
             call.deadlineTimer = eventLoop.scheduleTask(in: timeout) {
-                loopBound.value.expire(callID: callID)
+                loopBound.value.expire(callID: callID, generation: generation)
             }
         }
         var logger = self.logger
@@ -224,7 +230,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         self.calls[callID]?.task = Task {
             let send: @Sendable ([UInt8]) throws -> Void = { bytes in
                 guard !Task.isCancelled else { throw CancellationError() }
-                eventLoop.execute { loopBound.value.sendMessage(callID: callID, payload: bytes) }
+                eventLoop.execute { loopBound.value.sendMessage(callID: callID, generation: generation, payload: bytes) }
             }
             var failure: RPCError?
             do {
@@ -238,29 +244,38 @@ final class ServerConnectionHandler: ChannelInboundHandler {
                 failure = RPCError(code: .internal, message: "internal error")
             }
             let outcome = failure
-            eventLoop.execute { loopBound.value.complete(callID: callID, failure: outcome) }
+            eventLoop.execute { loopBound.value.complete(callID: callID, generation: generation, failure: outcome) }
         }
     }
 
     // MARK: Call lifecycle (on the event loop)
 
-    private func sendMessage(callID: UInt32, payload: [UInt8]) {
-        guard self.calls[callID] != nil else { return }
+    private func sendMessage(callID: UInt32, generation: UInt64, payload: [UInt8]) {
+        guard self.calls[callID]?.generation == generation else { return }
+        // The envelope adds a few bytes; keep well inside what the peer accepts.
+        guard payload.count <= self.shared.configuration.maxFrameBytes - Self.envelopeAllowance else {
+            let call = self.calls.removeValue(forKey: callID)
+            call?.deadlineTimer?.cancel()
+            call?.task?.cancel()
+            self.write(.status(callID: callID, RPCError(code: .resourceExhausted, message: "response exceeds the frame limit")))
+            self.closeIfDrained()
+            return
+        }
         var message = Career_V1_CallMessage()
         message.payload = Data(payload)
         self.write(.make(callID: callID, .message(message)))
     }
 
-    private func complete(callID: UInt32, failure: RPCError?) {
-        guard let call = self.calls.removeValue(forKey: callID) else { return }
+    private func complete(callID: UInt32, generation: UInt64, failure: RPCError?) {
+        guard self.calls[callID]?.generation == generation, let call = self.calls.removeValue(forKey: callID) else { return }
         call.deadlineTimer?.cancel()
         self.write(.status(callID: callID, failure))
         self.lastActivity = .now()
         self.closeIfDrained()
     }
 
-    private func expire(callID: UInt32) {
-        guard let call = self.calls.removeValue(forKey: callID) else { return }
+    private func expire(callID: UInt32, generation: UInt64) {
+        guard self.calls[callID]?.generation == generation, let call = self.calls.removeValue(forKey: callID) else { return }
         call.task?.cancel()
         self.write(.status(callID: callID, RPCError(code: .deadlineExceeded, message: "deadline exceeded")))
         self.closeIfDrained()
@@ -288,6 +303,9 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     private func closeIfDrained() {
         if self.state == .draining && self.calls.isEmpty { self.close() }
     }
+
+    /// Bytes a `Frame` adds around a message payload (call id, field tags, lengths): at most 32.
+    static let envelopeAllowance = 32
 
     // MARK: Timeouts
 
