@@ -17,10 +17,16 @@ public final class TestRPCService: Sendable {
     public static let inspect = RPCMethod<Career_V1_TextDelta, Career_V1_TextDelta>(service: "test.Echo", name: "Inspect", kind: .unary)
     /// Sleeps for the request text's number of milliseconds, then echoes.
     public static let sleep = RPCMethod<Career_V1_TextDelta, Career_V1_TextDelta>(service: "test.Echo", name: "Sleep", kind: .unary)
+    /// Streams 256 KiB messages, as many as the request text's number, counting each one sent.
+    public static let flood = RPCMethod<Career_V1_TextDelta, Career_V1_CallMessage>(service: "test.Echo", name: "Flood", kind: .serverStreaming)
     /// Fails with the status code named in the request text.
     public static let fail = RPCMethod<Career_V1_TextDelta, Career_V1_TextDelta>(service: "test.Echo", name: "Fail", kind: .unary)
 
     private let events = NIOLockedValueBox<[String]>([])
+    private let floodSent = NIOLockedValueBox(0)
+
+    /// Messages the flood method has handed to the connection so far.
+    public var floodMessagesSent: Int { self.floodSent.withLockedValue { $0 } }
 
     public init() {}
 
@@ -34,7 +40,7 @@ public final class TestRPCService: Sendable {
         router.register(Self.echo) { request, _ in request }
         router.register(Self.count) { request, writer, _ in
             for index in 0..<(Int(request.text) ?? 0) {
-                try writer.write(.with { $0.text = "\(index)" })
+                try await writer.write(.with { $0.text = "\(index)" })
             }
         }
         router.register(Self.hang) { [self] _, _ in
@@ -57,6 +63,13 @@ public final class TestRPCService: Sendable {
             try await Task.sleep(for: .milliseconds(Int(request.text) ?? 0))
             self.record("sleep finished")
             return request
+        }
+        router.register(Self.flood) { [self] request, writer, _ in
+            let message = Career_V1_CallMessage.with { $0.payload = Data(repeating: 7, count: 256 * 1024) }
+            for _ in 0..<(Int(request.text) ?? 0) {
+                try await writer.write(message)
+                self.floodSent.withLockedValue { $0 += 1 }
+            }
         }
         router.register(Self.fail) { request, _ in
             let code = RPCError.Code(name: request.text) ?? .internal

@@ -374,6 +374,31 @@ private func text(_ value: String) -> Career_V1_TextDelta { .with { $0.text = va
         }
     }
 
+    @Test func aReaderThatStopsReadingHoldsBackTheStreamingProducer() async throws {
+        let service = TestRPCService()
+        try await withRPCServer(serverConfiguration(), router: service.router) { _, address in
+            // A peer that sends a call and then never reads: the producer must stall, not
+            // buffer 1,000 × 256 KiB in the server.
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .channelOption(.autoRead, value: false)
+                .connect(to: address).get()
+            defer { channel.close(promise: nil) }
+            var bytes = try hello(token)
+            let start = Career_V1_Frame.with {
+                $0.callID = 1
+                $0.callStart = .with { $0.method = "/test.Echo/Flood"; $0.payload = try! Data(text("1000").serializedBytes() as [UInt8]) }
+            }
+            bytes.writeImmutableBuffer(ByteBufferAllocator().frame(body: try start.serializedBytes() as [UInt8]))
+            try await channel.writeAndFlush(bytes)
+            try await eventually { service.floodMessagesSent > 0 }
+            try await Task.sleep(for: .milliseconds(500))
+            let stalledAt = service.floodMessagesSent
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(stalledAt < 200)
+            #expect(service.floodMessagesSent == stalledAt)
+        }
+    }
+
     @Test func silentPeerIsClosedAtTheHandshakeTimeout() async throws {
         try await withRPCServer(serverConfiguration(handshakeTimeout: .milliseconds(200)), router: TestRPCService().router) { _, address in
             let raw = try await rawConnection(to: address)

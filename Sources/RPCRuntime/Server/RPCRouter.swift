@@ -6,9 +6,16 @@ import SwiftProtobuf
 /// `register` call.
 public struct RPCRouter: Sendable {
     /// A type-erased handler: decodes the request bytes, runs, and sends serialized responses.
-    typealias AnyHandler = @Sendable (
-        _ request: Data, _ context: ServerCallContext, _ send: @escaping @Sendable ([UInt8]) throws -> Void
-    ) async throws -> Void
+    typealias AnyHandler = @Sendable (_ request: Data, _ context: ServerCallContext, _ sink: MessageSink) async throws -> Void
+
+    /// Where a handler's serialized responses go.
+    struct MessageSink: Sendable {
+        /// Queues a message without waiting: for a unary call's one response.
+        var send: @Sendable ([UInt8]) throws -> Void
+        /// Queues a message, then waits until the connection can take more, so a slow reader
+        /// holds back a streaming producer instead of growing the server's memory.
+        var sendPaced: @Sendable ([UInt8]) async throws -> Void
+    }
 
     private(set) var handlers: [String: AnyHandler] = [:]
 
@@ -20,10 +27,10 @@ public struct RPCRouter: Sendable {
         handler: @escaping @Sendable (Request, ServerCallContext) async throws -> Response
     ) {
         precondition(method.kind == .unary, "\(method.path) is not unary")
-        self.handlers[method.path] = { bytes, context, send in
+        self.handlers[method.path] = { bytes, context, sink in
             let request = try Self.decode(Request.self, from: bytes)
             let response = try await handler(request, context)
-            try send(try response.serializedBytes())
+            try sink.send(try response.serializedBytes())
         }
     }
 
@@ -33,9 +40,9 @@ public struct RPCRouter: Sendable {
         handler: @escaping @Sendable (Request, ResponseWriter<Response>, ServerCallContext) async throws -> Void
     ) {
         precondition(method.kind == .serverStreaming, "\(method.path) is not server-streaming")
-        self.handlers[method.path] = { bytes, context, send in
+        self.handlers[method.path] = { bytes, context, sink in
             let request = try Self.decode(Request.self, from: bytes)
-            let writer = ResponseWriter<Response> { response in try send(try response.serializedBytes()) }
+            let writer = ResponseWriter<Response> { response in try await sink.sendPaced(try response.serializedBytes()) }
             try await handler(request, writer, context)
         }
     }

@@ -25,15 +25,16 @@ public struct ServerCallContext: Sendable {
 
 /// Sends the responses of a server-streaming call.
 public struct ResponseWriter<Response: Sendable>: Sendable {
-    private let sendMessage: @Sendable (Response) throws -> Void
+    private let sendMessage: @Sendable (Response) async throws -> Void
 
-    init(_ sendMessage: @escaping @Sendable (Response) throws -> Void) {
+    init(_ sendMessage: @escaping @Sendable (Response) async throws -> Void) {
         self.sendMessage = sendMessage
     }
 
-    /// Queues one response for the caller. Throws `CancellationError` once the call has ended
-    /// (cancelled, past its deadline, or the connection closed), so a producer stops early.
-    public func write(_ response: Response) throws {
-        try self.sendMessage(response)
+    /// Sends one response to the caller, waiting while the connection's outbound buffer is
+    /// full (a slow reader slows the producer down). Throws `CancellationError` once the call
+    /// has ended (cancelled, past its deadline, or the connection closed), so a producer stops early.
+    public func write(_ response: Response) async throws {
+        try await self.sendMessage(response)
     }
 }

@@ -42,6 +42,8 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     private var handshakeTimer: Scheduled<Void>?
     private var housekeeping: RepeatedTask?
     private var flushScheduled = false
+    /// Streaming producers waiting for the outbound buffer to drain.
+    private var writabilityWaiters: [CheckedContinuation<Void, any Error>] = []
 
     init(shared: ServerShared, logger: Logger) {
         self.shared = shared
@@ -73,7 +75,33 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         }
     }
 
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { self.resumeWritabilityWaiters(with: nil) }
+        context.fireChannelWritabilityChanged()
+    }
+
+    private func whenWritable(_ continuation: CheckedContinuation<Void, any Error>) {
+        guard self.state != .closed, let context = self.context else {
+            continuation.resume(throwing: CancellationError())
+            return
+        }
+        if context.channel.isWritable {
+            continuation.resume()
+        } else {
+            self.writabilityWaiters.append(continuation)
+        }
+    }
+
+    private func resumeWritabilityWaiters(with error: (any Error)?) {
+        let waiters = self.writabilityWaiters
+        self.writabilityWaiters.removeAll()
+        for waiter in waiters {
+            if let error { waiter.resume(throwing: error) } else { waiter.resume() }
+        }
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
+        self.resumeWritabilityWaiters(with: CancellationError())
         self.state = .closed
         self.handshakeTimer?.cancel()
         self.housekeeping?.cancel()
@@ -228,13 +256,25 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         let payload = start.payload
         self.calls[callID] = call
         self.calls[callID]?.task = Task {
-            let send: @Sendable ([UInt8]) throws -> Void = { bytes in
-                guard !Task.isCancelled else { throw CancellationError() }
-                eventLoop.execute { loopBound.value.sendMessage(callID: callID, generation: generation, payload: bytes) }
-            }
+            let sink = RPCRouter.MessageSink(
+                send: { bytes in
+                    guard !Task.isCancelled else { throw CancellationError() }
+                    eventLoop.execute { loopBound.value.sendMessage(callID: callID, generation: generation, payload: bytes) }
+                },
+                sendPaced: { bytes in
+                    guard !Task.isCancelled else { throw CancellationError() }
+                    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                        eventLoop.execute {
+                            let handler = loopBound.value
+                            handler.sendMessage(callID: callID, generation: generation, payload: bytes)
+                            handler.whenWritable(continuation)
+                        }
+                    }
+                }
+            )
             var failure: RPCError?
             do {
-                try await handler(payload, callContext, send)
+                try await handler(payload, callContext, sink)
             } catch let error as any RPCErrorConvertible {
                 failure = error.rpcError
             } catch is CancellationError {
