@@ -30,7 +30,6 @@ struct RequestEdgeMiddleware: RouterMiddleware {
             "http.path": "\(request.uri.path)",
             "http.status": "\(response.status.code)",
             "http.duration_ms": "\(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)",
-            "user.id": "\(context.userID ?? "-")",
         ])
         return response
     }
