@@ -13,10 +13,15 @@ coach_port=${COACH_PORT:-7102}
 simulator_port=${SIMULATOR_PORT:-7199}
 
 echo "building (the first build takes a few minutes)..."
-swift build --product GeminiSimulator >/dev/null
-swift build --product GenerationService >/dev/null
-swift build --product CoachService >/dev/null
-swift build --product Gateway >/dev/null
+build_log=$(mktemp)
+for product in GeminiSimulator GenerationService CoachService Gateway; do
+  if ! swift build --product "$product" >"$build_log" 2>&1; then
+    cat "$build_log"
+    echo "build of $product failed" >&2
+    exit 1
+  fi
+done
+rm -f "$build_log"
 bin=$(swift build --show-bin-path)
 
 export RPC_TOKEN=${RPC_TOKEN:-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')}

@@ -299,7 +299,7 @@ private func text(_ value: String) -> Career_V1_TextDelta { .with { $0.text = va
             var bytes = try hello(token)
             bytes.writeBytes([0xFF, 0xFF, 0xFF, 0xFF])
             try await raw.channel.writeAndFlush(bytes)
-            let answer = try await readUntilClosed(raw, within: .seconds(5))
+            let answer = try await readUntilClosed(raw, within: .seconds(20))
             #expect(try goAwayCode(in: answer) == .resourceExhausted)
             #expect(try await client.unary(TestRPCService.echo, text("after")).text == "after")
         }
@@ -309,7 +309,7 @@ private func text(_ value: String) -> Career_V1_TextDelta { .with { $0.text = va
         try await withRPCServer(serverConfiguration(), router: TestRPCService().router) { _, address in
             let raw = try await rawConnection(to: address)
             try await raw.channel.writeAndFlush(try hello("nope"))
-            let answer = try await readUntilClosed(raw, within: .seconds(5))
+            let answer = try await readUntilClosed(raw, within: .seconds(20))
             #expect(try goAwayCode(in: answer) == .unauthenticated)
         }
     }
@@ -319,7 +319,7 @@ private func text(_ value: String) -> Career_V1_TextDelta { .with { $0.text = va
             for extra in [1, 255, 256, 512] {
                 let raw = try await rawConnection(to: address)
                 try await raw.channel.writeAndFlush(try hello(token + String(repeating: "x", count: extra)))
-                let answer = try await readUntilClosed(raw, within: .seconds(5))
+                let answer = try await readUntilClosed(raw, within: .seconds(20))
                 #expect(try goAwayCode(in: answer) == .unauthenticated, "token with \(extra) bytes appended")
             }
         }
@@ -336,7 +336,7 @@ private func text(_ value: String) -> Career_V1_TextDelta { .with { $0.text = va
             for frame in frames {
                 let raw = try await rawConnection(to: address)
                 try await raw.channel.writeAndFlush(ByteBufferAllocator().frame(body: try frame.serializedBytes() as [UInt8]))
-                let answer = try await readUntilClosed(raw, within: .seconds(5))
+                let answer = try await readUntilClosed(raw, within: .seconds(20))
                 #expect(try goAwayCode(in: answer) == .unauthenticated)
             }
         }
@@ -391,18 +391,17 @@ private func text(_ value: String) -> Career_V1_TextDelta { .with { $0.text = va
             bytes.writeImmutableBuffer(ByteBufferAllocator().frame(body: try start.serializedBytes() as [UInt8]))
             try await channel.writeAndFlush(bytes)
             try await eventually { service.floodMessagesSent > 0 }
-            try await Task.sleep(for: .milliseconds(500))
-            let stalledAt = service.floodMessagesSent
-            try await Task.sleep(for: .milliseconds(500))
-            #expect(stalledAt < 200)
-            #expect(service.floodMessagesSent == stalledAt)
+            try await Task.sleep(for: .seconds(2))
+            // Only what the kernel's socket buffers hold (a few MiB) has left the producer;
+            // without pacing all 1,000 messages (250 MiB) would sit in the server's memory.
+            #expect(service.floodMessagesSent < 100)
         }
     }
 
     @Test func silentPeerIsClosedAtTheHandshakeTimeout() async throws {
         try await withRPCServer(serverConfiguration(handshakeTimeout: .milliseconds(200)), router: TestRPCService().router) { _, address in
             let raw = try await rawConnection(to: address)
-            let answer = try await readUntilClosed(raw, within: .seconds(5))
+            let answer = try await readUntilClosed(raw, within: .seconds(20))
             #expect(try goAwayCode(in: answer) == .deadlineExceeded)
         }
     }
@@ -411,7 +410,7 @@ private func text(_ value: String) -> Career_V1_TextDelta { .with { $0.text = va
         try await withRPCServer(serverConfiguration(idleTimeout: .milliseconds(200)), router: TestRPCService().router) { _, address in
             let raw = try await rawConnection(to: address)
             try await raw.channel.writeAndFlush(try hello(token))
-            let answer = try await readUntilClosed(raw, within: .seconds(5))
+            let answer = try await readUntilClosed(raw, within: .seconds(20))
             #expect(try goAwayCode(in: answer) == .unavailable)
         }
     }
@@ -422,7 +421,7 @@ private func text(_ value: String) -> Career_V1_TextDelta { .with { $0.text = va
             var bytes = try hello(token)
             bytes.writeBytes([0, 0, 0, 100, 1, 2, 3])
             try await raw.channel.writeAndFlush(bytes)
-            let answer = try await readUntilClosed(raw, within: .seconds(5))
+            let answer = try await readUntilClosed(raw, within: .seconds(20))
             #expect(try goAwayCode(in: answer) == .deadlineExceeded)
         }
     }
@@ -431,7 +430,7 @@ private func text(_ value: String) -> Career_V1_TextDelta { .with { $0.text = va
         try await withRPCServer(serverConfiguration(), router: TestRPCService().router) { _, address in
             let raw = try await rawConnection(to: address)
             try await raw.channel.writeAndFlush(ByteBufferAllocator().frame(body: [0xFF, 0xFF, 0xFF, 0x07, 0x01]))
-            _ = try await readUntilClosed(raw, within: .seconds(5))
+            _ = try await readUntilClosed(raw, within: .seconds(20))
             let client = try client(address)
             defer { client.shutDown() }
             #expect(try await client.unary(TestRPCService.echo, text("still")).text == "still")
@@ -458,7 +457,7 @@ private func text(_ value: String) -> Career_V1_TextDelta { .with { $0.text = va
 }
 
 /// Polls `condition` until it holds, failing after `limit`.
-func eventually(within limit: Duration = .seconds(5), _ condition: () -> Bool) async throws {
+func eventually(within limit: Duration = .seconds(30), _ condition: () -> Bool) async throws {
     let deadline = ContinuousClock.now + limit
     while !condition() {
         guard ContinuousClock.now < deadline else {
