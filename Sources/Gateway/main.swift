@@ -12,7 +12,7 @@ await runProcess(name: "Gateway") {
     if configuration.authDisabled {
         logger.warning("AUTH_DISABLED=1: every call runs as a development user with no token check. Never use this outside local development.")
     }
-    let app = try buildGateway(configuration: configuration, logger: logger) { port in
+    let app = try await buildGateway(configuration: configuration, logger: logger) { port in
         logger.info("listening", metadata: ["http.port": "\(port)"])
     }
     try await app.runService()

@@ -9,11 +9,15 @@ public func buildGateway(
     configuration: GatewayConfiguration,
     logger: Logger,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
-) throws -> some ApplicationProtocol {
+) async throws -> some ApplicationProtocol {
     let clientConfiguration = RPCClientConfiguration(token: configuration.rpcToken, clientName: "gateway")
     let generation = try RPCClient(target: configuration.generationTarget, configuration: clientConfiguration, logger: logger)
     let coach = try RPCClient(target: configuration.coachTarget, configuration: clientConfiguration, logger: logger)
-    let router = buildRouter(configuration: configuration, generation: generation, coach: coach)
+    var verifier: (any TokenVerifier)?
+    if !configuration.auth.disabled {
+        verifier = try await SupabaseTokenVerifier.make(configuration: configuration.auth, logger: logger)
+    }
+    let router = buildRouter(configuration: configuration, generation: generation, coach: coach, verifier: verifier)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "career-gateway"),
@@ -23,12 +27,15 @@ public func buildGateway(
     )
 }
 
-/// The routes and middleware of the public API.
-func buildRouter(configuration: GatewayConfiguration, generation: RPCClient, coach: RPCClient) -> Router<GatewayRequestContext> {
+/// The routes and middleware of the public API. `verifier` checks the `/api/v1` bearer
+/// tokens; nil only with `AUTH_DISABLED=1`.
+func buildRouter(
+    configuration: GatewayConfiguration, generation: RPCClient, coach: RPCClient, verifier: (any TokenVerifier)?
+) -> Router<GatewayRequestContext> {
     let router = Router(context: GatewayRequestContext.self)
     router.add(middleware: RequestEdgeMiddleware())
     OperationsRoutes(services: [("generation", generation), ("coach", coach)]).register(on: router)
-    let api = router.group("api/v1").add(middleware: AuthMiddleware())
+    let api = router.group("api/v1").add(middleware: verifier.map(AuthMiddleware.init(verifier:)) ?? .disabled)
     AIRoutes(generation: generation, coach: coach, callTimeout: configuration.callTimeout).register(on: api)
     return router
 }

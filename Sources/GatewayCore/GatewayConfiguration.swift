@@ -16,6 +16,9 @@ public struct GatewayConfiguration: Sendable {
     public var callTimeout: Duration
     /// `AUTH_DISABLED=1`: every call runs as a fixed development user. Never the default.
     public var authDisabled: Bool
+    /// How access tokens are verified: `SUPABASE_JWT_SECRET`, `SUPABASE_JWKS_URL`,
+    /// `SUPABASE_JWKS_FILE`, `SUPABASE_JWT_ISSUER`, `SUPABASE_JWT_AUDIENCE` (defaults there).
+    public var auth: AuthConfiguration
     /// Largest request body: 1 MiB (the spec's limit, not configurable).
     public static let maxBodyBytes = 1 << 20
 
@@ -26,15 +29,7 @@ public struct GatewayConfiguration: Sendable {
         self.coachTarget = reader.string("COACH_ADDR", default: "127.0.0.1:7102")
         self.rpcToken = try reader.rpcToken()
         self.callTimeout = try reader.seconds("CALL_TIMEOUT_SECONDS", default: .seconds(120), range: 1...3600)
-        self.authDisabled = try reader.bool("AUTH_DISABLED")
-        let authSettings = ["SUPABASE_JWT_SECRET", "SUPABASE_JWKS_URL", "SUPABASE_JWKS_FILE"].filter { reader.string($0) != nil }
-        if !self.authDisabled {
-            guard !authSettings.isEmpty else {
-                throw ConfigurationError(setting: "SUPABASE_JWT_SECRET", problem: "(or SUPABASE_JWKS_URL, SUPABASE_JWKS_FILE, or AUTH_DISABLED=1 for local development) is required")
-            }
-            // Token verification lands with the gateway's authentication work; until then a
-            // gateway configured for real tokens refuses to start rather than accept them unchecked.
-            throw ConfigurationError(setting: authSettings[0], problem: "is not supported by this build yet; use AUTH_DISABLED=1 for local development")
-        }
+        self.auth = try AuthConfiguration(reader: reader)
+        self.authDisabled = self.auth.disabled
     }
 }

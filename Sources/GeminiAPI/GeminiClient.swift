@@ -19,16 +19,16 @@ import Synchronization
 ///
 /// Call ``shutdown()`` when done (or use ``withClient(configuration:httpClient:logger:_:)``).
 public final class GeminiClient: Sendable {
-    private let apiKey: String
-    private let baseURL: String
-    private let httpClient: HTTPClient
+    let apiKey: String
+    let baseURL: String
+    let httpClient: HTTPClient
     private let ownsHTTPClient: Bool
-    private let retry: GeminiRetryPolicy
-    private let maxResponseBytes: Int
-    private let limiter: CallLimiter
-    private let logger: Logger
-    private let metrics = GeminiMetrics()
-    private let isShutDown = Mutex(false)
+    let retry: GeminiRetryPolicy
+    let maxResponseBytes: Int
+    let limiter: CallLimiter
+    let logger: Logger
+    let metrics = GeminiMetrics()
+    let isShutDown = Mutex(false)
 
     /// Creates a client.
     ///
@@ -206,33 +206,49 @@ public final class GeminiClient: Sendable {
             case .success(let response): return response
             case .failure(let attemptFailure): failure = attemptFailure
             }
-            var error = failure.error
-            error.attempts = attempts.value
-            guard failure.retryable, retryIndex < retry.maxRetries else { throw error }
-            let wait = error.retryDelay ?? retry.jitter(retry.backoffCeiling(retry: retryIndex))
-            guard wait.timeAmount < deadline - .now() else {
-                logger.debug("gemini retry would pass the deadline", metadata: ["gemini.attempt": "\(attempts.value)"])
-                throw error
-            }
-            metrics.recordRetry(model: model, cause: failure.cause)
-            logger.debug(
-                "gemini retrying",
-                metadata: [
-                    "gemini.attempt": "\(attempts.value)",
-                    "gemini.retry_cause": "\(failure.cause)",
-                    "gemini.retry_delay_ms": "\(wait.nanoseconds / 1_000_000)",
-                ]
+            try await waitBeforeRetry(
+                after: failure, retryIndex: retryIndex, deadline: deadline, attempts: attempts, model: model, logger: logger
             )
-            do {
-                try await retry.sleep(wait)
-            } catch {
-                throw GeminiError(kind: .cancelled, attempts: attempts.value)
-            }
             retryIndex += 1
         }
     }
 
-    private struct AttemptFailure: Error {
+    /// Throws the failure's error (with the attempt count) when it must not be retried: not
+    /// retryable, retries used up, or the wait would pass the deadline. Otherwise waits
+    /// (Gemini's `RetryInfo` delay, or backoff with jitter) and returns.
+    func waitBeforeRetry(
+        after failure: AttemptFailure,
+        retryIndex: Int,
+        deadline: NIODeadline,
+        attempts: AttemptCounter,
+        model: String,
+        logger: Logger
+    ) async throws(GeminiError) {
+        var error = failure.error
+        error.attempts = attempts.value
+        guard failure.retryable, retryIndex < retry.maxRetries else { throw error }
+        let wait = error.retryDelay ?? retry.jitter(retry.backoffCeiling(retry: retryIndex))
+        guard wait.timeAmount < deadline - .now() else {
+            logger.debug("gemini retry would pass the deadline", metadata: ["gemini.attempt": "\(attempts.value)"])
+            throw error
+        }
+        metrics.recordRetry(model: model, cause: failure.cause)
+        logger.debug(
+            "gemini retrying",
+            metadata: [
+                "gemini.attempt": "\(attempts.value)",
+                "gemini.retry_cause": "\(failure.cause)",
+                "gemini.retry_delay_ms": "\(wait.nanoseconds / 1_000_000)",
+            ]
+        )
+        do {
+            try await retry.sleep(wait)
+        } catch {
+            throw GeminiError(kind: .cancelled, attempts: attempts.value)
+        }
+    }
+
+    struct AttemptFailure: Error {
         var error: GeminiError
         var retryable: Bool
         /// `http_<status>` or `connection`: the retry metric's label.
@@ -270,8 +286,11 @@ public final class GeminiClient: Sendable {
         }
     }
 
-    private func classifyStatus(_ status: Int, body: ByteBuffer) -> AttemptFailure {
-        let upstream = try? JSONDecoder().decode(GoogleErrorEnvelope.self, from: body)
+    func classifyStatus(_ status: Int, body: ByteBuffer) -> AttemptFailure {
+        classifyStatus(status, upstream: try? JSONDecoder().decode(GoogleErrorEnvelope.self, from: body))
+    }
+
+    func classifyStatus(_ status: Int, upstream: GoogleErrorEnvelope?) -> AttemptFailure {
         let upstreamStatus = upstream?.error.status
         let retryDelay = upstream?.error.retryDelay
         let kind: GeminiError.Kind
@@ -287,7 +306,7 @@ public final class GeminiClient: Sendable {
         )
     }
 
-    private static func classifyTransportError(_ error: any Error) -> AttemptFailure {
+    static func classifyTransportError(_ error: any Error) -> AttemptFailure {
         if error is CancellationError || Task.isCancelled {
             return AttemptFailure(error: GeminiError(kind: .cancelled), retryable: false, cause: "cancelled")
         }
@@ -333,7 +352,7 @@ public final class GeminiClient: Sendable {
 
     /// Runs `operation` until `deadline`; when the deadline comes first the operation is
     /// cancelled and `deadlineExceeded` thrown.
-    private static func withDeadline<T: Sendable>(
+    static func withDeadline<T: Sendable>(
         _ deadline: NIODeadline,
         attempts: AttemptCounter,
         _ operation: @escaping @Sendable () async throws -> T
@@ -362,7 +381,7 @@ public final class GeminiClient: Sendable {
 }
 
 /// Counts the HTTP requests of one call across tasks.
-private final class AttemptCounter: Sendable {
+final class AttemptCounter: Sendable {
     private let count = Mutex(0)
     var value: Int { count.withLock { $0 } }
     func increment() { count.withLock { $0 += 1 } }

@@ -25,6 +25,10 @@ struct Fault: Sendable, Equatable {
     var empty = false
     /// No candidates and no prompt feedback.
     var noCandidates = false
+    /// Streaming: wait this long between chunks.
+    var chunkDelay: Duration?
+    /// Streaming: drop the connection after the first chunk.
+    var reset = false
 
     /// No fault.
     init() {}
@@ -63,6 +67,11 @@ struct Fault: Sendable, Equatable {
                     }
                     retryDelay = Self.protobufDuration(duration)
                 }
+            case ("chunk-delay", let value?):
+                guard let duration = Self.parseDuration(value) else {
+                    throw ParseError(description: "chunk-delay needs a duration such as 50ms or 1s")
+                }
+                chunkDelay = duration
             case ("finish", let value?):
                 guard !value.isEmpty, value.allSatisfy({ $0.isUppercase || $0 == "_" }) else {
                     throw ParseError(description: "finish needs a finish reason such as SAFETY")
@@ -75,6 +84,7 @@ struct Fault: Sendable, Equatable {
             case ("max-tokens", nil): maxTokens = true
             case ("empty", nil): empty = true
             case ("no-candidates", nil): noCandidates = true
+            case ("reset", nil): reset = true
             default:
                 throw ParseError(description: "unknown fault '\(token.prefix(40))'")
             }

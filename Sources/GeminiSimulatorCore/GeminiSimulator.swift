@@ -2,15 +2,15 @@
 /// and tests.
 ///
 /// ## Serving
-/// `POST /v1beta/models/{model}:generateContent` for `gemini-2.5-flash`, `gemini-2.5-pro` and
-/// `gemini-2.5-flash-lite` (``GeminiSimulatorConfiguration/models``). In order:
+/// `POST /v1beta/models/{model}:generateContent` and `:streamGenerateContent` for
+/// `gemini-2.5-flash`, `gemini-2.5-pro` and `gemini-2.5-flash-lite`
+/// (``GeminiSimulatorConfiguration/models``). In order:
 /// 1. The key: only the `x-goog-api-key` header counts (a `?key=` query parameter is ignored, so
 ///    a client that puts the key in the URL fails here). Missing: 403 `PERMISSION_DENIED`
 ///    ("Method doesn't allow unregistered callers …"). Wrong: 400 `INVALID_ARGUMENT` with an
 ///    `ErrorInfo` detail, reason `API_KEY_INVALID`.
 /// 2. The model: another model is 404 `NOT_FOUND` ("models/x is not found for API version
-///    v1beta …"); `:streamGenerateContent` is 501 `UNIMPLEMENTED` (not simulated yet); other
-///    methods are 404.
+///    v1beta …"); methods other than those two are 404.
 /// 3. The body: not JSON, or no `contents`, is 400 `INVALID_ARGUMENT`; `gemini-2.5-pro` with
 ///    `thinkingBudget: 0` is 400 (that model only works in thinking mode).
 /// 4. The answer, the same for the same request every time (all choices derive from a stable
@@ -36,6 +36,16 @@
 ///      model) and a `responseId`. With `includeThoughts`, a `thought: true` part comes first;
 ///      a function call made while thinking carries a `thoughtSignature`.
 ///    - An answer longer than `maxOutputTokens` is cut to it with `finishReason: MAX_TOKENS`.
+/// 5. Streaming (`:streamGenerateContent?alt=sse`): the same answer as the unary endpoint, as
+///    Server-Sent Events (`Content-Type: text/event-stream`), each `data: {GenerateContentResponse}`
+///    followed by `\r\n\r\n`. Without `alt=sse` the same chunks come as one JSON array, as
+///    Google does. Answer text (markdown, or the JSON text of a schema answer) is cut into
+///    consecutive pieces, one per chunk: at least 3 (fewer only for a text under 3 characters),
+///    about one per 100 characters, at most 16. A thought part (with `includeThoughts`) comes in
+///    a chunk of its own first; a function call comes whole in one chunk. Every chunk carries
+///    `modelVersion`, `responseId` and cumulative `usageMetadata` (`candidatesTokenCount` counts
+///    the text sent so far; the last chunk's counts equal the unary answer's); only the last
+///    carries `finishReason`. The stream ends when the body ends; there is no `[DONE]` event.
 ///
 /// ## Faults (for tests)
 /// A fault spec is tokens separated by `,` (e.g. `latency=200ms,status=503`):
@@ -53,6 +63,17 @@
 /// - `max-tokens`: the answer cut in half with `finishReason: MAX_TOKENS`.
 /// - `empty`: a candidate whose content has no parts. `no-candidates`: no candidates at all.
 ///
+/// While streaming, `latency`, `status` and `hang` act before the first chunk (the error is an
+/// ordinary HTTP error response), and:
+/// - `chunk-delay=<n>ms|<n>s`: wait that long between chunks.
+/// - `reset`: send the first chunk, then drop the connection without ending the body.
+/// - `malformed-json`: send the first chunk, then a `data:` line that is not JSON, then end.
+/// - `safety-block`: one chunk with `promptFeedback.blockReason: SAFETY` and no candidates.
+/// - `finish=<blocking reason>`: the first piece of text, then a chunk with that finish reason
+///   and no content. Other `finish=` reasons replace the last chunk's `STOP`.
+/// - `max-tokens`: half the answer, in chunks, the last with `finishReason: MAX_TOKENS`.
+/// - `empty` and `no-candidates`: one chunk, as for the unary endpoint.
+///
 /// A spec applies to one request when sent in its `x-simulator-fault` header, or to the next
 /// `count` generate requests without that header when queued with `POST /simulator/faults`.
 /// An unknown spec is 400.
@@ -64,7 +85,14 @@
 ///   ``GeminiSimulatorConfiguration/maxRecordedRequests`` generate requests, oldest first, each
 ///   with `sequence`, `method`, `path`, `query`, `model`, `apiKeyPresent`, `apiKeyValid`,
 ///   `headers` (the key's value redacted), `fault`, `status` and `body` (parsed JSON, or a
-///   string when it is not JSON). `DELETE` clears them.
+///   string when it is not JSON); a streaming request also has `stream`: `{"chunksSent": n,
+///   "outcome": "streaming"|"completed"|"client-disconnected"|"reset"}`. The answer also has
+///   `disconnectsMidStream` (below). `DELETE` clears the requests (not the counters).
+/// - `GET /simulator/stats`: `{"streamsStarted", "streamsCompleted", "streamResets",
+///   "disconnectsMidStream"}`, counters since the simulator started. A stream counts as
+///   disconnected when a chunk (or the end of the body) could not be written because the client
+///   had gone away. That is noticed by writing: on loopback usually at the second write after the
+///   client closed (the first one draws the reset), so within two `chunk-delay`s.
 /// - `GET /healthz`: `{"status": "ok"}`.
 import Foundation
 import Hummingbird

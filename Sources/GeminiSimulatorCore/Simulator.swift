@@ -23,6 +23,7 @@ struct Simulator: Sendable {
             return jsonResponse(status: 200, body: .object([:]))
         }
         router.get("/simulator/requests") { _, _ in await self.listRequests() }
+        router.get("/simulator/stats") { _, _ in jsonResponse(status: 200, body: await self.state.stats) }
         router.delete("/simulator/requests") { _, _ in
             await self.state.clearRequests()
             return jsonResponse(status: 200, body: .object([:]))
@@ -102,6 +103,7 @@ struct Simulator: Sendable {
         let response = await respond(
             model: model,
             method: method,
+            query: request.uri.query,
             apiKey: apiKey,
             body: parsedBody,
             fault: fault ?? Fault(),
@@ -111,7 +113,15 @@ struct Simulator: Sendable {
         return response
     }
 
-    private func respond(model: String, method: String, apiKey: String?, body: JSON?, fault: Fault, sequence: Int) async -> Response {
+    private func respond(
+        model: String,
+        method: String,
+        query: String?,
+        apiKey: String?,
+        body: JSON?,
+        fault: Fault,
+        sequence: Int
+    ) async -> Response {
         let latency = configuration.latency + (fault.latency ?? .zero)
         if latency > .zero {
             do { try await Task.sleep(for: latency) } catch { return GoogleError.response(status: 499) }
@@ -120,9 +130,6 @@ struct Simulator: Sendable {
         guard apiKey == configuration.apiKey else { return GoogleError.invalidKey() }
         guard configuration.models.contains(model), method == "generateContent" || method == "streamGenerateContent" else {
             return GoogleError.modelNotFound(model, method: method.isEmpty ? "generateContent" : method)
-        }
-        guard method == "generateContent" else {
-            return GoogleError.response(status: 501, message: "\(method) is not simulated yet.")
         }
         if let status = fault.status {
             if status == 429 { return GoogleError.rateLimited(model: model, retryDelay: fault.retryDelay) }
@@ -141,12 +148,16 @@ struct Simulator: Sendable {
             do { try await Task.sleep(for: configuration.hangLimit) } catch { return GoogleError.response(status: 499) }
             return GoogleError.response(status: 504)
         }
+        if method == "streamGenerateContent" {
+            let sse = (query ?? "").split(separator: "&").contains("alt=sse")
+            return streamAnswer(model: model, body: body, fault: fault, sequence: sequence, sse: sse)
+        }
         return answer(model: model, body: body, fault: fault, sequence: sequence)
     }
 
     // MARK: - The answer
 
-    private static let blockingFinishReasons: Set<String> = ["SAFETY", "RECITATION", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII", "IMAGE_SAFETY"]
+    static let blockingFinishReasons: Set<String> = ["SAFETY", "RECITATION", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII", "IMAGE_SAFETY"]
 
     private func answer(model: String, body: JSON, fault: Fault, sequence: Int) -> Response {
         let builder = AnswerBuilder(model: model, request: body)
@@ -154,20 +165,15 @@ struct Simulator: Sendable {
         let responseID = Self.responseID(digest: builder.digest, sequence: sequence)
 
         func envelope(candidates: [JSON]?, promptFeedback: JSON? = nil, outputTokens: Int, thoughtsTokens: Int) -> JSON {
-            var usage: [(String, JSON)] = [("promptTokenCount", .number(Double(promptTokens)))]
-            if outputTokens > 0 { usage.append(("candidatesTokenCount", .number(Double(outputTokens)))) }
-            usage.append(("totalTokenCount", .number(Double(promptTokens + outputTokens + thoughtsTokens))))
-            usage.append(
-                ("promptTokensDetails", .array([.orderedObject([("modality", .string("TEXT")), ("tokenCount", .number(Double(promptTokens)))])]))
+            Self.envelope(
+                model: model,
+                responseID: responseID,
+                promptTokens: promptTokens,
+                candidates: candidates,
+                promptFeedback: promptFeedback,
+                outputTokens: outputTokens,
+                thoughtsTokens: thoughtsTokens
             )
-            if thoughtsTokens > 0 { usage.append(("thoughtsTokenCount", .number(Double(thoughtsTokens)))) }
-            var members: [(String, JSON)] = []
-            if let candidates { members.append(("candidates", .array(candidates))) }
-            if let promptFeedback { members.append(("promptFeedback", promptFeedback)) }
-            members.append(("usageMetadata", .orderedObject(usage)))
-            members.append(("modelVersion", .string(model)))
-            members.append(("responseId", .string(responseID)))
-            return .orderedObject(members)
         }
 
         if fault.malformedJSON {
@@ -240,7 +246,33 @@ struct Simulator: Sendable {
         )
     }
 
-    private static func safetyRatings(blocked: Bool) -> JSON {
+    /// A `GenerateContentResponse` (or one chunk of a streamed one) with `usageMetadata`.
+    static func envelope(
+        model: String,
+        responseID: String,
+        promptTokens: Int,
+        candidates: [JSON]?,
+        promptFeedback: JSON? = nil,
+        outputTokens: Int,
+        thoughtsTokens: Int
+    ) -> JSON {
+        var usage: [(String, JSON)] = [("promptTokenCount", .number(Double(promptTokens)))]
+        if outputTokens > 0 { usage.append(("candidatesTokenCount", .number(Double(outputTokens)))) }
+        usage.append(("totalTokenCount", .number(Double(promptTokens + outputTokens + thoughtsTokens))))
+        usage.append(
+            ("promptTokensDetails", .array([.orderedObject([("modality", .string("TEXT")), ("tokenCount", .number(Double(promptTokens)))])]))
+        )
+        if thoughtsTokens > 0 { usage.append(("thoughtsTokenCount", .number(Double(thoughtsTokens)))) }
+        var members: [(String, JSON)] = []
+        if let candidates { members.append(("candidates", .array(candidates))) }
+        if let promptFeedback { members.append(("promptFeedback", promptFeedback)) }
+        members.append(("usageMetadata", .orderedObject(usage)))
+        members.append(("modelVersion", .string(model)))
+        members.append(("responseId", .string(responseID)))
+        return .orderedObject(members)
+    }
+
+    static func safetyRatings(blocked: Bool) -> JSON {
         .array([
             .orderedObject([("category", .string("HARM_CATEGORY_SEXUALLY_EXPLICIT")), ("probability", .string("NEGLIGIBLE"))]),
             .orderedObject([("category", .string("HARM_CATEGORY_HATE_SPEECH")), ("probability", .string("NEGLIGIBLE"))]),
@@ -252,7 +284,7 @@ struct Simulator: Sendable {
     }
 
     /// 22 URL-safe characters derived from the prompt digest and the request's sequence number.
-    private static func responseID(digest: String, sequence: Int) -> String {
+    static func responseID(digest: String, sequence: Int) -> String {
         let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
         var value = stableHash("\(digest)#\(sequence)")
         var second = stableHash("\(sequence)#\(digest)")
@@ -308,6 +340,10 @@ struct Simulator: Sendable {
 
     private func listRequests() async -> Response {
         let requests = await state.requests.map(\.json)
-        return jsonResponse(status: 200, body: .object(["requests": .array(requests)]))
+        let disconnects = await state.disconnectsMidStream
+        return jsonResponse(
+            status: 200,
+            body: .object(["requests": .array(requests), "disconnectsMidStream": .number(Double(disconnects))])
+        )
     }
 }

@@ -18,9 +18,13 @@ actor SimulatorState {
         var fault: String?
         var body: JSON
         var status: Int?
+        /// Streaming requests: chunks written, and how the stream ended (`streaming`,
+        /// `completed`, `client-disconnected`, `reset`).
+        var streamChunksSent: Int?
+        var streamOutcome: String?
 
         var json: JSON {
-            .orderedObject([
+            var members: [(String, JSON)] = [
                 ("sequence", .number(Double(sequence))),
                 ("method", .string(method)),
                 ("path", .string(path)),
@@ -32,7 +36,19 @@ actor SimulatorState {
                 ("fault", fault.map(JSON.string) ?? .null),
                 ("status", status.map { JSON.number(Double($0)) } ?? .null),
                 ("body", body),
-            ])
+            ]
+            if let streamOutcome {
+                members.append(
+                    (
+                        "stream",
+                        .orderedObject([
+                            ("chunksSent", .number(Double(streamChunksSent ?? 0))),
+                            ("outcome", .string(streamOutcome)),
+                        ])
+                    )
+                )
+            }
+            return .orderedObject(members)
         }
     }
 
@@ -40,6 +56,12 @@ actor SimulatorState {
     private var faults: [QueuedFault] = []
     private var recorded: [RecordedRequest] = []
     private var sequence = 0
+    /// Streaming counters, for `GET /simulator/stats`.
+    private(set) var streamsStarted = 0
+    private(set) var streamsCompleted = 0
+    private(set) var streamResets = 0
+    /// Streams whose client went away before the last chunk was written.
+    private(set) var disconnectsMidStream = 0
 
     init(maxRecorded: Int) {
         self.maxRecorded = max(1, maxRecorded)
@@ -79,6 +101,42 @@ actor SimulatorState {
     }
 
     var requests: [RecordedRequest] { recorded }
+
+    /// A streaming answer started (its status line was sent).
+    func streamStarted(sequence: Int) {
+        streamsStarted += 1
+        if let index = recorded.lastIndex(where: { $0.sequence == sequence }) {
+            recorded[index].streamOutcome = "streaming"
+            recorded[index].streamChunksSent = 0
+        }
+    }
+
+    func streamChunkSent(sequence: Int) {
+        if let index = recorded.lastIndex(where: { $0.sequence == sequence }) {
+            recorded[index].streamChunksSent = (recorded[index].streamChunksSent ?? 0) + 1
+        }
+    }
+
+    /// A streaming answer ended: `completed`, `client-disconnected` or `reset`.
+    func streamEnded(sequence: Int, outcome: String) {
+        switch outcome {
+        case "completed": streamsCompleted += 1
+        case "reset": streamResets += 1
+        default: disconnectsMidStream += 1
+        }
+        if let index = recorded.lastIndex(where: { $0.sequence == sequence }) {
+            recorded[index].streamOutcome = outcome
+        }
+    }
+
+    var stats: JSON {
+        .orderedObject([
+            ("streamsStarted", .number(Double(streamsStarted))),
+            ("streamsCompleted", .number(Double(streamsCompleted))),
+            ("streamResets", .number(Double(streamResets))),
+            ("disconnectsMidStream", .number(Double(disconnectsMidStream))),
+        ])
+    }
 
     func clearRequests() { recorded.removeAll() }
 }

@@ -22,6 +22,13 @@ public func buildGenerationService(reader: ConfigurationReader, logger: Logger) 
 /// The generation service's methods.
 public func generationRouter(runner: ModelRunner, prompts: PromptLibrary) -> RPCRouter {
     var router = RPCRouter()
+    let documents = GenerateDocumentsTask(runner: runner, resumeInstruction: prompts[.resume], coverLetterInstruction: prompts[.coverLetter])
+    router.register(GenerationMethods.generateDocuments, handler: documents.run)
+    router.register(GenerationMethods.parseProfile, handler: ParseProfileTask(runner: runner, systemInstruction: prompts[.parseProfile]).run)
+    router.register(GenerationMethods.analyzeApplication, handler: AnalyzeApplicationTask(runner: runner, systemInstruction: prompts[.analyzeApplication]).run)
+    router.register(GenerationMethods.planCareerPath, handler: PlanCareerPathTask(runner: runner, systemInstruction: prompts[.careerPath]).run)
+    router.register(GenerationMethods.networkingBrief, handler: NetworkingBriefTask(runner: runner, systemInstruction: prompts[.networkingBrief]).run)
+    router.register(GenerationMethods.reachOut, handler: ReachOutTask(runner: runner, systemInstruction: prompts[.reachOut]).run)
     let interviewQuestions = InterviewQuestionsTask(runner: runner, systemInstruction: prompts[.interviewQuestions])
     router.register(GenerationMethods.interviewQuestions, handler: interviewQuestions.run)
     return router

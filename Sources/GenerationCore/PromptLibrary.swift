@@ -6,6 +6,13 @@ public struct PromptLibrary: Sendable {
     private let prompts: [String: String]
 
     public enum Name: String, CaseIterable, Sendable {
+        case resume = "resume"
+        case coverLetter = "cover-letter"
+        case parseProfile = "parse-profile"
+        case analyzeApplication = "analyze-application"
+        case careerPath = "career-path"
+        case networkingBrief = "networking-brief"
+        case reachOut = "reach-out"
         case interviewQuestions = "interview-questions"
     }
 

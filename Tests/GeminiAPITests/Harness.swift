@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import GeminiAPI
 import GeminiSimulatorCore
+import Logging
 import NIOCore
 import Testing
 
@@ -34,6 +35,23 @@ struct Harness: Sendable {
         return decoded["requests"]?.arrayValue ?? []
     }
 
+    /// The simulator's counters (`GET /simulator/stats`).
+    func stats() async throws -> JSONValue {
+        let data = try await admin(post: false, "/simulator/stats").body
+        return try JSONDecoder().decode(JSONValue.self, from: data)
+    }
+
+    /// Waits until the simulator has counted `count` streams whose client went away, for at
+    /// most `limit`; returns the last count seen.
+    func waitForDisconnects(_ count: Int, limit: Duration = .seconds(10)) async throws -> Int {
+        let started = ContinuousClock.now
+        while true {
+            let seen = try await stats()["disconnectsMidStream"]?.intValue ?? 0
+            if seen >= count || ContinuousClock.now - started > limit { return seen }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
     private func admin(post: Bool, _ path: String, body: String? = nil) async throws -> (status: Int, body: Data) {
         var request = HTTPClientRequest(url: simulator.baseURL + path)
         request.method = post ? .POST : .GET
@@ -51,11 +69,13 @@ struct Harness: Sendable {
 /// retries wait on a ``SleepRecorder`` and jitter is off (each wait is the backoff ceiling).
 func withHarness<Result: Sendable>(
     clientKey: String = fakeKey,
+    simulatorKey: String = fakeKey,
     maxInFlight: Int = 64,
     maxQueued: Int = 256,
+    logger: Logger? = nil,
     _ body: @escaping @Sendable (Harness) async throws -> Result
 ) async throws -> Result {
-    try await withGeminiSimulator(configuration: GeminiSimulatorConfiguration(port: 0, apiKey: fakeKey)) { simulator in
+    try await withGeminiSimulator(configuration: GeminiSimulatorConfiguration(port: 0, apiKey: simulatorKey), logger: logger) { simulator in
         let sleeps = SleepRecorder()
         let retry = GeminiRetryPolicy(sleep: { await sleeps.record($0) }, jitter: { $0 })
         let configuration = GeminiClientConfiguration(
@@ -65,7 +85,7 @@ func withHarness<Result: Sendable>(
             maxQueued: maxQueued,
             retry: retry
         )
-        return try await GeminiClient.withClient(configuration: configuration) { client in
+        return try await GeminiClient.withClient(configuration: configuration, logger: logger) { client in
             try await body(Harness(client: client, simulator: simulator, sleeps: sleeps))
         }
     }

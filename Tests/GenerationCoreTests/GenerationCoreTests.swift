@@ -12,7 +12,7 @@ import Testing
 import TestSupport
 
 /// A model runner against an in-process simulator, with retries that do not sleep.
-private func withRunner<T: Sendable>(
+func withRunner<T: Sendable>(
     fallbackModel: String? = ModelName.flash,
     _ body: @Sendable (ModelRunner, RunningGeminiSimulator) async throws -> T
 ) async throws -> T {
@@ -25,7 +25,7 @@ private func withRunner<T: Sendable>(
     }
 }
 
-private func queueFault(_ simulator: RunningGeminiSimulator, _ fault: String, count: Int) async throws {
+func queueFault(_ simulator: RunningGeminiSimulator, _ fault: String, count: Int) async throws {
     var request = HTTPClientRequest(url: simulator.baseURL + "/simulator/faults")
     request.method = .POST
     request.headers.add(name: "Content-Type", value: "application/json")
@@ -34,7 +34,7 @@ private func queueFault(_ simulator: RunningGeminiSimulator, _ fault: String, co
     #expect(response.status.code < 300)
 }
 
-private func recordedRequestCount(_ simulator: RunningGeminiSimulator) async throws -> Int {
+func recordedRequestCount(_ simulator: RunningGeminiSimulator) async throws -> Int {
     let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: simulator.baseURL + "/simulator/requests"), timeout: .seconds(5))
     let body = try await response.body.collect(upTo: 16 << 20)
     let json = try JSONSerialization.jsonObject(with: Data(body.readableBytesView))

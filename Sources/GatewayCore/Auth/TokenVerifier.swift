@@ -1,0 +1,136 @@
+import AppSupport
+import AsyncHTTPClient
+import Foundation
+import Logging
+
+/// Turns a bearer token into the user it speaks for, or refuses it.
+public protocol TokenVerifier: Sendable {
+    func verify(_ token: String) async throws(AuthError) -> VerifiedUser
+}
+
+/// Verifies Supabase Auth access tokens with jwt-kit.
+///
+/// Keys, each bound to one algorithm:
+/// - `HS256` with `SUPABASE_JWT_SECRET` (any `kid` in the header is ignored: the secret is the
+///   project's only symmetric key, and Supabase's JWKS never lists it);
+/// - `ES256` and `RS256` with the JWKS key named by the header's `kid` (required), from
+///   `SUPABASE_JWKS_FILE` or `SUPABASE_JWKS_URL` (see ``RemoteKeySet`` for the refresh policy).
+///
+/// A token is refused when its `alg` is anything else (`none`, `HS512`, `PS256`, …), when its
+/// `alg` differs from its key's, when it names critical header extensions (`crit`), or when it
+/// is over ``maxTokenBytes``. Then the signature, then the claims (``SupabaseClaims``).
+public final class SupabaseTokenVerifier: TokenVerifier {
+    /// Largest token read: 16 KiB (Supabase's are 1–2 KiB; custom claims can add some).
+    public static let maxTokenBytes = 16 * 1024
+
+    private let hmacKey: VerificationKey?
+    private let fileKeys: [String: VerificationKey]
+    private let remoteKeys: RemoteKeySet?
+    private let policy: ClaimPolicy
+    private let now: @Sendable () -> Date
+
+    init(hmacKey: VerificationKey?, fileKeys: [String: VerificationKey], remoteKeys: RemoteKeySet?, policy: ClaimPolicy, now: @escaping @Sendable () -> Date) {
+        self.hmacKey = hmacKey
+        self.fileKeys = fileKeys
+        self.remoteKeys = remoteKeys
+        self.policy = policy
+        self.now = now
+    }
+
+    /// The verifier `configuration` describes. With `SUPABASE_JWKS_URL` this fetches the JWKS
+    /// once with `httpClient` and refuses to start when that fails.
+    public static func make(
+        configuration: AuthConfiguration,
+        httpClient: HTTPClient = .shared,
+        logger: Logger
+    ) async throws(ConfigurationError) -> SupabaseTokenVerifier {
+        try await self.make(configuration: configuration, httpClient: httpClient, logger: logger, now: { Date() }, refreshClock: { .now })
+    }
+
+    /// As above, with the clocks injectable for tests: `now` for the claims, `refreshClock`
+    /// for the JWKS refresh policy.
+    static func make(
+        configuration: AuthConfiguration,
+        httpClient: HTTPClient = .shared,
+        logger: Logger,
+        now: @escaping @Sendable () -> Date,
+        refreshClock: @escaping @Sendable () -> ContinuousClock.Instant
+    ) async throws(ConfigurationError) -> SupabaseTokenVerifier {
+        var hmacKey: VerificationKey?
+        if let secret = configuration.secret {
+            hmacKey = await VerificationKey.hmac(secret: secret)
+        }
+        var fileKeys: [String: VerificationKey] = [:]
+        for key in configuration.fileKeys {
+            fileKeys[key.keyID] = await VerificationKey.make(key)
+        }
+        var remoteKeys: RemoteKeySet?
+        if let url = configuration.jwksURL {
+            do {
+                remoteKeys = try await RemoteKeySet(
+                    fetch: RemoteKeySet.httpFetch(url: url, client: httpClient, timeout: configuration.fetchTimeout),
+                    minimumRefreshInterval: configuration.minimumRefreshInterval,
+                    maximumAge: configuration.maximumKeyAge,
+                    now: refreshClock,
+                    logger: logger
+                )
+            } catch let error as JWKSFetchError {
+                throw ConfigurationError(setting: "SUPABASE_JWKS_URL", problem: "\(error): '\(url)'")
+            } catch {
+                throw ConfigurationError(setting: "SUPABASE_JWKS_URL", problem: "could not be fetched (\(error)): '\(url)'")
+            }
+        }
+        return SupabaseTokenVerifier(hmacKey: hmacKey, fileKeys: fileKeys, remoteKeys: remoteKeys, policy: configuration.claimPolicy, now: now)
+    }
+
+    public func verify(_ token: String) async throws(AuthError) -> VerifiedUser {
+        guard token.utf8.count <= Self.maxTokenBytes else { throw .tooLarge }
+        let header = try TokenHeader(token: token)
+        guard header.crit == nil else { throw .malformed }
+        guard let algorithm = header.alg.flatMap(SigningAlgorithm.init(rawValue:)) else { throw .unsupportedAlgorithm }
+        let key: VerificationKey
+        switch algorithm {
+        case .hs256:
+            guard let hmacKey = self.hmacKey else { throw .unsupportedAlgorithm }
+            key = hmacKey
+        case .es256, .rs256:
+            guard let keyID = header.kid, !keyID.isEmpty else { throw .missingKeyID }
+            guard let found = await self.publicKey(keyID) else { throw .unknownKeyID }
+            key = found
+        }
+        guard key.algorithm == algorithm else { throw .algorithmMismatch }
+        let claims = try await key.verify(token)
+        return try claims.validate(self.policy, now: self.now())
+    }
+
+    private func publicKey(_ keyID: String) async -> VerificationKey? {
+        if let key = self.fileKeys[keyID] { return key }
+        return await self.remoteKeys?.key(for: keyID)
+    }
+}
+
+/// The members of a token's header that choose its key, read before anything is verified.
+struct TokenHeader: Decodable {
+    var alg: String?
+    var kid: String?
+    var crit: [String]?
+
+    init(token: String) throws(AuthError) {
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, !parts[0].isEmpty, !parts[1].isEmpty,
+              let json = Self.base64URLDecoded(parts[0])
+        else { throw .malformed }
+        do {
+            self = try JSONDecoder().decode(TokenHeader.self, from: json)
+        } catch {
+            throw .malformed
+        }
+    }
+
+    static func base64URLDecoded(_ text: Substring) -> Data? {
+        var base64 = String(text).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        guard !base64.contains("=") else { return nil }
+        base64 += String(repeating: "=", count: (4 - base64.utf8.count % 4) % 4)
+        return Data(base64Encoded: base64)
+    }
+}

@@ -1,0 +1,272 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOFoundationCompat
+import Synchronization
+
+extension GeminiClient {
+    /// Asks `model` to answer `request` as a stream of chunks:
+    /// `POST {baseURL}/v1beta/models/{model}:streamGenerateContent?alt=sse`, read as Server-Sent
+    /// Events whose data is one `GenerateContentResponse` each.
+    ///
+    /// The call starts at once and follows the rules of
+    /// ``generateContent(model:request:deadline:)``: the same permit queue, the key only in the
+    /// `x-goog-api-key` header, the same retries, with one more rule: **a call is retried only
+    /// before its first chunk has been delivered**, never once output has started. The deadline
+    /// bounds the whole stream, queueing and retries included.
+    ///
+    /// Each chunk is checked as it arrives: a blocked prompt (`promptFeedback.blockReason`) or a
+    /// safety or policy `finishReason` ends the stream with `contentBlocked` (that chunk is not
+    /// delivered); `MAX_TOKENS` delivers the chunk, then ends the stream with
+    /// `outputTruncated`; `MALFORMED_FUNCTION_CALL`, unreadable JSON and a stream that ends in
+    /// the middle of an event end it with `malformedResponse`; an `{"error": …}` event is
+    /// treated like that HTTP status; a connection lost after output started is
+    /// `connectionFailed`. A stream that ends without any answer text or function call ends
+    /// with `emptyAnswer`.
+    ///
+    /// Use ``GeminiResponseStream/collect()`` or a ``GeminiStreamAccumulator`` for the full
+    /// text and the final usage (Gemini's usage is cumulative: the last chunk's is the total).
+    ///
+    /// - Parameters:
+    ///   - model: A model name such as `gemini-2.5-flash` (a `models/` prefix is accepted).
+    ///   - request: The prompt and options.
+    ///   - deadline: When the whole stream must be over.
+    public func streamGenerateContent(
+        model: String,
+        request: GenerateContentRequest,
+        deadline: NIODeadline
+    ) -> GeminiResponseStream {
+        let (stream, continuation) = AsyncThrowingStream.makeStream(of: GenerateContentResponse.self, throwing: (any Error).self)
+        let completion = StreamCompletion()
+        let producer = Task {
+            await self.produceStream(model: model, request: request, deadline: deadline, continuation: continuation, completion: completion)
+        }
+        continuation.onTermination = { termination in
+            if case .cancelled = termination { producer.cancel() }
+        }
+        return GeminiResponseStream(base: stream, completion: completion)
+    }
+
+    private func produceStream(
+        model: String,
+        request: GenerateContentRequest,
+        deadline: NIODeadline,
+        continuation: AsyncThrowingStream<GenerateContentResponse, any Error>.Continuation,
+        completion: StreamCompletion
+    ) async {
+        let started = ContinuousClock.now
+        let modelName = model.hasPrefix("models/") ? String(model.dropFirst("models/".count)) : model
+        let validModel = Self.isValidModelName(modelName)
+        let modelLabel = validModel ? modelName : "invalid"
+        var logger = self.logger
+        logger[metadataKey: "gemini.model"] = "\(modelLabel)"
+        logger[metadataKey: "gemini.stream"] = "true"
+        let sink = StreamSink(continuation: continuation)
+        do {
+            guard validModel else {
+                throw GeminiError(kind: .invalidRequest, detail: "the model name is not valid")
+            }
+            try await stream(model: modelName, request: request, deadline: deadline, sink: sink, logger: logger)
+            let accumulated = sink.accumulated
+            metrics.recordCall(model: modelLabel, outcome: "ok", durationNanoseconds: (ContinuousClock.now - started).nanoseconds)
+            metrics.recordTokens(model: modelLabel, usage: accumulated.usage)
+            logger.debug("gemini call succeeded", metadata: ["gemini.outcome": "ok", "gemini.chunks": "\(accumulated.chunkCount)"])
+            completion.markComplete()
+            continuation.finish()
+        } catch {
+            let geminiError = error as? GeminiError ?? GeminiError(kind: .malformedResponse)
+            metrics.recordCall(
+                model: modelLabel,
+                outcome: geminiError.kind.name,
+                durationNanoseconds: (ContinuousClock.now - started).nanoseconds
+            )
+            logger.debug(
+                "gemini call failed",
+                metadata: [
+                    "gemini.outcome": "\(geminiError.kind.name)",
+                    "gemini.code": "\(geminiError.code.name)",
+                    "gemini.attempts": "\(geminiError.attempts)",
+                    "gemini.chunks": "\(sink.accumulated.chunkCount)",
+                ]
+            )
+            continuation.finish(throwing: geminiError)
+        }
+    }
+
+    private func stream(
+        model: String,
+        request: GenerateContentRequest,
+        deadline: NIODeadline,
+        sink: StreamSink,
+        logger: Logger
+    ) async throws(GeminiError) {
+        guard !isShutDown.withLock({ $0 }) else { throw GeminiError(kind: .shutdown) }
+        let body: ByteBuffer
+        do {
+            body = ByteBuffer(data: try JSONEncoder().encode(request))
+        } catch {
+            throw GeminiError(kind: .invalidRequest, detail: "the request could not be encoded")
+        }
+        guard deadline > .now() else { throw GeminiError(kind: .deadlineExceeded) }
+        guard !Task.isCancelled else { throw GeminiError(kind: .cancelled) }
+
+        let url = "\(baseURL)/v1beta/models/\(model):streamGenerateContent?alt=sse"
+        let attempts = AttemptCounter()
+        do {
+            try await Self.withDeadline(deadline, attempts: attempts) { () async throws -> Void in
+                try await self.limiter.acquire()
+                defer { self.limiter.release() }
+                var retryIndex = 0
+                while true {
+                    guard !Task.isCancelled else { throw GeminiError(kind: .cancelled, attempts: attempts.value) }
+                    attempts.increment()
+                    guard var failure = await self.streamAttempt(url: url, body: body, deadline: deadline, sink: sink) else {
+                        return
+                    }
+                    if sink.hasDelivered {
+                        // Never replay once output has started.
+                        failure.retryable = false
+                        if failure.error.kind == .connectionFailed {
+                            failure.error = GeminiError(kind: .connectionFailed, detail: "the connection was lost in the middle of the answer")
+                        }
+                    }
+                    try await self.waitBeforeRetry(
+                        after: failure, retryIndex: retryIndex, deadline: deadline, attempts: attempts, model: model, logger: logger
+                    )
+                    retryIndex += 1
+                }
+            }
+        } catch let error as GeminiError {
+            throw error
+        } catch {
+            throw GeminiError(kind: .cancelled, attempts: attempts.value)
+        }
+    }
+
+    /// One HTTP request, read to its end; `nil` when it delivered a whole answer. Never throws,
+    /// so the retry loop sees every outcome.
+    private func streamAttempt(url: String, body: ByteBuffer, deadline: NIODeadline, sink: StreamSink) async -> AttemptFailure? {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
+        request.headers.add(name: "Accept", value: "text/event-stream")
+        request.headers.add(name: "x-goog-api-key", value: apiKey)
+        request.body = .bytes(body)
+
+        let response: HTTPClientResponse
+        do {
+            response = try await httpClient.execute(request, deadline: deadline)
+        } catch {
+            return Self.classifyTransportError(error)
+        }
+        let status = Int(response.status.code)
+        guard (200..<300).contains(status) else {
+            let bytes = (try? await response.body.collect(upTo: min(maxResponseBytes, 1024 * 1024))) ?? ByteBuffer()
+            return classifyStatus(status, body: bytes)
+        }
+
+        var parser = ServerSentEventParser(maxEventBytes: maxResponseBytes)
+        var received = 0
+        do {
+            for try await buffer in response.body {
+                received += buffer.readableBytes
+                guard received <= maxResponseBytes else {
+                    return AttemptFailure(
+                        error: GeminiError(kind: .malformedResponse, detail: "the response is too large"),
+                        retryable: false,
+                        cause: "size"
+                    )
+                }
+                for event in try parser.feed(buffer.readableBytesView) {
+                    if let failure = handle(event, status: status, sink: sink) { return failure }
+                }
+            }
+        } catch let error as ServerSentEventError {
+            return AttemptFailure(error: GeminiError(kind: .malformedResponse, detail: error.description), retryable: false, cause: "decode")
+        } catch {
+            return Self.classifyTransportError(error)
+        }
+        if Task.isCancelled {
+            return AttemptFailure(error: GeminiError(kind: .cancelled), retryable: false, cause: "cancelled")
+        }
+        do {
+            try parser.finish()
+        } catch {
+            return AttemptFailure(error: GeminiError(kind: .malformedResponse, detail: error.description), retryable: false, cause: "decode")
+        }
+        let accumulated = sink.accumulated
+        guard accumulated.hasAnswer else {
+            return AttemptFailure(
+                error: GeminiError(kind: .emptyAnswer, finishReason: accumulated.finishReason?.rawValue),
+                retryable: false,
+                cause: "empty"
+            )
+        }
+        return nil
+    }
+
+    /// Checks and delivers one event; returns a failure that ends the attempt.
+    private func handle(_ event: ServerSentEvent, status: Int, sink: StreamSink) -> AttemptFailure? {
+        let data = Data(event.data.utf8)
+        if let probe = try? JSONDecoder().decode(StreamErrorProbe.self, from: data), let upstream = probe.error {
+            // Gemini reports a failure inside a started stream as `{"error": {...}}`.
+            let code = upstream.code.flatMap { (400...599).contains($0) ? $0 : nil } ?? 500
+            return classifyStatus(code, upstream: GoogleErrorEnvelope(error: upstream))
+        }
+        let chunk: GenerateContentResponse
+        do {
+            chunk = try JSONDecoder().decode(GenerateContentResponse.self, from: data)
+        } catch {
+            return AttemptFailure(error: GeminiError(kind: .malformedResponse, httpStatus: status), retryable: false, cause: "decode")
+        }
+        if let blockReason = chunk.promptFeedback?.blockReason {
+            return AttemptFailure(error: GeminiError(kind: .contentBlocked, blockReason: blockReason.rawValue), retryable: false, cause: "blocked")
+        }
+        let finishReason = chunk.candidates?.first?.finishReason
+        if let finishReason, FinishReason.contentBlocking.contains(finishReason) {
+            return AttemptFailure(error: GeminiError(kind: .contentBlocked, finishReason: finishReason.rawValue), retryable: false, cause: "blocked")
+        }
+        if finishReason == .malformedFunctionCall {
+            return AttemptFailure(
+                error: GeminiError(kind: .malformedResponse, finishReason: FinishReason.malformedFunctionCall.rawValue),
+                retryable: false,
+                cause: "decode"
+            )
+        }
+        sink.deliver(chunk)
+        if finishReason == .maxTokens {
+            return AttemptFailure(
+                error: GeminiError(kind: .outputTruncated, finishReason: FinishReason.maxTokens.rawValue),
+                retryable: false,
+                cause: "truncated"
+            )
+        }
+        return nil
+    }
+}
+
+/// `{"error": {...}}` sent as an event of a started stream.
+private struct StreamErrorProbe: Decodable {
+    var error: GoogleErrorEnvelope.Body?
+}
+
+/// Delivers chunks to the consumer and remembers what it delivered.
+final class StreamSink: Sendable {
+    private let continuation: AsyncThrowingStream<GenerateContentResponse, any Error>.Continuation
+    private let state = Mutex(GeminiStreamAccumulator())
+
+    init(continuation: AsyncThrowingStream<GenerateContentResponse, any Error>.Continuation) {
+        self.continuation = continuation
+    }
+
+    /// True once a chunk has reached the consumer: from then on the call is never retried.
+    var hasDelivered: Bool { state.withLock { $0.chunkCount > 0 } }
+
+    var accumulated: GeminiStreamAccumulator { state.withLock { $0 } }
+
+    func deliver(_ chunk: GenerateContentResponse) {
+        state.withLock { _ = $0.add(chunk) }
+        continuation.yield(chunk)
+    }
+}

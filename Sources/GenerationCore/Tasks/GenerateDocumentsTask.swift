@@ -1,0 +1,189 @@
+import CareerProto
+import GeminiAPI
+import NIOCore
+import RPCRuntime
+import ServiceRuntime
+
+/// `GenerateDocuments`: a resume and/or a cover letter tailored to a job, on flash, or on pro
+/// with `thinkingMode`. Each document is its own Gemini call, and the two run at the same time.
+/// The resume then goes through the honesty check (``DocumentGrounding``): when it names an
+/// employer, school or certification the profile does not have, it is written once more with a
+/// note saying which; whatever is still unsupported is named in `warnings`.
+struct GenerateDocumentsTask: Sendable {
+    /// One model call that writes one document; ``ModelRunner/generateText(model:request:deadline:)``
+    /// in the service, a script in tests.
+    typealias Writer = @Sendable (_ model: String, _ request: GenerateContentRequest, _ deadline: NIODeadline) async throws -> ModelAnswer<String>
+
+    let write: Writer
+    let resumeInstruction: String
+    let coverLetterInstruction: String
+    var flashModel = ModelName.flash
+    var thinkingModel = ModelName.pro
+
+    /// Thinking tokens on flash: 512 (a little planning for what to select and reorder).
+    static let flashThinkingBudget = 512
+    /// Thinking tokens with `thinkingMode`, on pro: 2,048.
+    static let proThinkingBudget = 2_048
+    /// Answer tokens beyond thinking: 6,144 for a resume (two pages of Markdown with room to
+    /// spare), 3,072 for a cover letter.
+    static let resumeOutputTokens = 6_144
+    static let coverLetterOutputTokens = 3_072
+    /// Technicality when the request gives none: 50 (between plain language and specialist).
+    static let defaultTechnicality: Int32 = 50
+
+    init(runner: ModelRunner, resumeInstruction: String, coverLetterInstruction: String) {
+        self.init(
+            write: { model, request, deadline in try await runner.generateText(model: model, request: request, deadline: deadline) },
+            resumeInstruction: resumeInstruction, coverLetterInstruction: coverLetterInstruction)
+    }
+
+    init(write: @escaping Writer, resumeInstruction: String, coverLetterInstruction: String) {
+        self.write = write
+        self.resumeInstruction = resumeInstruction
+        self.coverLetterInstruction = coverLetterInstruction
+    }
+
+    enum Document: Sendable, Hashable {
+        case resume
+        case coverLetter
+    }
+
+    // MARK: The request
+
+    /// Refuses a request without a profile or a job description, or with an option out of range.
+    func validate(_ request: Career_V1_GenerateDocumentsRequest) throws {
+        var validation = RequestValidation()
+        let options = request.options
+        validation.require(request.hasProfile, field: "profile")
+        validation.requireText(options.jobDescription, field: "options.jobDescription", limit: InputLimits.longText)
+        validation.limit(options.resumeLength, field: "options.resumeLength", to: InputLimits.shortOption)
+        validation.limit(options.coverLetterLength, field: "options.coverLetterLength", to: InputLimits.shortOption)
+        validation.limit(options.tone, field: "options.tone", to: InputLimits.shortOption)
+        validation.limit(options.uploadedResume, field: "options.uploadedResume", to: InputLimits.longText)
+        validation.limit(options.uploadedCoverLetter, field: "options.uploadedCoverLetter", to: InputLimits.longText)
+        if case .technicality(let value)? = options.technicalityChoice, !(0...100).contains(value) {
+            validation.add(field: "options.technicality", issue: "must be an integer from 0 to 100")
+        }
+        if case .UNRECOGNIZED = options.documents {
+            validation.add(field: "options.documents", issue: "is not a known document selection")
+        }
+        try validation.check()
+    }
+
+    /// The documents asked for, resume first.
+    static func documents(_ options: Career_V1_DocumentOptions) -> [Document] {
+        switch options.documents {
+        case .resumeOnly: [.resume]
+        case .coverLetterOnly: [.coverLetter]
+        default: [.resume, .coverLetter]
+        }
+    }
+
+    func model(_ options: Career_V1_DocumentOptions) -> String {
+        options.thinkingMode ? self.thinkingModel : self.flashModel
+    }
+
+    /// The Gemini request for one document; `unsupported` names what a previous draft invented.
+    func generateContentRequest(
+        _ document: Document, for request: Career_V1_GenerateDocumentsRequest, unsupported: [DocumentGrounding.Issue] = []
+    ) -> GenerateContentRequest {
+        let options = request.options
+        var data = UserData()
+        data.add("job_description", options.jobDescription)
+        data.add(profile: request.profile)
+        data.add("document_preferences", Self.preferences(document, options))
+        // The uploaded document of the same kind, as a style example only.
+        switch document {
+        case .resume where !options.uploadedResume.isBlank:
+            data.add("style_example_resume", options.uploadedResume)
+        case .coverLetter where !options.uploadedCoverLetter.isBlank:
+            data.add("style_example_cover_letter", options.uploadedCoverLetter)
+        default:
+            break
+        }
+        if !unsupported.isEmpty {
+            data.add("revision_note", unsupported.map { "- \($0.kind.rawValue): \($0.name)" }.joined(separator: "\n"))
+        }
+        let budget = options.thinkingMode ? Self.proThinkingBudget : Self.flashThinkingBudget
+        let output = document == .resume ? Self.resumeOutputTokens : Self.coverLetterOutputTokens
+        return .text(
+            system: document == .resume ? self.resumeInstruction : self.coverLetterInstruction, data: data,
+            temperature: 0.6, thinkingBudget: budget, maxOutputTokens: budget + output
+        )
+    }
+
+    /// The options that shape one document, one per line; the user's free text (length, tone)
+    /// stays inside the data block.
+    static func preferences(_ document: Document, _ options: Career_V1_DocumentOptions) -> String {
+        var lines: [String] = []
+        switch document {
+        case .resume:
+            lines.append("Length: " + (options.resumeLength.isBlank ? "default (one page; two at most for a long career)" : options.resumeLength))
+            lines.append("Professional summary: " + (options.excludeSummary ? "leave it out" : "include it"))
+        case .coverLetter:
+            lines.append("Length: " + (options.coverLetterLength.isBlank ? "default (three to four paragraphs, under 400 words)" : options.coverLetterLength))
+        }
+        lines.append("Tone: " + (options.tone.isBlank ? "default (professional)" : options.tone))
+        let technicality: Int32
+        if case .technicality(let value)? = options.technicalityChoice { technicality = value } else { technicality = Self.defaultTechnicality }
+        lines.append("Technicality: \(technicality) of 100")
+        return lines.joined(separator: "\n")
+    }
+
+    // MARK: Running it
+
+    func run(_ request: Career_V1_GenerateDocumentsRequest, context: ServerCallContext) async throws -> Career_V1_GenerateDocumentsResponse {
+        try self.validate(request)
+        let deadline = callDeadline(context)
+        let model = self.model(request.options)
+        // Both documents at once: they are independent calls, and the answer waits for the slower.
+        let drafts = try await withThrowingTaskGroup(of: (Document, Draft).self) { group in
+            for document in Self.documents(request.options) {
+                group.addTask { (document, try await self.draft(document, for: request, model: model, deadline: deadline)) }
+            }
+            var drafts: [Document: Draft] = [:]
+            for try await (document, draft) in group { drafts[document] = draft }
+            return drafts
+        }
+        return Self.response(drafts, requestedModel: model)
+    }
+
+    /// One document with what it cost; for the resume, after the honesty check.
+    struct Draft: Sendable {
+        var text: String
+        /// Every model that answered, in order.
+        var models: [String]
+        var usage: GeminiUsage
+        var issues: [DocumentGrounding.Issue] = []
+    }
+
+    func draft(_ document: Document, for request: Career_V1_GenerateDocumentsRequest, model: String, deadline: NIODeadline) async throws -> Draft {
+        let first = try await self.write(model, self.generateContentRequest(document, for: request), deadline)
+        var draft = Draft(text: first.value, models: [first.model], usage: first.usage)
+        guard document == .resume else { return draft }
+        let grounding = DocumentGrounding(profile: request.profile)
+        let issues = grounding.issues(in: draft.text)
+        guard !issues.isEmpty else { return draft }
+        // Once more, saying what was unsupported; what the second draft still has is reported.
+        let second = try await self.write(model, self.generateContentRequest(document, for: request, unsupported: issues), deadline)
+        draft.text = second.value
+        draft.models.append(second.model)
+        draft.usage += second.usage
+        draft.issues = grounding.issues(in: second.value)
+        return draft
+    }
+
+    /// The answer from the drafts: usage summed over every call; the model that answered, which
+    /// is the fallback model when any call fell back.
+    static func response(_ drafts: [Document: Draft], requestedModel: String) -> Career_V1_GenerateDocumentsResponse {
+        let all = [drafts[.resume], drafts[.coverLetter]].compactMap { $0 }
+        let models = all.flatMap(\.models)
+        return .with {
+            $0.resume = drafts[.resume]?.text ?? ""
+            $0.coverLetter = drafts[.coverLetter]?.text ?? ""
+            $0.warnings = all.flatMap(\.issues).map(\.warning)
+            $0.model = models.first { $0 != requestedModel } ?? requestedModel
+            $0.usage = all.reduce(GeminiUsage.zero) { $0 + $1.usage }.proto
+        }
+    }
+}
