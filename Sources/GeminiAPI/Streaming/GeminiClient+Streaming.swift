@@ -55,42 +55,16 @@ extension GeminiClient {
         continuation: AsyncThrowingStream<GenerateContentResponse, any Error>.Continuation,
         completion: StreamCompletion
     ) async {
-        let started = ContinuousClock.now
-        let modelName = model.hasPrefix("models/") ? String(model.dropFirst("models/".count)) : model
-        let validModel = Self.isValidModelName(modelName)
-        let modelLabel = validModel ? modelName : "invalid"
-        var logger = self.logger
-        logger[metadataKey: "gemini.model"] = "\(modelLabel)"
-        logger[metadataKey: "gemini.stream"] = "true"
+        let call = CallRecord(model: model, logger: self.logger, metrics: self.metrics, streaming: true)
         let sink = StreamSink(continuation: continuation)
         do {
-            guard validModel else {
-                throw GeminiError(kind: .invalidRequest, detail: "the model name is not valid")
-            }
-            try await stream(model: modelName, request: request, deadline: deadline, sink: sink, logger: logger)
+            try await stream(model: try call.validModelName(), request: request, deadline: deadline, sink: sink, logger: call.logger)
             let accumulated = sink.accumulated
-            metrics.recordCall(model: modelLabel, outcome: "ok", durationNanoseconds: (ContinuousClock.now - started).nanoseconds)
-            metrics.recordTokens(model: modelLabel, usage: accumulated.usage)
-            logger.debug("gemini call succeeded", metadata: ["gemini.outcome": "ok", "gemini.chunks": "\(accumulated.chunkCount)"])
+            call.succeeded(usage: accumulated.usage, metadata: ["gemini.chunks": "\(accumulated.chunkCount)"])
             completion.markComplete()
             continuation.finish()
         } catch {
-            let geminiError = error as? GeminiError ?? GeminiError(kind: .malformedResponse)
-            metrics.recordCall(
-                model: modelLabel,
-                outcome: geminiError.kind.name,
-                durationNanoseconds: (ContinuousClock.now - started).nanoseconds
-            )
-            logger.debug(
-                "gemini call failed",
-                metadata: [
-                    "gemini.outcome": "\(geminiError.kind.name)",
-                    "gemini.code": "\(geminiError.code.name)",
-                    "gemini.attempts": "\(geminiError.attempts)",
-                    "gemini.chunks": "\(sink.accumulated.chunkCount)",
-                ]
-            )
-            continuation.finish(throwing: geminiError)
+            continuation.finish(throwing: call.failed(error, metadata: ["gemini.chunks": "\(sink.accumulated.chunkCount)"]))
         }
     }
 
