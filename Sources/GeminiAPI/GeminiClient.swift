@@ -124,12 +124,9 @@ public final class GeminiClient: Sendable {
 
     // MARK: - The call
 
-    private func send(
-        model: String,
-        request: GenerateContentRequest,
-        deadline: NIODeadline,
-        logger: Logger
-    ) async throws(GeminiError) -> GenerateContentResponse {
+    /// What both the unary and the streaming call check before anything is sent: the client
+    /// is open, the request encodes, the deadline has not passed, the task is not cancelled.
+    func requestBody(_ request: GenerateContentRequest, deadline: NIODeadline) throws(GeminiError) -> ByteBuffer {
         guard !isShutDown.withLock({ $0 }) else { throw GeminiError(kind: .shutdown) }
         let body: ByteBuffer
         do {
@@ -139,6 +136,16 @@ public final class GeminiClient: Sendable {
         }
         guard deadline > .now() else { throw GeminiError(kind: .deadlineExceeded) }
         guard !Task.isCancelled else { throw GeminiError(kind: .cancelled) }
+        return body
+    }
+
+    private func send(
+        model: String,
+        request: GenerateContentRequest,
+        deadline: NIODeadline,
+        logger: Logger
+    ) async throws(GeminiError) -> GenerateContentResponse {
+        let body = try self.requestBody(request, deadline: deadline)
 
         let url = "\(baseURL)/v1beta/models/\(model):generateContent"
         let attempts = AttemptCounter()

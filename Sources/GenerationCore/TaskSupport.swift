@@ -71,20 +71,19 @@ extension GenerateContentRequest {
     static func text(
         system: String, data: UserData, temperature: Double, thinkingBudget: Int, maxOutputTokens: Int
     ) -> GenerateContentRequest {
-        GenerateContentRequest(
-            systemInstruction: Content(role: nil, text: system),
-            contents: [Content(role: .user, text: data.text)],
-            generationConfig: GenerationConfig(
-                temperature: temperature,
-                maxOutputTokens: maxOutputTokens,
-                thinkingConfig: ThinkingConfig(thinkingBudget: thinkingBudget)
-            )
-        )
+        .make(system: system, data: data, schema: nil, temperature: temperature, thinkingBudget: thinkingBudget, maxOutputTokens: maxOutputTokens)
     }
 
     /// A request for a structured answer following `schema`.
     static func structured(
         system: String, data: UserData, schema: JSONValue, temperature: Double, thinkingBudget: Int, maxOutputTokens: Int
+    ) -> GenerateContentRequest {
+        .make(system: system, data: data, schema: schema, temperature: temperature, thinkingBudget: thinkingBudget, maxOutputTokens: maxOutputTokens)
+    }
+
+    /// Our instructions in the system instruction, the user's data in the one user turn.
+    private static func make(
+        system: String, data: UserData, schema: JSONValue?, temperature: Double, thinkingBudget: Int, maxOutputTokens: Int
     ) -> GenerateContentRequest {
         GenerateContentRequest(
             systemInstruction: Content(role: nil, text: system),
@@ -92,7 +91,7 @@ extension GenerateContentRequest {
             generationConfig: GenerationConfig(
                 temperature: temperature,
                 maxOutputTokens: maxOutputTokens,
-                responseMimeType: "application/json",
+                responseMimeType: schema == nil ? nil : "application/json",
                 responseSchema: schema,
                 thinkingConfig: ThinkingConfig(thinkingBudget: thinkingBudget)
             )

@@ -75,15 +75,7 @@ extension GeminiClient {
         sink: StreamSink,
         logger: Logger
     ) async throws(GeminiError) {
-        guard !isShutDown.withLock({ $0 }) else { throw GeminiError(kind: .shutdown) }
-        let body: ByteBuffer
-        do {
-            body = ByteBuffer(data: try JSONEncoder().encode(request))
-        } catch {
-            throw GeminiError(kind: .invalidRequest, detail: "the request could not be encoded")
-        }
-        guard deadline > .now() else { throw GeminiError(kind: .deadlineExceeded) }
-        guard !Task.isCancelled else { throw GeminiError(kind: .cancelled) }
+        let body = try self.requestBody(request, deadline: deadline)
 
         let url = "\(baseURL)/v1beta/models/\(model):streamGenerateContent?alt=sse"
         let attempts = AttemptCounter()

@@ -39,17 +39,10 @@ struct InterviewQuestionsTask: Sendable {
         var data = UserData()
         data.add("job_description", request.jobDescription)
         if request.hasProfile { data.add(profile: request.profile) }
-        let generateRequest = GenerateContentRequest(
-            systemInstruction: Content(role: nil, text: self.systemInstruction),
-            contents: [Content(role: .user, text: data.text)],
-            generationConfig: GenerationConfig(
-                temperature: 0.7,
-                maxOutputTokens: 4096,
-                responseMimeType: "application/json",
-                responseSchema: Self.schema,
-                // Listing questions needs little reasoning; a small budget keeps flash fast.
-                thinkingConfig: ThinkingConfig(thinkingBudget: 0)
-            )
+        // Listing questions needs no reasoning budget; thinking 0 keeps flash fast.
+        let generateRequest = GenerateContentRequest.structured(
+            system: self.systemInstruction, data: data, schema: Self.schema,
+            temperature: 0.7, thinkingBudget: 0, maxOutputTokens: 4096
         )
         let answer = try await self.runner.generateJSON(
             model: self.model, request: generateRequest, schema: Self.schema,
