@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // MARK: The wire: length-prefixed frames, nothing else.
@@ -96,6 +98,7 @@ let package = Package(
             name: "CoachCore",
             dependencies: [
                 "RPCRuntime", "CareerRPC", "CareerProto", "GeminiAPI", "AppSupport", "ServiceRuntime",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -108,6 +111,8 @@ let package = Package(
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
@@ -190,6 +195,13 @@ let package = Package(
             name: "GenerationCoreTests",
             dependencies: [
                 "GenerationCore", "ServiceRuntime", "GeminiSimulatorCore", "TestSupport", "CareerRPC",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        .testTarget(
+            name: "CoachCoreTests",
+            dependencies: [
+                "CoachCore", "ServiceRuntime", "GeminiSimulatorCore", "TestSupport", "CareerRPC",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
