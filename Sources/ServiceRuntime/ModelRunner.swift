@@ -48,6 +48,43 @@ public final class ModelRunner: Sendable {
         }
     }
 
+    /// A streamed answer from `model`: each piece of answer text (thoughts excluded) is handed
+    /// to `onText` as it arrives, and the whole stream comes back accumulated.
+    ///
+    /// The fallback model answers when `model` stays overloaded **before its first chunk**; once
+    /// text has reached `onText` a failure is the caller's, since the text cannot be taken back.
+    public func generateStreaming(
+        model: String,
+        request: GenerateContentRequest,
+        deadline: NIODeadline,
+        onText: (String) async throws -> Void
+    ) async throws -> ModelAnswer<GeminiStreamAccumulator> {
+        var started = false
+        do {
+            return try await self.consumeStream(model: model, request: request, deadline: deadline, started: &started, onText: onText)
+        } catch let error as GeminiError where !started && self.shouldFallBack(from: model, after: error) {
+            let fallback = self.fallbackModel!
+            self.logger.info("model overloaded; using the fallback model", metadata: ["gemini.model": "\(model)", "gemini.fallback": "\(fallback)"])
+            return try await self.consumeStream(model: fallback, request: request, deadline: deadline, started: &started, onText: onText)
+        }
+    }
+
+    private func consumeStream(
+        model: String,
+        request: GenerateContentRequest,
+        deadline: NIODeadline,
+        started: inout Bool,
+        onText: (String) async throws -> Void
+    ) async throws -> ModelAnswer<GeminiStreamAccumulator> {
+        var accumulator = GeminiStreamAccumulator()
+        for try await chunk in self.client.streamGenerateContent(model: model, request: request, deadline: deadline) {
+            started = true
+            let delta = accumulator.add(chunk)
+            if !delta.isEmpty { try await onText(delta) }
+        }
+        return ModelAnswer(value: accumulator, model: model, usage: accumulator.usage)
+    }
+
     private func shouldFallBack(from model: String, after error: GeminiError) -> Bool {
         guard let fallback = self.fallbackModel, fallback != model else { return false }
         return error.kind == .unavailable || error.kind == .rateLimited

@@ -8,6 +8,7 @@ import GeminiSimulatorCore
 import NIOCore
 import RPCRuntime
 import ServiceRuntime
+import Synchronization
 import Testing
 import TestSupport
 
@@ -93,6 +94,21 @@ private func jsonRequest() -> GenerateContentRequest {
             try await queueFault(simulator, "status=503", count: GeminiRetryPolicy().maxRetries + 1)
             let answer = try await runner.generate(model: ModelName.pro, request: jsonRequest(), deadline: .now() + .seconds(10))
             #expect(answer.model == ModelName.flash)
+        }
+    }
+
+    @Test func aStreamOverloadedBeforeItsFirstChunkFallsBackToFlash() async throws {
+        try await withRunner { runner, simulator in
+            try await queueFault(simulator, "status=503", count: GeminiRetryPolicy().maxRetries + 1)
+            let deltas = Mutex<[String]>([])
+            let request = GenerateContentRequest(contents: [Content(role: .user, text: "write a short note about streaming")])
+            let answer = try await runner.generateStreaming(model: ModelName.pro, request: request, deadline: .now() + .seconds(10)) { delta in
+                deltas.withLock { $0.append(delta) }
+            }
+            #expect(answer.model == ModelName.flash)
+            #expect(deltas.withLock { $0.joined() } == answer.value.text)
+            #expect(!answer.value.text.isEmpty)
+            #expect(answer.usage.totalTokens > 0)
         }
     }
 
