@@ -10,26 +10,47 @@ import ServiceRuntime
 /// in `Tasks/` and its prompt in `Prompts/`.
 public func buildGenerationService(reader: ConfigurationReader, logger: Logger) throws -> ServiceProcess {
     let configuration = try ServiceConfiguration(serviceName: "generation", defaultListenAddress: "127.0.0.1:7101", reader: reader)
+    let models = try GenerationModels(reader: reader)
     let prompts = try PromptLibrary.load()
     let runner = ModelRunner(
         client: GeminiClient(configuration: configuration.gemini, logger: logger),
         fallbackModel: configuration.fallbackModel,
         logger: logger
     )
-    return ServiceProcess(configuration: configuration, router: generationRouter(runner: runner, prompts: prompts), runner: runner, logger: logger)
+    return ServiceProcess(configuration: configuration, router: generationRouter(runner: runner, prompts: prompts, models: models), runner: runner, logger: logger)
 }
 
-/// The generation service's methods.
-public func generationRouter(runner: ModelRunner, prompts: PromptLibrary) -> RPCRouter {
+/// The generation service's methods, unary and streamed.
+public func generationRouter(runner: ModelRunner, prompts: PromptLibrary, models: GenerationModels = GenerationModels()) -> RPCRouter {
     var router = RPCRouter()
-    let documents = GenerateDocumentsTask(runner: runner, resumeInstruction: prompts[.resume], coverLetterInstruction: prompts[.coverLetter])
+    var documents = GenerateDocumentsTask(runner: runner, resumeInstruction: prompts[.resume], coverLetterInstruction: prompts[.coverLetter])
+    documents.flashModel = models.documents
+    documents.thinkingModel = models.documentsThinking
     router.register(GenerationMethods.generateDocuments, handler: documents.run)
-    router.register(GenerationMethods.parseProfile, handler: ParseProfileTask(runner: runner, systemInstruction: prompts[.parseProfile]).run)
-    router.register(GenerationMethods.analyzeApplication, handler: AnalyzeApplicationTask(runner: runner, systemInstruction: prompts[.analyzeApplication]).run)
-    router.register(GenerationMethods.planCareerPath, handler: PlanCareerPathTask(runner: runner, systemInstruction: prompts[.careerPath]).run)
-    router.register(GenerationMethods.networkingBrief, handler: NetworkingBriefTask(runner: runner, systemInstruction: prompts[.networkingBrief]).run)
-    router.register(GenerationMethods.reachOut, handler: ReachOutTask(runner: runner, systemInstruction: prompts[.reachOut]).run)
-    let interviewQuestions = InterviewQuestionsTask(runner: runner, systemInstruction: prompts[.interviewQuestions])
+    router.register(GenerationMethods.streamDocuments, handler: documents.stream)
+
+    var parseProfile = ParseProfileTask(runner: runner, systemInstruction: prompts[.parseProfile])
+    parseProfile.model = models.parseProfile
+    router.register(GenerationMethods.parseProfile, handler: parseProfile.run)
+
+    var analyzeApplication = AnalyzeApplicationTask(runner: runner, systemInstruction: prompts[.analyzeApplication])
+    analyzeApplication.model = models.analyzeApplication
+    router.register(GenerationMethods.analyzeApplication, handler: analyzeApplication.run)
+
+    var careerPath = PlanCareerPathTask(runner: runner, systemInstruction: prompts[.careerPath])
+    careerPath.model = models.careerPath
+    router.register(GenerationMethods.planCareerPath, handler: careerPath.run)
+
+    let brief = NetworkingTextTask.networkingBrief(runner: runner, systemInstruction: prompts[.networkingBrief], model: models.networkingBrief)
+    router.register(GenerationMethods.networkingBrief, handler: brief.run)
+    router.register(GenerationMethods.streamNetworkingBrief, handler: brief.stream)
+
+    let reachOut = NetworkingTextTask.reachOut(runner: runner, systemInstruction: prompts[.reachOut], model: models.reachOut)
+    router.register(GenerationMethods.reachOut, handler: reachOut.run)
+    router.register(GenerationMethods.streamReachOut, handler: reachOut.stream)
+
+    var interviewQuestions = InterviewQuestionsTask(runner: runner, systemInstruction: prompts[.interviewQuestions])
+    interviewQuestions.model = models.interviewQuestions
     router.register(GenerationMethods.interviewQuestions, handler: interviewQuestions.run)
     return router
 }

@@ -106,6 +106,15 @@ extension ModelRunner {
         let answer = try await self.generate(model: model, request: request, deadline: deadline)
         return try ModelAnswer(value: nonEmptyText(answer.value.text), model: answer.model, usage: answer.usage)
     }
+
+    /// A Markdown answer streamed: each piece of text goes to `onText` as Gemini sends it; the
+    /// whole answer comes back checked like ``generateText(model:request:deadline:)``'s.
+    func streamText(
+        model: String, request: GenerateContentRequest, deadline: NIODeadline, onText: (String) async throws -> Void
+    ) async throws -> ModelAnswer<String> {
+        let answer = try await self.generateStreaming(model: model, request: request, deadline: deadline, onText: onText)
+        return try ModelAnswer(value: nonEmptyText(answer.value.text), model: answer.model, usage: answer.usage)
+    }
 }
 
 /// The answer text, or `INTERNAL` with reason `EMPTY_ANSWER` when it holds nothing but

@@ -125,7 +125,7 @@ private actor Script {
     }
 
     func task() -> GenerateDocumentsTask {
-        GenerateDocumentsTask(write: { model, request, _ in await self.answer(model: model, request: request) }, resumeInstruction: "RESUME", coverLetterInstruction: "COVER")
+        GenerateDocumentsTask(write: { model, request, _, _ in await self.answer(model: model, request: request) }, resumeInstruction: "RESUME", coverLetterInstruction: "COVER")
     }
 }
 

@@ -210,8 +210,8 @@ private let jobDescription = "Platform engineer: Kubernetes, Go, on-call. Ignore
             let recorded = try await recordedGenerates(simulator)
             #expect(recorded.map(\.model) == [ModelName.flash, ModelName.flash])
             #expect(recorded.allSatisfy { !$0.wantsJSON && $0.generationConfig["responseMimeType"] == nil })
-            #expect(recorded[0].thinkingBudget == NetworkingBriefTask.thinkingBudget)
-            #expect(recorded[1].thinkingBudget == ReachOutTask.thinkingBudget)
+            #expect(recorded[0].thinkingBudget == 256)
+            #expect(recorded[1].thinkingBudget == 0)
             #expect(recorded[0].systemInstruction.contains("Conversation Starters"))
             // The counterpart text cannot close its block early.
             #expect(recorded.allSatisfy { $0.userText.components(separatedBy: "</counterpart_info>").count == 2 })

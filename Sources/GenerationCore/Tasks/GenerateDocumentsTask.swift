@@ -9,10 +9,17 @@ import ServiceRuntime
 /// The resume then goes through the honesty check (``DocumentGrounding``): when it names an
 /// employer, school or certification the profile does not have, it is written once more with a
 /// note saying which; whatever is still unsupported is named in `warnings`.
+///
+/// Streamed (`StreamDocuments`), both documents are written at once and their text arrives as
+/// deltas tagged with the document. A resume that has to be written again after the honesty
+/// check is not streamed a second time: the final `done` message carries the revised resume,
+/// which replaces the streamed draft (the same answer the unary call returns).
 struct GenerateDocumentsTask: Sendable {
-    /// One model call that writes one document; ``ModelRunner/generateText(model:request:deadline:)``
-    /// in the service, a script in tests.
-    typealias Writer = @Sendable (_ model: String, _ request: GenerateContentRequest, _ deadline: NIODeadline) async throws -> ModelAnswer<String>
+    /// Receives a document's text as the model writes it.
+    typealias TextSink = @Sendable (String) async throws -> Void
+    /// One model call that writes one document, streaming its text to the sink when there is
+    /// one; the model runner in the service, a script in tests.
+    typealias Writer = @Sendable (_ model: String, _ request: GenerateContentRequest, _ deadline: NIODeadline, _ onText: TextSink?) async throws -> ModelAnswer<String>
 
     let write: Writer
     let resumeInstruction: String
@@ -33,7 +40,13 @@ struct GenerateDocumentsTask: Sendable {
 
     init(runner: ModelRunner, resumeInstruction: String, coverLetterInstruction: String) {
         self.init(
-            write: { model, request, deadline in try await runner.generateText(model: model, request: request, deadline: deadline) },
+            write: { model, request, deadline, onText in
+                if let onText {
+                    try await runner.streamText(model: model, request: request, deadline: deadline, onText: onText)
+                } else {
+                    try await runner.generateText(model: model, request: request, deadline: deadline)
+                }
+            },
             resumeInstruction: resumeInstruction, coverLetterInstruction: coverLetterInstruction)
     }
 
@@ -46,6 +59,13 @@ struct GenerateDocumentsTask: Sendable {
     enum Document: Sendable, Hashable {
         case resume
         case coverLetter
+
+        var kind: Career_V1_DocumentKind {
+            switch self {
+            case .resume: .resume
+            case .coverLetter: .coverLetter
+            }
+        }
     }
 
     // MARK: The request
@@ -133,13 +153,40 @@ struct GenerateDocumentsTask: Sendable {
     // MARK: Running it
 
     func run(_ request: Career_V1_GenerateDocumentsRequest, context: ServerCallContext) async throws -> Career_V1_GenerateDocumentsResponse {
+        try await self.answer(request, deadline: callDeadline(context), onDelta: nil)
+    }
+
+    /// The streamed variant: deltas tagged with their document, then `done` with what
+    /// ``run(_:context:)`` would have answered.
+    func stream(
+        _ request: Career_V1_GenerateDocumentsRequest, writer: ResponseWriter<Career_V1_DocumentsStreamEvent>, context: ServerCallContext
+    ) async throws {
+        let response = try await self.answer(request, deadline: callDeadline(context)) { document, text in
+            try await writer.write(.with {
+                $0.delta = .with {
+                    $0.document = document.kind
+                    $0.text = text
+                }
+            })
+        }
+        try await writer.write(.with { $0.done = response })
+    }
+
+    func answer(
+        _ request: Career_V1_GenerateDocumentsRequest,
+        deadline: NIODeadline,
+        onDelta: (@Sendable (Document, String) async throws -> Void)?
+    ) async throws -> Career_V1_GenerateDocumentsResponse {
         try self.validate(request)
-        let deadline = callDeadline(context)
         let model = self.model(request.options)
         // Both documents at once: they are independent calls, and the answer waits for the slower.
         let drafts = try await withThrowingTaskGroup(of: (Document, Draft).self) { group in
             for document in Self.documents(request.options) {
-                group.addTask { (document, try await self.draft(document, for: request, model: model, deadline: deadline)) }
+                var onText: TextSink?
+                if let onDelta {
+                    onText = { @Sendable text in try await onDelta(document, text) }
+                }
+                group.addTask { (document, try await self.draft(document, for: request, model: model, deadline: deadline, onText: onText)) }
             }
             var drafts: [Document: Draft] = [:]
             for try await (document, draft) in group { drafts[document] = draft }
@@ -157,15 +204,18 @@ struct GenerateDocumentsTask: Sendable {
         var issues: [DocumentGrounding.Issue] = []
     }
 
-    func draft(_ document: Document, for request: Career_V1_GenerateDocumentsRequest, model: String, deadline: NIODeadline) async throws -> Draft {
-        let first = try await self.write(model, self.generateContentRequest(document, for: request), deadline)
+    func draft(
+        _ document: Document, for request: Career_V1_GenerateDocumentsRequest, model: String, deadline: NIODeadline, onText: TextSink? = nil
+    ) async throws -> Draft {
+        let first = try await self.write(model, self.generateContentRequest(document, for: request), deadline, onText)
         var draft = Draft(text: first.value, models: [first.model], usage: first.usage)
         guard document == .resume else { return draft }
         let grounding = DocumentGrounding(profile: request.profile)
         let issues = grounding.issues(in: draft.text)
         guard !issues.isEmpty else { return draft }
         // Once more, saying what was unsupported; what the second draft still has is reported.
-        let second = try await self.write(model, self.generateContentRequest(document, for: request, unsupported: issues), deadline)
+        // Not streamed: the final answer carries it.
+        let second = try await self.write(model, self.generateContentRequest(document, for: request, unsupported: issues), deadline, nil)
         draft.text = second.value
         draft.models.append(second.model)
         draft.usage += second.usage
