@@ -11,7 +11,9 @@
 ///    `ErrorInfo` detail, reason `API_KEY_INVALID`.
 /// 2. The model: another model is 404 `NOT_FOUND` ("models/x is not found for API version
 ///    v1beta …"); methods other than those two are 404.
-/// 3. The body: not JSON, or no `contents`, is 400 `INVALID_ARGUMENT`; `gemini-2.5-pro` with
+/// 3. The body: not JSON, a field Gemini's `GenerateContentRequest` does not have (Google's
+///    "Unknown name … Cannot find field." message and `BadRequest` detail, see
+///    ``RequestShape``), or no `contents`, is 400 `INVALID_ARGUMENT`; `gemini-2.5-pro` with
 ///    `thinkingBudget: 0` is 400 (that model only works in thinking mode).
 /// 4. The answer, the same for the same request every time (all choices derive from a stable
 ///    hash of the prompt: system instruction, every turn's text and function results):

@@ -51,6 +51,26 @@ enum GoogleError {
         )
     }
 
+    /// 400 for a request with fields Google does not know, as Google words it.
+    static func unknownFields(_ violations: [RequestShape.Violation]) -> Response {
+        response(
+            status: 400,
+            statusName: "INVALID_ARGUMENT",
+            message: violations.map(\.description).joined(separator: "\n"),
+            details: [
+                .orderedObject([
+                    ("@type", .string("type.googleapis.com/google.rpc.BadRequest")),
+                    ("fieldViolations", .array(violations.map { violation in
+                        var entry: [(String, JSON)] = []
+                        if !violation.path.isEmpty { entry.append(("field", .string(violation.path))) }
+                        entry.append(("description", .string(violation.description)))
+                        return .orderedObject(entry)
+                    })),
+                ]),
+            ]
+        )
+    }
+
     /// 404 for a model that is not served, or a method that is not simulated.
     static func modelNotFound(_ model: String, method: String) -> Response {
         response(

@@ -138,6 +138,10 @@ struct Simulator: Sendable {
         guard let body, body.objectMembers != nil else {
             return GoogleError.response(status: 400, message: "Invalid JSON payload received. Unexpected token.")
         }
+        let unknown = RequestShape.unknownFields(in: body)
+        if !unknown.isEmpty {
+            return GoogleError.unknownFields(unknown)
+        }
         guard let contents = body["contents"]?.array, !contents.isEmpty else {
             return GoogleError.response(status: 400, message: "* GenerateContentRequest.contents: contents is not specified\n")
         }

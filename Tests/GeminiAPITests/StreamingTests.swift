@@ -387,10 +387,12 @@ struct StreamingTests {
 
     @Test func streamsShareTheInFlightLimit() async throws {
         try await withHarness(maxInFlight: 1, maxQueued: 0) { harness in
-            try await harness.queueFault("chunk-delay=200ms")
-            let stream = harness.client.streamGenerateContent(model: Self.model, request: textRequest("first"), deadline: soon(30))
-            var iterator = stream.makeAsyncIterator()
-            _ = try await iterator.next()
+            // Chunks slow enough that the first stream is surely still open during the checks,
+            // however loaded the machine; it is abandoned afterwards, not read to the end.
+            try await harness.queueFault("chunk-delay=5s")
+            let stream = harness.client.streamGenerateContent(model: Self.model, request: textRequest("first"), deadline: soon(60))
+            var iterator: GeminiResponseStream.AsyncIterator? = stream.makeAsyncIterator()
+            _ = try await iterator?.next()
             #expect(harness.client.load == (1, 0))
             let refused = await drain(harness.client.streamGenerateContent(model: Self.model, request: textRequest("second"), deadline: soon()))
             #expect(refused.error?.kind == .queueFull)
@@ -399,7 +401,12 @@ struct StreamingTests {
                 await geminiError { try await harness.client.generateContent(model: Self.model, request: textRequest("third"), deadline: soon()) }
             )
             #expect(unary.kind == .queueFull)
-            while try await iterator.next() != nil {}
+            // Abandoning the stream gives its permit back.
+            iterator = nil
+            let started = ContinuousClock.now
+            while harness.client.load != (0, 0), ContinuousClock.now - started < .seconds(20) {
+                try await Task.sleep(for: .milliseconds(10))
+            }
             #expect(harness.client.load == (0, 0))
         }
     }
