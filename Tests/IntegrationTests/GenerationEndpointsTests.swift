@@ -1,0 +1,109 @@
+import Foundation
+import Testing
+import TestSupport
+
+private let profile = #"""
+{"fullName": "Ada Lovelace", "jobTitle": "Software Engineer", "summary": "Engineer who likes compilers.",
+ "id": 42, "user_id": "u-1", "template": "modern",
+ "experience": [{"company": "Analytical Engines Ltd", "title": "Software Engineer", "startDate": "2021-03", "endDate": "Present",
+                 "achievements": [{"text": "Wrote the first published program"}]}],
+ "education": [{"institution": "University of London", "degree": "BSc", "fieldOfStudy": "Mathematics"}],
+ "technicalSkills": [{"name": "Swift"}, {"name": "LLVM"}], "languages": [{"name": "English", "proficiency": "Native"}]}
+"""#
+private let jobDescription = "Staff compiler engineer: Swift, LLVM, mentoring a small team."
+
+/// Every generation endpoint through real processes (gateway → RPC → GenerationService →
+/// Gemini REST → simulator): the answer has the shape the spec gives, with `model` and `usage`.
+@Suite(.serialized) struct GenerationEndpointsTests {
+    private func expectModelAndUsage(_ json: [String: Any], model: String, _ path: String) {
+        #expect(json["model"] as? String == model, "\(path) model")
+        let usage = json["usage"] as? [String: Any] ?? [:]
+        for key in ["promptTokens", "outputTokens", "thoughtsTokens", "totalTokens"] {
+            #expect(usage[key] is Int, "\(path) usage.\(key)")
+        }
+        #expect((usage["totalTokens"] as? Int ?? 0) > 0, "\(path) usage.totalTokens")
+    }
+
+    @Test func everyGenerationEndpointAnswersWithItsShape() async throws {
+        let stack = try await Stack()
+        defer { Task { await stack.stop() } }
+
+        // Documents: both by default, markdown strings and a warnings list.
+        let documents = try await stack.send("POST", "/api/v1/generate/documents",
+            json: #"{"profile": \#(profile), "options": {"jobDescription": "\#(jobDescription)", "tone": "confident", "technicality": 70}}"#)
+        #expect(documents.status == 200)
+        #expect((documents.json["resume"] as? String)?.isEmpty == false)
+        #expect((documents.json["coverLetter"] as? String)?.isEmpty == false)
+        #expect(documents.json["warnings"] is [Any])
+        expectModelAndUsage(documents.json, model: "gemini-2.5-flash", "documents")
+
+        // Only a cover letter, in thinking mode: the resume is null, and pro answers.
+        let letter = try await stack.send("POST", "/api/v1/generate/documents",
+            json: #"{"profile": \#(profile), "options": {"jobDescription": "\#(jobDescription)", "generateResume": false, "thinkingMode": true}}"#)
+        #expect(letter.status == 200)
+        #expect(letter.json["resume"] is NSNull)
+        #expect((letter.json["coverLetter"] as? String)?.isEmpty == false)
+        expectModelAndUsage(letter.json, model: "gemini-2.5-pro", "documents (thinking)")
+
+        // Parse: a profile with the required full name.
+        let parsed = try await stack.send("POST", "/api/v1/profile/parse", json: #"{"text": "Ada Lovelace\nSoftware Engineer at Analytical Engines Ltd, 2021-Present"}"#)
+        #expect(parsed.status == 200)
+        let parsedProfile = parsed.json["profile"] as? [String: Any] ?? [:]
+        #expect((parsedProfile["fullName"] as? String)?.isEmpty == false)
+        #expect(parsedProfile["experience"] is [Any])
+        expectModelAndUsage(parsed.json, model: "gemini-2.5-flash", "parse")
+
+        // Analysis, with a profile and with resume text.
+        for body in [#"{"jobDescription": "\#(jobDescription)", "profile": \#(profile)}"#,
+                     #"{"jobDescription": "\#(jobDescription)", "resumeText": "Ada Lovelace, compiler engineer"}"#] {
+            let analysis = try await stack.send("POST", "/api/v1/analyze/application", json: body)
+            #expect(analysis.status == 200)
+            let score = analysis.json["fitScore"] as? Int ?? -1
+            #expect((0...100).contains(score))
+            for key in ["gapAnalysis", "keywordOptimization", "impactEnhancer"] {
+                #expect((analysis.json[key] as? String)?.isEmpty == false, "analysis \(key)")
+            }
+            #expect(analysis.json["missingKeywords"] is [String])
+            expectModelAndUsage(analysis.json, model: "gemini-2.5-pro", "analysis")
+        }
+
+        // Career path: milestones with action items.
+        let path = try await stack.send("POST", "/api/v1/career/path",
+            json: #"{"profile": \#(profile), "currentRole": "Software Engineer", "targetRole": "Engineering Manager"}"#)
+        #expect(path.status == 200)
+        #expect(path.json["currentRole"] as? String == "Software Engineer")
+        #expect(path.json["targetRole"] as? String == "Engineering Manager")
+        let milestones = path.json["path"] as? [[String: Any]] ?? []
+        #expect(!milestones.isEmpty)
+        for milestone in milestones {
+            for key in ["timeframe", "milestoneTitle", "milestoneDescription"] {
+                #expect((milestone[key] as? String)?.isEmpty == false, "path \(key)")
+            }
+            let items = milestone["actionItems"] as? [[String: Any]] ?? []
+            #expect(!items.isEmpty)
+            for item in items {
+                #expect(["category", "title", "description"].allSatisfy { item[$0] is String }, "path action item")
+            }
+        }
+        expectModelAndUsage(path.json, model: "gemini-2.5-pro", "career path")
+
+        // The networking brief and the reach-out message: text.
+        for route in ["/api/v1/networking/brief", "/api/v1/networking/reach-out"] {
+            let answer = try await stack.send("POST", route, json: #"{"profile": \#(profile), "counterpartInfo": "Grace Hopper, rear admiral"}"#)
+            #expect(answer.status == 200, "\(route)")
+            #expect((answer.json["text"] as? String)?.isEmpty == false, "\(route) text")
+            expectModelAndUsage(answer.json, model: "gemini-2.5-flash", route)
+        }
+
+        // Interview questions without a profile.
+        let questions = try await stack.send("POST", "/api/v1/interview/questions", json: #"{"jobDescription": "\#(jobDescription)"}"#)
+        #expect(questions.status == 200)
+        #expect((questions.json["questions"] as? [Any])?.isEmpty == false)
+        expectModelAndUsage(questions.json, model: "gemini-2.5-flash", "questions")
+
+        // No profile key the database added reached Gemini.
+        let seen = String(decoding: try await stack.send("GET", "/simulator/requests", base: stack.simulatorURL).body, as: UTF8.self)
+        #expect(seen.contains("Analytical Engines Ltd"))
+        #expect(!seen.contains("user_id") && !seen.contains("\"template\"") && !seen.contains("modern"))
+    }
+}
