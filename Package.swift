@@ -114,7 +114,8 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            resources: [.copy("OpenAPI/openapi.json")]
         ),
         .target(
             name: "GeminiSimulatorCore",

@@ -18,6 +18,7 @@ public func buildGateway(
         verifier = try await SupabaseTokenVerifier.make(configuration: configuration.auth, logger: logger)
     }
     let router = buildRouter(configuration: configuration, generation: generation, coach: coach, verifier: verifier)
+    try OpenAPIRoute.load().register(on: router)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "career-gateway"),
