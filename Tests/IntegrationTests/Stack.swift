@@ -28,7 +28,7 @@ final class Stack: @unchecked Sendable {
         self.gatewayPort = try await freeLoopbackPort()
         self.simulator = try ManagedProcess("GeminiSimulator", environment: ["PORT": "\(simulatorPort)", "GEMINI_API_KEY": Self.geminiKey])
         self.generation = try ManagedProcess("GenerationService", environment: Self.serviceEnvironment(port: generationPort, simulatorPort: simulatorPort))
-        self.coach = try ManagedProcess("CoachService", environment: Self.serviceEnvironment(port: coachPort, simulatorPort: simulatorPort))
+        self.coach = try ManagedProcess("CoachService", environment: Self.coachEnvironment(port: coachPort, simulatorPort: simulatorPort, generationPort: generationPort))
         self.gateway = try ManagedProcess("Gateway", environment: [
             "PORT": "\(gatewayPort)",
             "GENERATION_ADDR": "127.0.0.1:\(generationPort)",
@@ -47,6 +47,11 @@ final class Stack: @unchecked Sendable {
             "GEMINI_API_KEY": geminiKey,
             "GEMINI_BASE_URL": "http://127.0.0.1:\(simulatorPort)",
         ]
+    }
+
+    /// The coach asks the stack's generation service for career paths.
+    static func coachEnvironment(port: Int, simulatorPort: Int, generationPort: Int) -> [String: String] {
+        serviceEnvironment(port: port, simulatorPort: simulatorPort).merging(["GENERATION_ADDR": "127.0.0.1:\(generationPort)"]) { _, new in new }
     }
 
     func restartGeneration() throws {

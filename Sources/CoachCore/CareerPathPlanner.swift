@@ -1,0 +1,42 @@
+import CareerProto
+import CareerRPC
+import RPCRuntime
+import ServiceRuntime
+
+/// Asks the generation service for a career path over the RPC (`GENERATION_ADDR`): the coach's
+/// one service-to-service call.
+struct CareerPathPlanner: Sendable {
+    let client: RPCClient
+
+    /// Metadata passed on with the call, so the generation service logs it under the same
+    /// request and user.
+    static let forwardedMetadata = [
+        Metadata.WellKnownKey.requestID, Metadata.WellKnownKey.userID,
+        Metadata.WellKnownKey.traceparent, Metadata.WellKnownKey.tracestate,
+    ]
+
+    /// The path, within what is left of the chat call's deadline.
+    func plan(profile: Career_V1_Profile, currentRole: String, targetRole: String, context: ServerCallContext) async throws -> Career_V1_CareerPathResponse {
+        var metadata = Metadata()
+        for key in Self.forwardedMetadata {
+            if let value = context.metadata[key] { metadata[key] = value }
+        }
+        let request = Career_V1_CareerPathRequest.with {
+            $0.profile = profile
+            $0.currentRole = currentRole
+            $0.targetRole = targetRole
+        }
+        return try await self.client.unary(GenerationMethods.planCareerPath, request, metadata: metadata, deadline: callDeadline(context))
+    }
+
+    /// Why the path failed, in words the user can read (never the service's own message).
+    static func reason(for error: any Error) -> String {
+        switch (error as? RPCError)?.code {
+        case .unavailable?: return "the career path planner is unavailable"
+        case .deadlineExceeded?: return "planning took too long"
+        case .resourceExhausted?: return "the career path planner is busy"
+        case .failedPrecondition?: return "the plan was blocked by content filters"
+        default: return "the career path planner ran into a problem"
+        }
+    }
+}
