@@ -115,7 +115,8 @@ import Testing
     @Test func theRPCIsCancelledWhenTheClientGoesAway() async throws {
         let services = FakeCareerServices()
         services.setStreamScript(.holdAfterFirst)
-        try await withFakeGateway(services, framework: .live) { client in
+        // No ping within the test: only noticing the connection close can cancel the call.
+        try await withFakeGateway(services, framework: .live, pingInterval: .seconds(600)) { client in
             let port = try #require(client.port)
             let reader = Task {
                 var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/api/v1/networking/brief")

@@ -4,6 +4,7 @@ import CareerProto
 import CareerRPC
 import Foundation
 import Hummingbird
+import Logging
 import HummingbirdTesting
 import NIOConcurrencyHelpers
 import RPCRuntime
@@ -183,6 +184,7 @@ func withFakeGateway(
     metrics: GatewayMetrics = GatewayMetrics(),
     limiter: RateLimiter? = nil,
     verifier: (any TokenVerifier)? = nil,
+    logger: Logger = quietLogger,
     _ body: @Sendable (any TestClientProtocol) async throws -> Void
 ) async throws {
     var settings = ["RPC_INSECURE": "1"]
@@ -197,7 +199,7 @@ func withFakeGateway(
             configuration: configuration, generation: generation, coach: coach, verifier: verifier,
             metrics: metrics, limiter: limiter
         )
-        let app = Application(router: router, logger: quietLogger)
+        let app = Application(router: router, logger: logger)
         try await app.test(framework) { client in try await body(client) }
         generation.shutDown()
         coach.shutDown()
@@ -248,5 +250,38 @@ func serverSentEvents(_ text: String) -> [(name: String, data: String)] {
             if line.hasPrefix("data: ") { data = String(line.dropFirst(6)) }
         }
         return (name, data)
+    }
+}
+
+/// Keeps every log line, with its metadata, for tests that check what is logged.
+final class CapturedLogs: Sendable {
+    struct Line: Sendable {
+        var message: String
+        var metadata: [String: String]
+    }
+
+    private let box = NIOLockedValueBox<[Line]>([])
+    var lines: [Line] { self.box.withLockedValue { $0 } }
+
+    var logger: Logger {
+        Logger(label: "captured") { _ in Handler(logs: self) }
+    }
+
+    fileprivate func append(_ line: Line) { self.box.withLockedValue { $0.append(line) } }
+
+    private struct Handler: LogHandler {
+        let logs: CapturedLogs
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { self.metadata[key] }
+            set { self.metadata[key] = newValue }
+        }
+
+        func log(event: LogEvent) {
+            let merged = self.metadata.merging(event.metadata ?? [:]) { _, new in new }
+            self.logs.append(Line(message: "\(event.message)", metadata: merged.mapValues { "\($0)" }))
+        }
     }
 }
