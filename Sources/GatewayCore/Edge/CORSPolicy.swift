@@ -7,7 +7,7 @@ import Hummingbird
 ///
 /// Only the configured origins are ever named in `Access-Control-Allow-Origin` (never `*`);
 /// every response carries `Vary: Origin` because its CORS headers depend on that header. A
-/// preflight (`OPTIONS` with `Origin` and `Access-Control-Request-Method`) from an allowed
+/// preflight (`OPTIONS` with `Origin`) from an allowed
 /// origin is answered 204 with the methods, request headers and max age below; from any other
 /// origin it is refused with 403. The policy is applied by ``RequestEdgeMiddleware`` to the
 /// final response, so errors produced before routing or authentication carry it too.
@@ -30,8 +30,10 @@ struct CORSPolicy: Sendable {
         return origin
     }
 
+    /// An `OPTIONS` with an `Origin`. Browsers also send `Access-Control-Request-Method`; it
+    /// is not required, so that a preflight is never mistaken for a call.
     static func isPreflight(_ request: Request) -> Bool {
-        request.method == .options && request.headers[.origin] != nil && request.headers[.accessControlRequestMethod] != nil
+        request.method == .options && request.headers[.origin] != nil
     }
 
     /// 204 with the preflight headers for an allowed origin; a 403 error otherwise.

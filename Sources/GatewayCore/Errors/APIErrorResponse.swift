@@ -69,7 +69,7 @@ public struct APIErrorResponse: Error, Sendable {
             switch error.status.code {
             case 413: return .bodyTooLarge
             case 404: return APIErrorResponse(code: .notFound, message: "no such endpoint")
-            case 405: return APIErrorResponse(code: .invalidArgument, message: "method not allowed", status: .methodNotAllowed)
+            case 405: return APIErrorResponse(code: .unimplemented, message: "method not allowed", status: .methodNotAllowed)
             default:
                 let code: RPCError.Code = error.status.code < 500 ? .invalidArgument : .internal
                 return APIErrorResponse(code: code, message: error.status.reasonPhrase.lowercased(), status: error.status)

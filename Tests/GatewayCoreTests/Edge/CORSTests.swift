@@ -38,7 +38,8 @@ import Testing
             let wrongMethod = try await client.execute(uri: "/api/v1/interview/questions", method: .get, headers: origin)
             #expect(wrongMethod.status == .methodNotAllowed)
             #expect(wrongMethod.headers[.allow] == "POST")
-            #expect(wrongMethod.errorField("code") == "INVALID_ARGUMENT")
+            #expect(wrongMethod.errorField("code") == "UNIMPLEMENTED")
+            #expect(wrongMethod.errorField("reason") == "METHOD_NOT_ALLOWED")
             Self.expectAllowed(wrongMethod)
         }
     }
@@ -104,6 +105,19 @@ import Testing
             #expect(response.errorField("reason") == "CORS_ORIGIN_NOT_ALLOWED")
             #expect(response.headers[.accessControlAllowOrigin] == nil)
             #expect(response.headers[.accessControlAllowMethods] == nil)
+        }
+    }
+
+    @Test func anOptionsRequestWithAnOriginIsTreatedAsAPreflight() async throws {
+        try await withFakeGateway(environment: Self.environment) { client in
+            let allowed = try await client.execute(uri: "/api/v1/coach/chat", method: .options, headers: [.origin: Self.origin])
+            #expect(allowed.status == .noContent)
+            #expect(allowed.headers[.accessControlAllowOrigin] == Self.origin)
+            let refused = try await client.execute(uri: "/api/v1/coach/chat", method: .options, headers: [.origin: "https://evil.example.com"])
+            #expect(refused.status == .forbidden)
+            // Without an Origin it is no preflight: the path answers POST only.
+            let plain = try await client.execute(uri: "/api/v1/coach/chat", method: .options)
+            #expect(plain.status == .methodNotAllowed)
         }
     }
 
