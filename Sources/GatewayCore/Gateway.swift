@@ -1,6 +1,8 @@
 import AppSupport
 import Hummingbird
+import HummingbirdCore
 import Logging
+import NIOCore
 import RPCRuntime
 
 /// Builds the gateway: its RPC clients to the two services and the HTTP application that
@@ -8,6 +10,7 @@ import RPCRuntime
 public func buildGateway(
     configuration: GatewayConfiguration,
     logger: Logger,
+    metrics: GatewayMetrics = GatewayMetrics(),
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
     let clientConfiguration = RPCClientConfiguration(token: configuration.rpcToken, clientName: "gateway")
@@ -17,11 +20,18 @@ public func buildGateway(
     if !configuration.auth.disabled {
         verifier = try await SupabaseTokenVerifier.make(configuration: configuration.auth, logger: logger)
     }
-    let router = buildRouter(configuration: configuration, generation: generation, coach: coach, verifier: verifier)
-    try OpenAPIRoute.load().register(on: router)
+    let router = buildRouter(
+        configuration: configuration, generation: generation, coach: coach, verifier: verifier, metrics: metrics,
+        openAPI: try OpenAPIRoute.load()
+    )
     return Application(
         router: router,
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "career-gateway"),
+        server: .http1(configuration: .init(idleTimeout: TimeAmount(configuration.idleTimeout))),
+        configuration: .init(
+            address: .hostname(configuration.host, port: configuration.port),
+            serverName: "career-gateway",
+            availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections, logger: logger)
+        ),
         services: [generation, coach],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
         logger: logger
@@ -29,14 +39,33 @@ public func buildGateway(
 }
 
 /// The routes and middleware of the public API. `verifier` checks the `/api/v1` bearer
-/// tokens; nil only with `AUTH_DISABLED=1`.
+/// tokens; nil only with `AUTH_DISABLED=1`, when every caller is one development user (and
+/// shares that user's rate limits and idempotency keys).
+///
+/// The edge middleware goes first so that it wraps every route, the not-found answer and the
+/// 405 answers alike: each gets a request id, the error shape, CORS headers and metrics.
 func buildRouter(
-    configuration: GatewayConfiguration, generation: RPCClient, coach: RPCClient, verifier: (any TokenVerifier)?
+    configuration: GatewayConfiguration, generation: RPCClient, coach: RPCClient, verifier: (any TokenVerifier)?,
+    metrics: GatewayMetrics = GatewayMetrics(),
+    limiter: RateLimiter? = nil,
+    idempotency: IdempotencyStore = IdempotencyStore(),
+    openAPI: OpenAPIRoute? = nil
 ) -> Router<GatewayRequestContext> {
     let router = Router(context: GatewayRequestContext.self)
-    router.add(middleware: RequestEdgeMiddleware())
-    OperationsRoutes(services: [("generation", generation), ("coach", coach)]).register(on: router)
+    router.add(middleware: RequestEdgeMiddleware(cors: CORSPolicy(allowedOrigins: configuration.corsAllowedOrigins), metrics: metrics))
+    OperationsRoutes(services: [("generation", generation), ("coach", coach)], metrics: metrics).register(on: router)
+    openAPI?.register(on: router)
+    for path in OperationsRoutes.paths {
+        MethodNotAllowedRoutes.register(on: router, path: path, allowed: .get)
+    }
+    for path in AIRoutes.paths {
+        MethodNotAllowedRoutes.register(on: router, path: "api/v1/" + path, allowed: .post)
+    }
     let api = router.group("api/v1").add(middleware: verifier.map(AuthMiddleware.init(verifier:)) ?? .disabled)
-    AIRoutes(generation: generation, coach: coach, callTimeout: configuration.callTimeout).register(on: api)
+    AIRoutes(
+        generation: generation, coach: coach, callTimeout: configuration.callTimeout,
+        limiter: limiter ?? RateLimiter(limits: configuration.rateLimits),
+        idempotency: idempotency, metrics: metrics, pingInterval: configuration.streamPingInterval
+    ).register(on: api)
     return router
 }

@@ -19,6 +19,23 @@ public struct GatewayConfiguration: Sendable {
     /// How access tokens are verified: `SUPABASE_JWT_SECRET`, `SUPABASE_JWKS_URL`,
     /// `SUPABASE_JWKS_FILE`, `SUPABASE_JWT_ISSUER`, `SUPABASE_JWT_AUDIENCE` (defaults there).
     public var auth: AuthConfiguration
+    /// `CORS_ALLOWED_ORIGINS`: browser origins allowed, comma-separated
+    /// (`https://app.example.com,http://localhost:5173`). Default none: no browser origin is
+    /// allowed. `*` is refused at start.
+    public var corsAllowedOrigins: [String]
+    /// `RATE_LIMIT_PRO_PER_MIN`, `RATE_LIMIT_FLASH_PER_MIN`: calls per user per minute to pro
+    /// and to flash tasks. Defaults 20 and 60.
+    public var rateLimits: RateLimits
+    /// `HTTP_IDLE_TIMEOUT_SECONDS`: a connection that sends no complete request head, stalls
+    /// while sending a body, or sits idle between requests for this long is closed. An answer
+    /// being written (a stream included) is never cut by it. Default 30 s.
+    public var idleTimeout: Duration
+    /// `HTTP_MAX_CONNECTIONS`: open client connections at once; beyond it new connections wait
+    /// in the listen backlog until one closes. Default 1000.
+    public var maxConnections: Int
+    /// Interval of the `: ping` comment on a Server-Sent Events stream. 15 s (the spec's);
+    /// not read from the environment, tests shorten it.
+    public var streamPingInterval: Duration = .seconds(15)
     /// Largest request body: 1 MiB (the spec's limit, not configurable).
     public static let maxBodyBytes = 1 << 20
 
@@ -31,5 +48,12 @@ public struct GatewayConfiguration: Sendable {
         self.callTimeout = try reader.seconds("CALL_TIMEOUT_SECONDS", default: .seconds(120), range: 1...3600)
         self.auth = try AuthConfiguration(reader: reader)
         self.authDisabled = self.auth.disabled
+        self.corsAllowedOrigins = try CORSPolicy.parseOrigins(reader.string("CORS_ALLOWED_ORIGINS"))
+        self.rateLimits = RateLimits(
+            proPerMinute: try reader.int("RATE_LIMIT_PRO_PER_MIN", default: 20, range: 1...100_000),
+            flashPerMinute: try reader.int("RATE_LIMIT_FLASH_PER_MIN", default: 60, range: 1...100_000)
+        )
+        self.idleTimeout = try reader.seconds("HTTP_IDLE_TIMEOUT_SECONDS", default: .seconds(30), range: 1...3600)
+        self.maxConnections = try reader.int("HTTP_MAX_CONNECTIONS", default: 1000, range: 1...1_000_000)
     }
 }

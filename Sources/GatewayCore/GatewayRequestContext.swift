@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import NIOConcurrencyHelpers
 
 /// Per-request state the gateway's middleware fills in.
 public struct GatewayRequestContext: RequestContext {
@@ -7,7 +8,11 @@ public struct GatewayRequestContext: RequestContext {
     /// The caller's valid `X-Request-Id`, or a new one.
     public var requestID = ""
     /// The verified user (the token's `sub`).
-    public var userID: String?
+    public var userID: String? {
+        didSet { self.outcome.userID.withLockedValue { $0 = self.userID } }
+    }
+    /// What inner middleware learnt that the outermost one logs: context copies share it.
+    let outcome = RequestOutcome()
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
@@ -15,4 +20,10 @@ public struct GatewayRequestContext: RequestContext {
 
     /// Bodies are read by the routes with their own limit (``GatewayConfiguration/maxBodyBytes``).
     public var maxUploadSize: Int { GatewayConfiguration.maxBodyBytes }
+}
+
+/// Facts about a request found inside the middleware chain, read by ``RequestEdgeMiddleware``
+/// for the request's log line.
+final class RequestOutcome: Sendable {
+    let userID = NIOLockedValueBox<String?>(nil)
 }

@@ -21,7 +21,8 @@ final class Stack: @unchecked Sendable {
     let coach: ManagedProcess
     let gateway: ManagedProcess
 
-    init() async throws {
+    /// `gatewayEnvironment` adds to or overrides the gateway's settings.
+    init(gatewayEnvironment: [String: String] = [:]) async throws {
         self.simulatorPort = try await freeLoopbackPort()
         self.generationPort = try await freeLoopbackPort()
         self.coachPort = try await freeLoopbackPort()
@@ -36,7 +37,7 @@ final class Stack: @unchecked Sendable {
             "RPC_TOKEN": Self.rpcToken,
             "AUTH_DISABLED": "1",
             "CALL_TIMEOUT_SECONDS": "10",
-        ])
+        ].merging(gatewayEnvironment) { _, override in override })
         try await self.waitUntilReady()
     }
 
@@ -90,6 +91,12 @@ final class Stack: @unchecked Sendable {
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
         let body = try await response.body.collect(upTo: 8 << 20)
         return Reply(status: Int(response.status.code), headers: response.headers, body: Data(buffer: body))
+    }
+
+    /// Generate requests the simulator has received so far (it remembers the last 100).
+    func geminiRequestCount() async throws -> Int {
+        let reply = try await self.send("GET", "/simulator/requests", base: self.simulatorURL)
+        return (reply.json["requests"] as? [Any])?.count ?? -1
     }
 
     /// Queues a simulator fault for its next `count` requests.

@@ -69,7 +69,7 @@ public struct APIErrorResponse: Error, Sendable {
             switch error.status.code {
             case 413: return .bodyTooLarge
             case 404: return APIErrorResponse(code: .notFound, message: "no such endpoint")
-            case 405: return APIErrorResponse(code: .invalidArgument, message: "method not allowed", status: .methodNotAllowed)
+            case 405: return APIErrorResponse(code: .unimplemented, message: "method not allowed", status: .methodNotAllowed)
             default:
                 let code: RPCError.Code = error.status.code < 500 ? .invalidArgument : .internal
                 return APIErrorResponse(code: code, message: error.status.reasonPhrase.lowercased(), status: error.status)
@@ -96,6 +96,14 @@ public struct APIErrorResponse: Error, Sendable {
     }
 
     public func response(requestID: String) -> Response {
+        var headers = self.extraHeaders
+        headers[.contentType] = "application/json; charset=utf-8"
+        if let retryAfterSeconds { headers[.retryAfter] = String(retryAfterSeconds) }
+        return Response(status: self.status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: self.jsonBody(requestID: requestID))))
+    }
+
+    /// `{"error": {…}}`: the body of an error response, and the data of a stream's `error` event.
+    public func jsonBody(requestID: String) -> Data {
         var error: [(key: String, value: JSONValue)] = [
             ("code", .string(self.code.name)),
             ("message", .string(self.message)),
@@ -103,11 +111,7 @@ public struct APIErrorResponse: Error, Sendable {
         if let reason { error.append(("reason", .string(reason))) }
         error.append(("details", .array(self.details.map { .object([("field", .string($0.field)), ("issue", .string($0.issue))]) })))
         error.append(("requestId", .string(requestID)))
-        let body = JSONValue.object([("error", .object(error))]).jsonData()
-        var headers = self.extraHeaders
-        headers[.contentType] = "application/json; charset=utf-8"
-        if let retryAfterSeconds { headers[.retryAfter] = String(retryAfterSeconds) }
-        return Response(status: self.status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        return JSONValue.object([("error", .object(error))]).jsonData()
     }
 }
 

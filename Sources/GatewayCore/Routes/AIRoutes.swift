@@ -3,60 +3,161 @@ import CareerRPC
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOConcurrencyHelpers
 import NIOCore
 import RPCRuntime
 import SwiftProtobuf
 
 /// The `/api/v1` endpoints: each decodes and validates its JSON body, makes one RPC to the
-/// service that owns the task, and encodes the answer. Adding an endpoint is one line here.
+/// service that owns the task, and encodes the answer; the four streaming ones answer as
+/// Server-Sent Events when asked. Adding an endpoint is one line here.
+///
+/// Every call, in order: body (413), decoding (400), `Idempotency-Key` (replay, 409, or wait for
+/// a running duplicate), the user's rate limit for the task's tier (429), the RPC.
 struct AIRoutes {
     let generation: RPCClient
     let coach: RPCClient
     let callTimeout: Duration
+    let limiter: RateLimiter
+    let idempotency: IdempotencyStore
+    let metrics: GatewayMetrics
+    let pingInterval: Duration
+
+    /// The paths served, relative to `/api/v1`; every one is a `POST`.
+    static let paths = [
+        "generate/documents", "profile/parse", "analyze/application", "career/path",
+        "networking/brief", "networking/reach-out", "interview/questions", "coach/chat",
+    ]
 
     func register(on api: RouterGroup<GatewayRequestContext>) {
-        self.unary(api, "generate/documents", self.generation, GenerationMethods.generateDocuments)
-        self.unary(api, "profile/parse", self.generation, GenerationMethods.parseProfile)
-        self.unary(api, "analyze/application", self.generation, GenerationMethods.analyzeApplication)
-        self.unary(api, "career/path", self.generation, GenerationMethods.planCareerPath)
-        self.unary(api, "networking/brief", self.generation, GenerationMethods.networkingBrief)
-        self.unary(api, "networking/reach-out", self.generation, GenerationMethods.reachOut)
-        self.unary(api, "interview/questions", self.generation, GenerationMethods.interviewQuestions)
-        self.unary(api, "coach/chat", self.coach, CoachMethods.chat)
+        self.post(api, "generate/documents", self.generation, GenerationMethods.generateDocuments,
+                  stream: GenerationMethods.streamDocuments, tier: { $0.options.thinkingMode ? .pro : .flash })
+        self.post(api, "profile/parse", self.generation, GenerationMethods.parseProfile, tier: { _ in .flash })
+        self.post(api, "analyze/application", self.generation, GenerationMethods.analyzeApplication, tier: { _ in .pro })
+        self.post(api, "career/path", self.generation, GenerationMethods.planCareerPath, tier: { _ in .pro })
+        self.post(api, "networking/brief", self.generation, GenerationMethods.networkingBrief,
+                  stream: GenerationMethods.streamNetworkingBrief, tier: { _ in .flash })
+        self.post(api, "networking/reach-out", self.generation, GenerationMethods.reachOut,
+                  stream: GenerationMethods.streamReachOut, tier: { _ in .flash })
+        self.post(api, "interview/questions", self.generation, GenerationMethods.interviewQuestions, tier: { _ in .flash })
+        self.post(api, "coach/chat", self.coach, CoachMethods.chat, stream: CoachMethods.streamChat, tier: { _ in .pro })
     }
 
-    private func unary<Request: APIRequest, Response: APIResponse>(
+    private func post<Request: APIRequest, Response: APIResponse, Event: APIStreamEventConvertible & SwiftProtobuf.Message>(
         _ api: RouterGroup<GatewayRequestContext>,
         _ path: RouterPath,
         _ client: RPCClient,
-        _ method: RPCMethod<Request, Response>
+        _ method: RPCMethod<Request, Response>,
+        stream streamMethod: RPCMethod<Request, Event>?,
+        tier: @escaping @Sendable (Request) -> ModelTier
     ) {
-        let callTimeout = self.callTimeout
         api.post(path) { request, context -> Hummingbird.Response in
-            let body = try await Self.readBody(request)
+            var request = request
+            let body = try await Self.readBody(&request)
             let rpcRequest = try Request.decode(jsonBody: body)
-            let answer = try await client.unary(
-                method, rpcRequest,
-                metadata: Self.metadata(context),
-                deadline: .now() + TimeAmount(callTimeout)
+            let streaming = streamMethod != nil && EventStream.isRequested(by: request.headers)
+            let user = context.userID ?? AuthMiddleware.developmentUserID
+
+            var ticket: IdempotencyStore.Ticket?
+            if let key = try Self.idempotencyKey(request.headers) {
+                let fingerprint = IdempotencyStore.Fingerprint(path: request.uri.path, body: body)
+                do {
+                    switch try await self.idempotency.claim(.init(user: user, key: key), fingerprint: fingerprint) {
+                    case .replay(let answer):
+                        self.metrics.replays.increment()
+                        context.logger.debug("idempotent replay")
+                        return streaming ? EventStream.replay(answer) : Self.json(answer, replayed: true)
+                    case .proceed(let claimed):
+                        ticket = claimed
+                    }
+                } catch {
+                    throw APIErrorResponse(code: .aborted, message: "this Idempotency-Key was used for a different request", reason: "IDEMPOTENCY_KEY_REUSED")
+                }
+            }
+            // Settles the key on every path out: kept with the answer, or forgotten on failure.
+            let settlement = TicketSettlement(store: self.idempotency, ticket: ticket)
+
+            do {
+                try self.acquire(user: user, tier: tier(rpcRequest))
+                let metadata = Self.metadata(context)
+                let deadline = NIODeadline.now() + TimeAmount(self.callTimeout)
+                if streaming, let streamMethod {
+                    let cursor = EventCursor(try await client.serverStreaming(streamMethod, rpcRequest, metadata: metadata, deadline: deadline))
+                    guard let first = try await cursor.next() else {
+                        throw APIErrorResponse(code: .internal, message: "the service ended the stream without an answer", reason: "INCOMPLETE_STREAM")
+                    }
+                    let stream = EventStream(
+                        first: first, rest: cursor, pingInterval: self.pingInterval, requestID: context.requestID,
+                        logger: context.logger, metrics: self.metrics, rpcMethod: streamMethod.path,
+                        onDone: { settlement.keep($0) }, onFailure: { settlement.forget() }
+                    )
+                    return stream.response(for: request)
+                }
+                let answer = try await client.unary(method, rpcRequest, metadata: metadata, deadline: deadline).jsonBody()
+                settlement.keep(answer)
+                return Self.json(answer)
+            } catch {
+                settlement.forget()
+                if let error = error as? RPCError {
+                    self.metrics.recordRPCError(method: (streaming ? streamMethod?.path : nil) ?? method.path, code: error.code.name)
+                }
+                throw error
+            }
+        }
+    }
+
+    private func post<Request: APIRequest, Response: APIResponse>(
+        _ api: RouterGroup<GatewayRequestContext>,
+        _ path: RouterPath,
+        _ client: RPCClient,
+        _ method: RPCMethod<Request, Response>,
+        tier: @escaping @Sendable (Request) -> ModelTier
+    ) {
+        self.post(api, path, client, method, stream: RPCMethod<Request, Career_V1_TextStreamEvent>?.none, tier: tier)
+    }
+
+    private func acquire(user: String, tier: ModelTier) throws(APIErrorResponse) {
+        do throws(RateLimiter.Refusal) {
+            try self.limiter.acquire(user: user, tier: tier)
+        } catch {
+            self.metrics.recordRateLimited(tier)
+            let seconds = max(1, Int(error.retryAfter.components.seconds) + (error.retryAfter.components.attoseconds > 0 ? 1 : 0))
+            throw APIErrorResponse(
+                code: .resourceExhausted, message: "too many \(tier.rawValue) calls; try again in \(seconds) s",
+                reason: "RATE_LIMITED", retryAfterSeconds: seconds
             )
-            return Self.json(answer.jsonBody())
         }
     }
 
     /// The body, refused with 413 when over the limit: by its declared length before anything
-    /// is read, otherwise as soon as the limit is passed.
-    static func readBody(_ request: Request) async throws -> Data {
+    /// is read, otherwise as soon as the limit is passed. Kept in `request` as its body (the
+    /// way Hummingbird expects it, so an event stream can still watch the connection close).
+    static func readBody(_ request: inout Request) async throws -> Data {
         let limit = GatewayConfiguration.maxBodyBytes
         if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit {
             throw APIErrorResponse.bodyTooLarge
         }
         do {
-            let buffer = try await request.body.collect(upTo: limit)
+            let buffer = try await request.collectBody(upTo: limit)
             return Data(buffer.readableBytesView)
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw APIErrorResponse.bodyTooLarge
         }
+    }
+
+    /// The `Idempotency-Key`, when there is one: 1–255 visible ASCII characters, else 400.
+    static func idempotencyKey(_ headers: HTTPFields) throws(APIErrorResponse) -> String? {
+        let values = headers[values: .idempotencyKey]
+        guard !values.isEmpty else { return nil }
+        guard values.count == 1, let key = values.first, (1...255).contains(key.utf8.count),
+              key.utf8.allSatisfy({ (0x21...0x7E).contains($0) })
+        else {
+            throw APIErrorResponse(
+                code: .invalidArgument, message: "the request is invalid", reason: "INVALID_REQUEST",
+                details: [FieldViolation(field: "Idempotency-Key", issue: "must be one value of 1 to 255 visible ASCII characters")]
+            )
+        }
+        return key
     }
 
     /// What travels with the RPC: the request id and the verified user, never the user's token.
@@ -67,11 +168,47 @@ struct AIRoutes {
         return metadata
     }
 
-    static func json(_ body: Data, status: HTTPResponse.Status = .ok) -> Hummingbird.Response {
-        Hummingbird.Response(
-            status: status,
-            headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: body))
-        )
+    /// A JSON answer; `replayed` marks an idempotent repeat with `Idempotent-Replayed: true`.
+    static func json(_ body: Data, status: HTTPResponse.Status = .ok, replayed: Bool = false) -> Hummingbird.Response {
+        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
+        if replayed { headers[.idempotentReplayed] = "true" }
+        return Hummingbird.Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
+}
+
+/// Settles an idempotency ticket exactly once: kept with the answer, or forgotten. Forgotten
+/// also when dropped unsettled (a stream whose writer never ran), so a key never stays
+/// "running" forever.
+final class TicketSettlement: Sendable {
+    private let store: IdempotencyStore
+    private let ticket: NIOLockedValueBox<IdempotencyStore.Ticket?>
+
+    init(store: IdempotencyStore, ticket: IdempotencyStore.Ticket?) {
+        self.store = store
+        self.ticket = NIOLockedValueBox(ticket)
+    }
+
+    func keep(_ answer: Data) {
+        if let ticket = self.take() { self.store.complete(ticket, answer: answer) }
+    }
+
+    func forget() {
+        if let ticket = self.take() { self.store.abandon(ticket) }
+    }
+
+    private func take() -> IdempotencyStore.Ticket? {
+        self.ticket.withLockedValue { ticket in
+            defer { ticket = nil }
+            return ticket
+        }
+    }
+
+    deinit {
+        self.forget()
+    }
+}
+
+extension HTTPField.Name {
+    static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
+    static let idempotentReplayed = HTTPField.Name("Idempotent-Replayed")!
 }

@@ -1,9 +1,15 @@
+import HTTPTypes
 import Hummingbird
+import NIOCore
 import RPCRuntime
 
-/// `/healthz` and `/readyz`: no token needed.
+/// `/healthz`, `/readyz` and `/metrics`: no token needed.
 struct OperationsRoutes {
     let services: [(name: String, client: RPCClient)]
+    let metrics: GatewayMetrics
+
+    /// The paths served, each a `GET`.
+    static let paths = ["healthz", "readyz", "metrics", "openapi.json"]
 
     func register(on router: Router<GatewayRequestContext>) {
         router.get("healthz") { _, _ in
@@ -20,6 +26,31 @@ struct OperationsRoutes {
                 ("services", .object(states.map { ($0.name, .string("ready")) })),
             ])
             return AIRoutes.json(body.jsonData())
+        }
+        router.get("metrics") { _, _ in
+            Response(
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: self.metrics.render()))
+            )
+        }
+    }
+}
+
+/// Answers a known path called with a method it does not serve: 405 with `Allow`, before
+/// authentication (the router alone would answer 404). The code is `UNIMPLEMENTED`, as
+/// grpc-gateway's routing errors give it, with the status kept at 405.
+enum MethodNotAllowedRoutes {
+    static let methods: [HTTPRequest.Method] = [.get, .post, .put, .patch, .delete, .options]
+
+    static func register(on router: Router<GatewayRequestContext>, path: String, allowed: HTTPRequest.Method) {
+        for method in Self.methods where method != allowed {
+            router.on(RouterPath(path), method: method) { _, _ -> Response in
+                throw APIErrorResponse(
+                    code: .unimplemented, message: "\(path) only answers \(allowed.rawValue)", reason: "METHOD_NOT_ALLOWED",
+                    status: .methodNotAllowed, extraHeaders: [.allow: allowed.rawValue]
+                )
+            }
         }
     }
 }

@@ -3,19 +3,30 @@ import HTTPTypes
 import Hummingbird
 import Logging
 
-/// The outermost middleware: gives every request its id, turns every error into the spec's
-/// error body, and logs one line per request (method, path, status, time; never a body).
+/// The outermost middleware: gives every request its id, answers CORS preflights, turns every
+/// error into the spec's error body, puts the CORS headers on every answer (errors from
+/// routing and authentication included), records the request metrics and logs one line per
+/// request (method, route, status, time, request and user id; never a body, token or key).
 struct RequestEdgeMiddleware: RouterMiddleware {
     typealias Context = GatewayRequestContext
+
+    let cors: CORSPolicy
+    let metrics: GatewayMetrics
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         context.requestID = Self.requestID(from: request.headers[.requestID])
         context.logger[metadataKey: "request.id"] = "\(context.requestID)"
         let started = ContinuousClock.now
+        self.metrics.inFlight.increment()
+        defer { self.metrics.inFlight.decrement() }
         var response: Response
         do {
-            response = try await next(request, context)
+            if CORSPolicy.isPreflight(request) {
+                response = try self.cors.preflightResponse(request)
+            } else {
+                response = try await next(request, context)
+            }
         } catch {
             let apiError = APIErrorResponse.from(error)
             if apiError.code == .internal && !(error is APIErrorResponse) {
@@ -23,15 +34,30 @@ struct RequestEdgeMiddleware: RouterMiddleware {
             }
             response = apiError.response(requestID: context.requestID)
         }
+        self.cors.decorate(&response, for: request)
         response.headers[.requestID] = context.requestID
         let elapsed = ContinuousClock.now - started
-        context.logger.info("request", metadata: [
-            "http.method": "\(request.method.rawValue)",
-            "http.path": "\(request.uri.path)",
+        let route = context.endpointPath.flatMap { $0 == "NotFound" ? nil : $0 } ?? "unmatched"
+        let method = Self.metricMethod(request.method)
+        self.metrics.recordRequest(route: route, method: method, status: Int(response.status.code), duration: elapsed)
+        var metadata: Logger.Metadata = [
+            "http.method": "\(method)",
+            "http.route": "\(route)",
             "http.status": "\(response.status.code)",
             "http.duration_ms": "\(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)",
-        ])
+        ]
+        if let userID = context.outcome.userID.withLockedValue({ $0 }) { metadata["user.id"] = "\(userID)" }
+        context.logger.info("request", metadata: metadata)
         return response
+    }
+
+    /// The method as a metric label and log field: one of a fixed few, so a client cannot
+    /// create label values.
+    static func metricMethod(_ method: HTTPRequest.Method) -> String {
+        switch method {
+        case .get, .post, .options, .head, .put, .delete, .patch: method.rawValue
+        default: "OTHER"
+        }
     }
 
     /// The caller's id when it is 1–128 characters of `A-Z a-z 0-9 . _ -`, else a new one.
