@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "CoachService", targets: ["CoachService"]),
         .executable(name: "GeminiSimulator", targets: ["GeminiSimulator"]),
         .executable(name: "RPCBenchmark", targets: ["RPCBenchmark"]),
+        .executable(name: "RPCHealthCheck", targets: ["RPCHealthCheck"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -137,6 +138,16 @@ let package = Package(
                 "RPCRuntime", "CareerProto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The health check that containers and Kubernetes probes run against a service.
+        .executableTarget(
+            name: "RPCHealthCheck",
+            dependencies: [
+                "RPCRuntime", "CareerProto", "AppSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         // MARK: protobuf-c code for the interop test (Proto/generate.sh writes it).

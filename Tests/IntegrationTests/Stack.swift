@@ -20,9 +20,24 @@ final class Stack: @unchecked Sendable {
     var generation: ManagedProcess
     let coach: ManagedProcess
     let gateway: ManagedProcess
+    /// Generation replicas after the first (`generation`); empty unless asked for.
+    var extraGenerations: [ExtraGeneration]
 
-    /// `gatewayEnvironment` adds to or overrides the gateway's settings.
-    init(gatewayEnvironment: [String: String] = [:]) async throws {
+    /// A generation replica beyond the first, with a Gemini simulator of its own, so that a test
+    /// can tell which replica served a call (its simulator recorded it) and hold calls on one
+    /// replica only (a fault queued on its simulator).
+    struct ExtraGeneration {
+        let port: Int
+        let simulatorPort: Int
+        let simulator: ManagedProcess
+        var process: ManagedProcess
+    }
+
+    /// - Parameters:
+    ///   - generationReplicas: GenerationService processes; the gateway gets them all in
+    ///     `GENERATION_ADDR` and balances over them.
+    ///   - gatewayEnvironment: settings of the gateway's, over the defaults below.
+    init(generationReplicas: Int = 1, gatewayEnvironment: [String: String] = [:]) async throws {
         self.simulatorPort = try await freeLoopbackPort()
         self.generationPort = try await freeLoopbackPort()
         self.coachPort = try await freeLoopbackPort()
@@ -30,9 +45,19 @@ final class Stack: @unchecked Sendable {
         self.simulator = try ManagedProcess("GeminiSimulator", environment: ["PORT": "\(simulatorPort)", "GEMINI_API_KEY": Self.geminiKey])
         self.generation = try ManagedProcess("GenerationService", environment: Self.serviceEnvironment(port: generationPort, simulatorPort: simulatorPort))
         self.coach = try ManagedProcess("CoachService", environment: Self.coachEnvironment(port: coachPort, simulatorPort: simulatorPort, generationPort: generationPort))
+        var extraGenerations: [ExtraGeneration] = []
+        for _ in 1..<max(generationReplicas, 1) {
+            let port = try await freeLoopbackPort()
+            let simulatorPort = try await freeLoopbackPort()
+            let simulator = try ManagedProcess("GeminiSimulator", environment: ["PORT": "\(simulatorPort)", "GEMINI_API_KEY": Self.geminiKey])
+            let process = try ManagedProcess("GenerationService", environment: Self.serviceEnvironment(port: port, simulatorPort: simulatorPort))
+            extraGenerations.append(ExtraGeneration(port: port, simulatorPort: simulatorPort, simulator: simulator, process: process))
+        }
+        self.extraGenerations = extraGenerations
+        let generationAddresses = ([generationPort] + extraGenerations.map(\.port)).map { "127.0.0.1:\($0)" }
         self.gateway = try ManagedProcess("Gateway", environment: [
             "PORT": "\(gatewayPort)",
-            "GENERATION_ADDR": "127.0.0.1:\(generationPort)",
+            "GENERATION_ADDR": generationAddresses.joined(separator: ","),
             "COACH_ADDR": "127.0.0.1:\(coachPort)",
             "RPC_TOKEN": Self.rpcToken,
             "AUTH_DISABLED": "1",
@@ -57,6 +82,25 @@ final class Stack: @unchecked Sendable {
 
     func restartGeneration() throws {
         self.generation = try ManagedProcess("GenerationService", environment: Self.serviceEnvironment(port: generationPort, simulatorPort: simulatorPort))
+    }
+
+    /// Generation replica `index` (0 is `generation`).
+    func generationReplica(_ index: Int) -> ManagedProcess {
+        index == 0 ? self.generation : self.extraGenerations[index - 1].process
+    }
+
+    /// The simulator that only generation replica `index` calls (for 0 the coach calls it too).
+    func simulatorURL(ofGenerationReplica index: Int) -> String {
+        index == 0 ? self.simulatorURL : "http://127.0.0.1:\(self.extraGenerations[index - 1].simulatorPort)"
+    }
+
+    /// Starts generation replica `index` again, on its port.
+    func restartGeneration(replica index: Int) throws {
+        guard index > 0 else { return try self.restartGeneration() }
+        let replica = self.extraGenerations[index - 1]
+        self.extraGenerations[index - 1].process = try ManagedProcess(
+            "GenerationService", environment: Self.serviceEnvironment(port: replica.port, simulatorPort: replica.simulatorPort)
+        )
     }
 
     var gatewayURL: String { "http://127.0.0.1:\(self.gatewayPort)" }
@@ -106,10 +150,11 @@ final class Stack: @unchecked Sendable {
     }
 
     func stop() async {
-        for process in [self.gateway, self.generation, self.coach, self.simulator] {
+        let processes = [self.gateway, self.generation, self.coach, self.simulator] + self.extraGenerations.flatMap { [$0.process, $0.simulator] }
+        for process in processes {
             process.signal(SIGTERM)
         }
-        for process in [self.gateway, self.generation, self.coach, self.simulator] {
+        for process in processes {
             _ = await process.waitForExit(within: .seconds(10))
         }
     }
