@@ -23,9 +23,18 @@ import TestSupport
         try await withThrowingTaskGroup(of: Void.self) { group in
             let services = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: quietLogger))
             group.addTask { try await services.run() }
-            defer { group.cancelAll() }
-            try await waitUntil { port.withLockedValue { $0 } != nil }
-            try await body(port.withLockedValue { $0 } ?? 0)
+            // Shut down gracefully, never by cancelling: a cancelled server drops connections
+            // it accepted but had not served yet (the capped ones here), and NIO traps on that
+            // ("Deinited NIOAsyncWriter without calling finish()", apple/swift-nio#3481).
+            do {
+                try await waitUntil { port.withLockedValue { $0 } != nil }
+                try await body(port.withLockedValue { $0 } ?? 0)
+            } catch {
+                await services.triggerGracefulShutdown()
+                throw error
+            }
+            await services.triggerGracefulShutdown()
+            try await group.waitForAll()
         }
     }
 

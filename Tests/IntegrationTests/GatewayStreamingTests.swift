@@ -11,7 +11,7 @@ private let briefBody = #"{"profile": {"fullName": "Ada Lovelace", "jobTitle": "
 ///
 /// Disabled until GenerationService serves `StreamNetworkingBrief` (being built in parallel);
 /// enable once it is merged.
-@Suite(.serialized, .disabled("needs GenerationService's streaming methods")) struct GatewayStreamingTests {
+@Suite(.serialized) struct GatewayStreamingTests {
     func openStream(_ stack: Stack, headers: [(String, String)] = []) async throws -> HTTPClientResponse {
         var request = HTTPClientRequest(url: stack.gatewayURL + "/api/v1/networking/brief")
         request.method = .POST
