@@ -132,6 +132,20 @@ private let jobDescription = "Staff compiler engineer: Swift, LLVM, mentoring a 
         #expect((questions.json["questions"] as? [Any])?.isEmpty == false)
         expectModelAndUsage(questions.json, model: "gemini-2.5-flash", "questions")
 
+        // The coach's answers, plain and with each kind of action, against the chat schema;
+        // the action and turnState come back in history as the frontend sends them.
+        let plain = try await call(stack, openAPI, "/api/v1/coach/chat", json: #"{"message": "How do I prepare for a staff interview?", "profile": \#(profile)}"#)
+        #expect((plain.json["text"] as? String)?.isEmpty == false)
+        expectModelAndUsage(plain.json, model: "gemini-2.5-pro", "coach")
+        for tool in ["updateProfessionalSummary", "navigateToResumeGenerator", "navigateToCoffeeChat", "generateAndSaveCareerPath"] {
+            let acted = try await call(stack, openAPI, "/api/v1/coach/chat", json: #"{"message": "Please \#(tool) for me", "profile": \#(profile)}"#)
+            let action = try #require(acted.json["action"] as? [String: Any], "\(tool) gives an action")
+            let turnState = acted.json["turnState"] as? String ?? ""
+            let actionJSON = String(decoding: try JSONSerialization.data(withJSONObject: action), as: UTF8.self)
+            let followUp = #"{"message": "Thanks", "profile": \#(profile), "history": [{"role": "user", "text": "Please \#(tool) for me"}, {"role": "model", "text": "Done.", "action": \#(actionJSON), "turnState": "\#(turnState)"}]}"#
+            _ = try await call(stack, openAPI, "/api/v1/coach/chat", json: followUp)
+        }
+
         // Errors conform to the Error schema: a refused body, an unknown route, a dead end.
         // The check can fail: answers the document does not allow are caught.
         let analysisSchema = try #require(openAPI.responseSchema(path: "/api/v1/analyze/application"))
