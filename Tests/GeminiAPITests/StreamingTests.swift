@@ -329,9 +329,11 @@ struct StreamingTests {
 
     @Test func deadlineBoundsTheWholeStream() async throws {
         try await withHarness { harness in
-            try await harness.queueFault("chunk-delay=1500ms")
+            // The first chunk comes at once (well within 3 s, however loaded the machine); the
+            // second would come 5 s later, past the deadline.
+            try await harness.queueFault("chunk-delay=5s")
             let drained = await drain(
-                harness.client.streamGenerateContent(model: Self.model, request: textRequest("hi"), deadline: .now() + .milliseconds(700))
+                harness.client.streamGenerateContent(model: Self.model, request: textRequest("hi"), deadline: .now() + .seconds(3))
             )
             let error = try #require(drained.error)
             #expect(error.kind == .deadlineExceeded)
@@ -343,7 +345,7 @@ struct StreamingTests {
 
     @Test func cancellingTheConsumerClosesTheUpstream() async throws {
         try await withHarness { harness in
-            try await harness.queueFault("chunk-delay=300ms")
+            try await harness.queueFault("chunk-delay=2s")
             let (firstChunk, firstChunkSeen) = AsyncStream.makeStream(of: Void.self)
             let task = Task {
                 var count = 0
@@ -366,7 +368,7 @@ struct StreamingTests {
 
     @Test func leavingTheLoopEarlyClosesTheUpstream() async throws {
         try await withHarness { harness in
-            try await harness.queueFault("chunk-delay=300ms")
+            try await harness.queueFault("chunk-delay=2s")
             var stream: GeminiResponseStream? = harness.client.streamGenerateContent(
                 model: Self.model, request: textRequest("hi"), deadline: soon(30)
             )
@@ -493,7 +495,7 @@ struct StreamingTests {
         errors.append(try await run(fault: nil, model: "bad/\(streamKey)"))
         // Cancelled mid-stream.
         let cancelled = try await withHarness(clientKey: streamKey, simulatorKey: streamKey, logger: logger) { harness in
-            try await harness.queueFault("chunk-delay=300ms")
+            try await harness.queueFault("chunk-delay=2s")
             let task = Task {
                 for try await _ in harness.client.streamGenerateContent(model: Self.model, request: textRequest("hi"), deadline: soon()) {}
             }

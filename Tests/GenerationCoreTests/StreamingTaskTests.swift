@@ -144,7 +144,7 @@ extension Career_V1_TextStreamEvent {
     @Test func cancellingTheStreamClosesTheGeminiCall() async throws {
         try await withGenerationClient { client, _, simulator in
             // Slow chunks keep the Gemini stream open while the caller goes away.
-            try await queueFault(simulator, "chunk-delay=300ms", count: 1)
+            try await queueFault(simulator, "chunk-delay=2s", count: 1)
             let (firstDelta, firstDeltaSeen) = AsyncStream.makeStream(of: Void.self)
             let consumer = Task {
                 for try await event in try await client.serverStreaming(GenerationMethods.streamReachOut, networkingRequest) where event.deltaIfSet != nil {
