@@ -125,6 +125,7 @@ let package = Package(
                 "AppSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // MARK: Executables: each main reads configuration and calls one build function.

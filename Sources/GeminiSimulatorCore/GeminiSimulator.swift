@@ -99,6 +99,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
 
 /// Where the simulator listens and what it accepts. Each default is stated on its member.
 public struct GeminiSimulatorConfiguration: Sendable {
@@ -233,10 +234,14 @@ public func withGeminiSimulator<Result: Sendable>(
         portContinuation.yield(port)
         portContinuation.finish()
     }
+    // Run as a service so that it can be shut down gracefully: a server that is cancelled
+    // instead traps on a connection it accepted but had not served yet ("Deinited
+    // NIOAsyncWriter without calling finish()", apple/swift-nio#3481).
+    let services = ServiceGroup(configuration: .init(services: [application], gracefulShutdownSignals: [], logger: logger))
     return try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask {
             defer { portContinuation.finish() }
-            try await application.run()
+            try await services.run()
         }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else {
@@ -249,10 +254,19 @@ public func withGeminiSimulator<Result: Sendable>(
         do {
             result = try await body(running)
         } catch {
-            group.cancelAll()
+            await stopGracefully(services, in: &group)
             throw error
         }
-        group.cancelAll()
+        await stopGracefully(services, in: &group)
         return result
     }
+}
+
+/// Stops accepting connections, lets the requests in progress finish for up to 5 s (a `hang`
+/// fault would hold one for much longer), then cancels what is left.
+private func stopGracefully(_ services: ServiceGroup, in group: inout ThrowingTaskGroup<Void, any Error>) async {
+    await services.triggerGracefulShutdown()
+    group.addTask { try? await Task.sleep(for: .seconds(5)) }
+    _ = try? await group.next()
+    group.cancelAll()
 }
