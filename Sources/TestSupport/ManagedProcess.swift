@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// One of this package's executables, started as a real process for an integration test. Its
 /// output goes to a temporary file; it is killed when the test lets go of it.
@@ -64,10 +65,16 @@ public final class ManagedProcess: @unchecked Sendable {
 
 /// A loopback port that was free a moment ago (bound to port 0, then released).
 public func freeLoopbackPort() async throws -> Int {
-    let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-        .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-        .bind(host: "127.0.0.1", port: 0).get()
-    let port = channel.localAddress?.port ?? 0
-    try await channel.close()
-    return port
+    // Suites run in parallel, each starting several processes on ports chosen here; a port is
+    // never handed out twice in one test run, so two stacks cannot end up sharing a service.
+    while true {
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .bind(host: "127.0.0.1", port: 0).get()
+        let port = channel.localAddress?.port ?? 0
+        try await channel.close()
+        if handedOutPorts.withLock({ $0.insert(port).inserted }) { return port }
+    }
 }
+
+private let handedOutPorts = Mutex<Set<Int>>([])
