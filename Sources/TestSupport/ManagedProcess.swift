@@ -63,18 +63,60 @@ public final class ManagedProcess: @unchecked Sendable {
     }
 }
 
-/// A loopback port that was free a moment ago (bound to port 0, then released).
+/// A loopback port for a process a test is about to start: free now, and below the kernel's
+/// ephemeral range, so that nothing else can take it before the process binds it.
+///
+/// A port found by binding port 0 is an ephemeral one: between its release and the process's
+/// `bind`, the kernel may hand it to any outgoing connection (as its source port) or to any
+/// other port-0 listener on the machine, and the process then fails to start or a client reaches
+/// the wrong server. Ports below `ip_local_port_range` are never chosen by the kernel, so a
+/// port probed free there stays free until someone binds it on purpose; within this test run a
+/// port is handed out once, so parallel suites never share a service.
 public func freeLoopbackPort() async throws -> Int {
-    // Suites run in parallel, each starting several processes on ports chosen here; a port is
-    // never handed out twice in one test run, so two stacks cannot end up sharing a service.
-    while true {
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .bind(host: "127.0.0.1", port: 0).get()
-        let port = channel.localAddress?.port ?? 0
-        try await channel.close()
-        if handedOutPorts.withLock({ $0.insert(port).inserted }) { return port }
+    for _ in 0..<2_000 {
+        guard let port = handedOutPorts.withLock({ $0.next() }) else { break }
+        if (try? await probeBind(port: port)) != nil { return port }
+    }
+    throw PortExhausted()
+}
+
+struct PortExhausted: Error, CustomStringConvertible {
+    var description: String { "no free loopback port below the ephemeral range" }
+}
+
+private func probeBind(port: Int) async throws {
+    let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+        .bind(host: "127.0.0.1", port: port).get()
+    try await channel.close()
+}
+
+/// Ports below the ephemeral range, walked from a random start (so that two test runs on one
+/// machine rarely meet), each given out once.
+private struct PortSequence {
+    private let range: Range<Int>
+    private var cursor: Int
+    private var given = 0
+
+    init() {
+        let ephemeralStart = Self.ephemeralRangeStart() ?? 32_768
+        // Stay above the well-known and commonly configured service ports.
+        self.range = 20_000..<max(ephemeralStart, 20_001)
+        self.cursor = Int.random(in: self.range)
+    }
+
+    mutating func next() -> Int? {
+        guard self.given < self.range.count else { return nil }
+        self.given += 1
+        let port = self.cursor
+        self.cursor = self.cursor + 1 < self.range.upperBound ? self.cursor + 1 : self.range.lowerBound
+        return port
+    }
+
+    private static func ephemeralRangeStart() -> Int? {
+        guard let text = try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8) else { return nil }
+        return text.split(whereSeparator: \.isWhitespace).first.flatMap { Int($0) }
     }
 }
 
-private let handedOutPorts = Mutex<Set<Int>>([])
+private let handedOutPorts = Mutex(PortSequence())

@@ -21,7 +21,7 @@ private let careerPathChat = #"""
         defer { Task { await stack.stop() } }
 
         let reply = try await stack.send("POST", "/api/v1/coach/chat", json: careerPathChat, headers: [("X-Request-Id", "coach-e2e.1")])
-        #expect(reply.status == 200, "\(String(decoding: reply.body, as: UTF8.self))\n\(stack.coach.output)")
+        #expect(reply.status == 200, "\(String(decoding: reply.body, as: UTF8.self))\n\(stack.diagnostics)")
         #expect((reply.json["text"] as? String)?.isEmpty == false)
         #expect((reply.json["turnState"] as? String)?.hasPrefix("v1.") == true)
         #expect(reply.json["model"] as? String == "gemini-2.5-pro")

@@ -61,7 +61,9 @@ final class Stack: @unchecked Sendable {
             "COACH_ADDR": "127.0.0.1:\(coachPort)",
             "RPC_TOKEN": Self.rpcToken,
             "AUTH_DISABLED": "1",
-            "CALL_TIMEOUT_SECONDS": "10",
+            // Generous: a test about deadlines sets its own; on a loaded machine a coach turn that
+            // calls the generation service takes several model calls in a row.
+            "CALL_TIMEOUT_SECONDS": "30",
         ].merging(gatewayEnvironment) { _, override in override })
         try await self.waitUntilReady()
     }
@@ -108,12 +110,30 @@ final class Stack: @unchecked Sendable {
 
     func waitUntilReady(within limit: Duration = .seconds(30)) async throws {
         let deadline = ContinuousClock.now + limit
+        var lastAnswer = "no answer"
         while ContinuousClock.now < deadline {
-            if let response = try? await self.send("GET", "/readyz"), response.status == 200 { return }
+            if let response = try? await self.send("GET", "/readyz") {
+                if response.status == 200 { return }
+                lastAnswer = "\(response.status) \(String(decoding: response.body, as: UTF8.self))"
+            }
             try await Task.sleep(for: .milliseconds(100))
         }
-        Issue.record("stack not ready within \(limit); gateway log:\n\(self.gateway.output)\ngeneration log:\n\(self.generation.output)")
+        Issue.record("stack not ready within \(limit); /readyz: \(lastAnswer)\n\(self.diagnostics)")
         throw CancellationError()
+    }
+
+    /// Each process: its port, whether it still runs, and the end of its log.
+    var diagnostics: String {
+        let processes: [(ManagedProcess, Int)] = [
+            (self.gateway, self.gatewayPort), (self.generation, self.generationPort),
+            (self.coach, self.coachPort), (self.simulator, self.simulatorPort),
+        ] + self.extraGenerations.flatMap { [($0.process, $0.port), ($0.simulator, $0.simulatorPort)] }
+        return processes.map { process, port in
+            // The readiness polls would fill the gateway's tail.
+            let lines = process.output.split(separator: "\n").filter { !$0.contains(#""http.route":"/readyz""#) }
+            let log = lines.suffix(15).joined(separator: "\n")
+            return "\(process.name) on port \(port), \(process.isRunning ? "running" : "exited"):\n\(log)"
+        }.joined(separator: "\n")
     }
 
     struct Reply {

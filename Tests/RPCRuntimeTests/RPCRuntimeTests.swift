@@ -415,6 +415,32 @@ private func text(_ value: String) -> Career_V1_TextDelta { .with { $0.text = va
         }
     }
 
+    @Test func aSlowGreeterIsOnTheHandshakeTimeoutNotTheIdleOne() async throws {
+        let configuration = serverConfiguration(idleTimeout: .milliseconds(100), handshakeTimeout: .seconds(20))
+        try await withRPCServer(configuration, router: TestRPCService().router) { _, address in
+            let raw = try await rawConnection(to: address)
+            try await Task.sleep(for: .milliseconds(600))
+            try await raw.channel.writeAndFlush(try hello(token))
+            // Greeted late but within the handshake timeout: acknowledged, then closed as idle.
+            let answer = try await readUntilClosed(raw, within: .seconds(20))
+            #expect(try frameKinds(in: answer).first == "helloAck")
+            #expect(try goAwayCode(in: answer) == .unavailable)
+        }
+    }
+
+    private func frameKinds(in bytes: ByteBuffer) throws -> [String] {
+        var bytes = bytes
+        var kinds: [String] = []
+        while let length = bytes.readInteger(endianness: .big, as: UInt32.self), let body = bytes.readBytes(length: Int(length)) {
+            switch try Career_V1_Frame(serializedBytes: body).kind {
+            case .helloAck: kinds.append("helloAck")
+            case .goAway: kinds.append("goAway")
+            default: kinds.append("other")
+            }
+        }
+        return kinds
+    }
+
     @Test func peerThatNeverFinishesAFrameIsClosed() async throws {
         try await withRPCServer(serverConfiguration(partialFrameTimeout: .milliseconds(200)), router: TestRPCService().router) { _, address in
             let raw = try await rawConnection(to: address)

@@ -367,7 +367,9 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         if let since = self.partialFrameSince, now - since > TimeAmount(configuration.partialFrameTimeout) {
             self.logger.debug("rpc partial frame timed out")
             self.closeWithGoAway(.deadlineExceeded, "frame not completed within the partial-frame timeout")
-        } else if self.calls.isEmpty, now - self.lastActivity > TimeAmount(configuration.idleTimeout) {
+        } else if self.state != .awaitingHello, self.calls.isEmpty, now - self.lastActivity > TimeAmount(configuration.idleTimeout) {
+            // Before its Hello a peer is on the handshake timeout; the idle one starts after it
+            // (otherwise a short idle timeout would cut a slow peer off before it could greet).
             self.logger.debug("rpc connection idle")
             self.closeWithGoAway(.unavailable, "connection idle")
         }
