@@ -26,7 +26,10 @@ public func buildGateway(
     )
     return Application(
         router: router,
-        server: .http1(configuration: .init(idleTimeout: TimeAmount(configuration.idleTimeout))),
+        server: .http1(configuration: .init(
+            additionalChannelHandlers: [RequestBodyDeadlineHandler(timeout: TimeAmount(configuration.bodyTimeout))],
+            idleTimeout: TimeAmount(configuration.idleTimeout)
+        )),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port),
             serverName: "career-gateway",

@@ -30,6 +30,10 @@ public struct GatewayConfiguration: Sendable {
     /// while sending a body, or sits idle between requests for this long is closed. An answer
     /// being written (a stream included) is never cut by it. Default 30 s.
     public var idleTimeout: Duration
+    /// `HTTP_BODY_TIMEOUT_SECONDS`: a request whose body has not fully arrived this long after
+    /// its head has its connection closed (a body trickled a byte at a time resets the idle
+    /// timeout on every byte). Default 60 s: a 1 MiB body at 150 kbit/s still fits.
+    public var bodyTimeout: Duration
     /// `HTTP_MAX_CONNECTIONS`: open client connections at once; beyond it new connections wait
     /// in the listen backlog until one closes. Default 1000.
     public var maxConnections: Int
@@ -54,6 +58,7 @@ public struct GatewayConfiguration: Sendable {
             flashPerMinute: try reader.int("RATE_LIMIT_FLASH_PER_MIN", default: 60, range: 1...100_000)
         )
         self.idleTimeout = try reader.seconds("HTTP_IDLE_TIMEOUT_SECONDS", default: .seconds(30), range: 1...3600)
+        self.bodyTimeout = try reader.seconds("HTTP_BODY_TIMEOUT_SECONDS", default: .seconds(60), range: 1...3600)
         self.maxConnections = try reader.int("HTTP_MAX_CONNECTIONS", default: 1000, range: 1...1_000_000)
     }
 }

@@ -107,7 +107,8 @@ struct Simulator: Sendable {
             apiKey: apiKey,
             body: parsedBody,
             fault: fault ?? Fault(),
-            sequence: sequence
+            sequence: sequence,
+            requestBody: request.body
         )
         await state.complete(sequence: sequence, status: Int(response.status.code))
         return response
@@ -120,7 +121,8 @@ struct Simulator: Sendable {
         apiKey: String?,
         body: JSON?,
         fault: Fault,
-        sequence: Int
+        sequence: Int,
+        requestBody: RequestBody
     ) async -> Response {
         let latency = configuration.latency + (fault.latency ?? .zero)
         if latency > .zero {
@@ -149,12 +151,19 @@ struct Simulator: Sendable {
             return GoogleError.response(status: 400, message: "Budget 0 is invalid. This model only works in thinking mode.")
         }
         if fault.hang {
-            do { try await Task.sleep(for: configuration.hangLimit) } catch { return GoogleError.response(status: 499) }
+            // Held until the client closes its connection (Hummingbird does not cancel a handler
+            // for that by itself) or the limit passes; 499 records that the client gave up.
+            let limit = configuration.hangLimit
+            do {
+                try await requestBody.consumeWithCancellationOnInboundClose { _ in try await Task.sleep(for: limit) }
+            } catch {
+                return GoogleError.response(status: 499)
+            }
             return GoogleError.response(status: 504)
         }
         if method == "streamGenerateContent" {
             let sse = (query ?? "").split(separator: "&").contains("alt=sse")
-            return streamAnswer(model: model, body: body, fault: fault, sequence: sequence, sse: sse)
+            return streamAnswer(model: model, body: body, fault: fault, sequence: sequence, sse: sse, requestBody: requestBody)
         }
         return answer(model: model, body: body, fault: fault, sequence: sequence)
     }

@@ -1,3 +1,4 @@
+import Foundation
 /// What the simulator remembers between requests: queued faults and recent requests.
 actor SimulatorState {
     struct QueuedFault {
@@ -22,6 +23,12 @@ actor SimulatorState {
         /// `completed`, `client-disconnected`, `reset`).
         var streamChunksSent: Int?
         var streamOutcome: String?
+        /// When the request was received and when its stream ended, in milliseconds since
+        /// 1970 (wall clock, so a test on the same machine can compare them with its own).
+        var receivedAtMs = Self.nowMs()
+        var streamEndedAtMs: Double?
+
+        static func nowMs() -> Double { (Date().timeIntervalSince1970 * 1000).rounded() }
 
         var json: JSON {
             var members: [(String, JSON)] = [
@@ -35,6 +42,7 @@ actor SimulatorState {
                 ("headers", .orderedObject(headers.map { ($0.0, JSON.string($0.1)) })),
                 ("fault", fault.map(JSON.string) ?? .null),
                 ("status", status.map { JSON.number(Double($0)) } ?? .null),
+                ("receivedAtMs", .number(receivedAtMs)),
                 ("body", body),
             ]
             if let streamOutcome {
@@ -44,6 +52,7 @@ actor SimulatorState {
                         .orderedObject([
                             ("chunksSent", .number(Double(streamChunksSent ?? 0))),
                             ("outcome", .string(streamOutcome)),
+                            ("endedAtMs", streamEndedAtMs.map(JSON.number) ?? .null),
                         ])
                     )
                 )
@@ -126,6 +135,7 @@ actor SimulatorState {
         }
         if let index = recorded.lastIndex(where: { $0.sequence == sequence }) {
             recorded[index].streamOutcome = outcome
+            recorded[index].streamEndedAtMs = RecordedRequest.nowMs()
         }
     }
 

@@ -19,7 +19,10 @@ extension Simulator {
 
     /// The streamed answer: `alt=sse` gives Server-Sent Events (`data: {...}\r\n\r\n` each);
     /// without it, a JSON array written element by element, as Google does.
-    func streamAnswer(model: String, body: JSON, fault: Fault, sequence: Int, sse: Bool) -> Response {
+    ///
+    /// The stream is cancelled as soon as the client closes its connection (not only at the
+    /// next write, which may be a `chunk-delay` away), so `endedAtMs` tells when the client left.
+    func streamAnswer(model: String, body: JSON, fault: Fault, sequence: Int, sse: Bool, requestBody: RequestBody) -> Response {
         let chunks = streamChunks(model: model, body: body, fault: fault, sequence: sequence)
         let ending: StreamEnding = fault.reset ? .resetAfterFirst : fault.malformedJSON ? .garbageAfterFirst : .complete
         let chunkDelay = fault.chunkDelay
@@ -34,28 +37,30 @@ extension Simulator {
             body: ResponseBody { writer in
                 await state.streamStarted(sequence: sequence)
                 do {
-                    for (index, chunk) in chunks.enumerated() {
-                        if index > 0, let chunkDelay { try await Task.sleep(for: chunkDelay) }
-                        let text: String
-                        if sse {
-                            text = "data: " + chunk.serialized() + "\r\n\r\n"
-                        } else {
-                            text = (index == 0 ? "[" : ",\r\n") + chunk.serialized()
+                    try await requestBody.consumeWithCancellationOnInboundClose { _ in
+                        for (index, chunk) in chunks.enumerated() {
+                            if index > 0, let chunkDelay { try await Task.sleep(for: chunkDelay) }
+                            let text: String
+                            if sse {
+                                text = "data: " + chunk.serialized() + "\r\n\r\n"
+                            } else {
+                                text = (index == 0 ? "[" : ",\r\n") + chunk.serialized()
+                            }
+                            try await writer.write(ByteBuffer(string: text))
+                            await state.streamChunkSent(sequence: sequence)
+                            if index == 0, ending == .resetAfterFirst {
+                                await state.streamEnded(sequence: sequence, outcome: "reset")
+                                throw SimulatedReset()
+                            }
+                            if index == 0, ending == .garbageAfterFirst {
+                                try await writer.write(ByteBuffer(string: sse ? "data: " + garbage + "\r\n\r\n" : ",\r\n" + garbage))
+                                break
+                            }
                         }
-                        try await writer.write(ByteBuffer(string: text))
-                        await state.streamChunkSent(sequence: sequence)
-                        if index == 0, ending == .resetAfterFirst {
-                            await state.streamEnded(sequence: sequence, outcome: "reset")
-                            throw SimulatedReset()
-                        }
-                        if index == 0, ending == .garbageAfterFirst {
-                            try await writer.write(ByteBuffer(string: sse ? "data: " + garbage + "\r\n\r\n" : ",\r\n" + garbage))
-                            break
-                        }
+                        if !sse, ending == .complete { try await writer.write(ByteBuffer(string: "]")) }
+                        try await writer.finish(nil)
+                        await state.streamEnded(sequence: sequence, outcome: "completed")
                     }
-                    if !sse, ending == .complete { try await writer.write(ByteBuffer(string: "]")) }
-                    try await writer.finish(nil)
-                    await state.streamEnded(sequence: sequence, outcome: "completed")
                 } catch let error as SimulatedReset {
                     throw error
                 } catch {

@@ -55,6 +55,59 @@ import TestSupport
         }
     }
 
+    /// Sends `bytes` one at a time, 200 ms apart (a slowloris client), until the server closes
+    /// the connection; true when it did so before the last byte.
+    static func trickle(_ bytes: [UInt8], to channel: any Channel) async -> Bool {
+        let closed = NIOLockedValueBox(false)
+        channel.closeFuture.whenComplete { _ in closed.withLockedValue { $0 = true } }
+        for byte in bytes {
+            if closed.withLockedValue({ $0 }) { return true }
+            try? await channel.writeAndFlush(ByteBuffer(bytes: [byte]))
+            try? await Task.sleep(for: .milliseconds(200))
+        }
+        return closed.withLockedValue { $0 }
+    }
+
+    /// A request head long enough to take 20 s at 5 bytes a second.
+    static let slowHead = Array("POST /api/v1/interview/questions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nX-Padding: \(String(repeating: "a", count: 40))\r\n".utf8)
+
+    @Test func aTrickledRequestHeadIsCutOffByTheIdleTimeout() async throws {
+        try await self.withGateway(["HTTP_IDLE_TIMEOUT_SECONDS": "1"]) { port in
+            let slow = try await Self.connect(port)
+            async let cut = Self.trickle(Self.slowHead, to: slow)
+            // Meanwhile other clients are served.
+            let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/healthz"), timeout: .seconds(30))
+            #expect(response.status.code == 200)
+            #expect(await cut, "the trickling client was still connected after its whole head")
+        }
+    }
+
+    @Test func aTrickledRequestBodyIsCutOffByTheBodyTimeout() async throws {
+        // The idle timeout is long, and every body byte would reset it anyway.
+        try await self.withGateway(["HTTP_IDLE_TIMEOUT_SECONDS": "60", "HTTP_BODY_TIMEOUT_SECONDS": "1"]) { port in
+            let slow = try await Self.connect(port)
+            let head = "POST /api/v1/interview/questions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n"
+            try await slow.writeAndFlush(ByteBuffer(string: head))
+            async let cut = Self.trickle(Array(repeating: UInt8(ascii: " "), count: 100), to: slow)
+            let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/healthz"), timeout: .seconds(30))
+            #expect(response.status.code == 200)
+            #expect(await cut, "the trickling client was still connected after 20 s of body")
+        }
+    }
+
+    @Test func aBodyThatArrivesInTimeIsNotCut() async throws {
+        try await self.withGateway(["HTTP_BODY_TIMEOUT_SECONDS": "1"]) { port in
+            // Sent whole, then the route takes its time (the services are unreachable here):
+            // the body deadline ends with the body, so the answer is the route's, not a cut.
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/api/v1/interview/questions")
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: #"{"jobDescription": "Engineer"}"#))
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+            #expect(response.status.code == 503)
+        }
+    }
+
     @Test func connectionsBeyondTheCapWaitForOneToClose() async throws {
         try await self.withGateway(["HTTP_MAX_CONNECTIONS": "1", "HTTP_IDLE_TIMEOUT_SECONDS": "60"]) { port in
             let first = try await Self.connect(port)
@@ -77,10 +130,11 @@ import TestSupport
     @Test func theBoundsAreConfigured() throws {
         let defaults = try GatewayConfiguration(reader: ConfigurationReader(environment: ["AUTH_DISABLED": "1", "RPC_INSECURE": "1"]))
         #expect(defaults.idleTimeout == .seconds(30))
+        #expect(defaults.bodyTimeout == .seconds(60))
         #expect(defaults.maxConnections == 1000)
         #expect(defaults.rateLimits == RateLimits(proPerMinute: 20, flashPerMinute: 60))
         #expect(defaults.corsAllowedOrigins.isEmpty)
-        for (name, value) in [("HTTP_MAX_CONNECTIONS", "0"), ("HTTP_IDLE_TIMEOUT_SECONDS", "-1"), ("RATE_LIMIT_PRO_PER_MIN", "x"), ("CORS_ALLOWED_ORIGINS", "*")] {
+        for (name, value) in [("HTTP_MAX_CONNECTIONS", "0"), ("HTTP_IDLE_TIMEOUT_SECONDS", "-1"), ("HTTP_BODY_TIMEOUT_SECONDS", "0"), ("RATE_LIMIT_PRO_PER_MIN", "x"), ("CORS_ALLOWED_ORIGINS", "*")] {
             #expect(throws: ConfigurationError.self, "\(name)=\(value)") {
                 try GatewayConfiguration(reader: ConfigurationReader(environment: ["AUTH_DISABLED": "1", "RPC_INSECURE": "1", name: value]))
             }

@@ -90,12 +90,13 @@ private func text(_ value: String) -> Career_V1_TextDelta { .with { $0.text = va
             let answer = try await client.unary(
                 TestRPCService.inspect, text(""),
                 metadata: ["request-id": "req-1", "traceparent": "00-abc-def-01"],
-                deadline: .now() + .seconds(30)
+                deadline: .now() + .seconds(600)
             ).text
             #expect(answer.contains("request-id=req-1"))
             #expect(answer.contains("traceparent=00-abc-def-01"))
             let remaining = try #require(answer.split(separator: ";").last?.split(separator: "=").last.flatMap { Int64($0) })
-            #expect(remaining > 25_000 && remaining <= 30_000)
+            // A minute of slack: a loaded machine can stall the call for seconds on the way.
+            #expect(remaining > 540_000 && remaining <= 600_000)
         }
     }
 
