@@ -86,9 +86,11 @@
 /// - `GET /simulator/requests`: `{"requests": [...]}`, the last
 ///   ``GeminiSimulatorConfiguration/maxRecordedRequests`` generate requests, oldest first, each
 ///   with `sequence`, `method`, `path`, `query`, `model`, `apiKeyPresent`, `apiKeyValid`,
-///   `headers` (the key's value redacted), `fault`, `status` and `body` (parsed JSON, or a
-///   string when it is not JSON); a streaming request also has `stream`: `{"chunksSent": n,
-///   "outcome": "streaming"|"completed"|"client-disconnected"|"reset"}`. The answer also has
+///   `headers` (the key's value redacted), `fault`, `status`, `receivedAtMs` (wall clock, ms
+///   since 1970) and `body` (parsed JSON, or a string when it is not JSON); a streaming request
+///   also has `stream`: `{"chunksSent": n, "outcome":
+///   "streaming"|"completed"|"client-disconnected"|"reset", "endedAtMs": t|null}`. A stream or
+///   a `hang` ends as soon as the client closes its connection (a hang is then recorded as 499). The answer also has
 ///   `disconnectsMidStream` (below). `DELETE` clears the requests (not the counters).
 /// - `GET /simulator/stats`: `{"streamsStarted", "streamsCompleted", "streamResets",
 ///   "disconnectsMidStream"}`, counters since the simulator started. A stream counts as
