@@ -130,7 +130,12 @@ private struct Contents {
         // A part that is only blank text says nothing (and Gemini refuses empty text parts).
         let parts = content.parts.filter { part in !(part == Part(text: part.text) && (part.text ?? "").isBlank) }
         guard !parts.isEmpty else { return }
-        if let last = self.turns.indices.last, self.turns[last].role == content.role {
+        // Turns of one role are merged, except a turn of function responses: Gemini matches it
+        // to the function-call turn before it and refuses one that carries other parts too
+        // (400 INVALID_ARGUMENT), so the next user text goes in a content of its own.
+        let holdsResponses = { (parts: [Part]) in parts.contains { $0.functionResponse != nil } }
+        if let last = self.turns.indices.last, self.turns[last].role == content.role,
+           !holdsResponses(self.turns[last].parts), !holdsResponses(parts) {
             self.turns[last].parts += parts
         } else {
             self.turns.append(Content(role: content.role, parts: parts))

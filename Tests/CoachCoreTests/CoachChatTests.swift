@@ -108,6 +108,16 @@ import TestSupport
             #expect(call["thoughtSignature"] as? String == originalCall.thoughtSignature)
             let response = try #require(replayed.first { $0["functionResponse"] != nil })
             #expect((response["functionResponse"] as? [String: Any])?["name"] as? String == "updateProfessionalSummary")
+            // The function response is a user turn of its own (Gemini refuses text beside it);
+            // the new message follows in the next user turn.
+            let request = try #require(try await coach.geminiRequests().last)
+            let contents = request["contents"] as? [[String: Any]] ?? []
+            let responseTurn = try #require(contents.firstIndex { (($0["parts"] as? [[String: Any]]) ?? []).contains { $0["functionResponse"] != nil } })
+            #expect(contents[responseTurn]["role"] as? String == "user")
+            #expect((contents[responseTurn]["parts"] as? [[String: Any]])?.count == 1)
+            #expect(contents[responseTurn - 1]["role"] as? String == "model")
+            let next = (contents.last?["parts"] as? [[String: Any]] ?? []).compactMap { $0["text"] as? String }
+            #expect(contents.count == responseTurn + 2 && next.contains("Thanks, that reads well."))
         }
     }
 
