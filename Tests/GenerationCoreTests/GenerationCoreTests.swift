@@ -58,7 +58,7 @@ private func jsonRequest() -> GenerateContentRequest {
 @Suite struct ModelRunnerTests {
     @Test func structuredAnswerIsCheckedAndDecoded() async throws {
         try await withRunner { runner, _ in
-            let answer = try await runner.generateJSON(model: ModelName.flash, request: jsonRequest(), schema: InterviewQuestionsTask.schema, deadline: .now() + .seconds(10)) {
+            let answer = try await runner.generateJSON(model: ModelName.flash, request: jsonRequest(), schema: InterviewQuestionsTask.schema, deadline: .now() + .seconds(60)) {
                 $0["questions"]?.arrayValue?.count ?? 0
             }
             #expect(answer.value > 0)
@@ -69,9 +69,9 @@ private func jsonRequest() -> GenerateContentRequest {
 
     @Test func aMalformedAnswerIsAskedForOnceMoreAndUsageCountsBothCalls() async throws {
         try await withRunner { runner, simulator in
-            let single = try await runner.generateJSON(model: ModelName.flash, request: jsonRequest(), schema: InterviewQuestionsTask.schema, deadline: .now() + .seconds(10)) { _ in 0 }
+            let single = try await runner.generateJSON(model: ModelName.flash, request: jsonRequest(), schema: InterviewQuestionsTask.schema, deadline: .now() + .seconds(60)) { _ in 0 }
             try await queueFault(simulator, "malformed-output", count: 1)
-            let retried = try await runner.generateJSON(model: ModelName.flash, request: jsonRequest(), schema: InterviewQuestionsTask.schema, deadline: .now() + .seconds(10)) { _ in 0 }
+            let retried = try await runner.generateJSON(model: ModelName.flash, request: jsonRequest(), schema: InterviewQuestionsTask.schema, deadline: .now() + .seconds(60)) { _ in 0 }
             #expect(retried.usage.promptTokens == 2 * single.usage.promptTokens)
             #expect(try await recordedRequestCount(simulator) == 3)
         }
@@ -81,7 +81,7 @@ private func jsonRequest() -> GenerateContentRequest {
         try await withRunner { runner, simulator in
             try await queueFault(simulator, "malformed-output", count: 2)
             let error = await #expect(throws: GeminiError.self) {
-                try await runner.generateJSON(model: ModelName.flash, request: jsonRequest(), schema: InterviewQuestionsTask.schema, deadline: .now() + .seconds(10)) { _ in 0 }
+                try await runner.generateJSON(model: ModelName.flash, request: jsonRequest(), schema: InterviewQuestionsTask.schema, deadline: .now() + .seconds(60)) { _ in 0 }
             }
             #expect(error?.rpcError.code == .internal)
             #expect(error?.rpcError.reason == "MALFORMED_MODEL_OUTPUT")
@@ -92,7 +92,7 @@ private func jsonRequest() -> GenerateContentRequest {
         try await withRunner { runner, simulator in
             // The first call and all its retries are overloaded; the fallback answers.
             try await queueFault(simulator, "status=503", count: GeminiRetryPolicy().maxRetries + 1)
-            let answer = try await runner.generate(model: ModelName.pro, request: jsonRequest(), deadline: .now() + .seconds(10))
+            let answer = try await runner.generate(model: ModelName.pro, request: jsonRequest(), deadline: .now() + .seconds(60))
             #expect(answer.model == ModelName.flash)
         }
     }
@@ -102,7 +102,7 @@ private func jsonRequest() -> GenerateContentRequest {
             try await queueFault(simulator, "status=503", count: GeminiRetryPolicy().maxRetries + 1)
             let deltas = Mutex<[String]>([])
             let request = GenerateContentRequest(contents: [Content(role: .user, text: "write a short note about streaming")])
-            let answer = try await runner.generateStreaming(model: ModelName.pro, request: request, deadline: .now() + .seconds(10)) { delta in
+            let answer = try await runner.generateStreaming(model: ModelName.pro, request: request, deadline: .now() + .seconds(60)) { delta in
                 deltas.withLock { $0.append(delta) }
             }
             #expect(answer.model == ModelName.flash)
@@ -116,7 +116,7 @@ private func jsonRequest() -> GenerateContentRequest {
         try await withRunner(fallbackModel: nil) { runner, simulator in
             try await queueFault(simulator, "status=503", count: GeminiRetryPolicy().maxRetries + 1)
             let error = await #expect(throws: GeminiError.self) {
-                try await runner.generate(model: ModelName.pro, request: jsonRequest(), deadline: .now() + .seconds(10))
+                try await runner.generate(model: ModelName.pro, request: jsonRequest(), deadline: .now() + .seconds(60))
             }
             #expect(error?.rpcError.code == .unavailable)
         }
@@ -130,7 +130,7 @@ private func jsonRequest() -> GenerateContentRequest {
             try await withRPCServer(RPCServerConfiguration(token: "generation-test-token"), router: router) { _, address in
                 let client = try RPCClient(target: address.target, configuration: .init(token: "generation-test-token"), logger: quietLogger)
                 defer { client.shutDown() }
-                let answer = try await client.unary(GenerationMethods.interviewQuestions, questionsRequest, deadline: .now() + .seconds(10))
+                let answer = try await client.unary(GenerationMethods.interviewQuestions, questionsRequest, deadline: .now() + .seconds(60))
                 #expect(!answer.questions.isEmpty)
                 #expect(answer.questions.allSatisfy { !$0.question.isEmpty && $0.type != .unspecified })
                 #expect(answer.model == ModelName.flash)

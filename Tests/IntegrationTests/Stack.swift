@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOFoundationCompat
+import Synchronization
 import Testing
 import TestSupport
 
@@ -38,35 +39,47 @@ final class Stack: @unchecked Sendable {
     ///     `GENERATION_ADDR` and balances over them.
     ///   - gatewayEnvironment: settings of the gateway's, over the defaults below.
     init(generationReplicas: Int = 1, gatewayEnvironment: [String: String] = [:]) async throws {
-        self.simulatorPort = try await freeLoopbackPort()
-        self.generationPort = try await freeLoopbackPort()
-        self.coachPort = try await freeLoopbackPort()
-        self.gatewayPort = try await freeLoopbackPort()
-        self.simulator = try ManagedProcess("GeminiSimulator", environment: ["PORT": "\(simulatorPort)", "GEMINI_API_KEY": Self.geminiKey])
-        self.generation = try ManagedProcess("GenerationService", environment: Self.serviceEnvironment(port: generationPort, simulatorPort: simulatorPort))
-        self.coach = try ManagedProcess("CoachService", environment: Self.coachEnvironment(port: coachPort, simulatorPort: simulatorPort, generationPort: generationPort))
-        var extraGenerations: [ExtraGeneration] = []
-        for _ in 1..<max(generationReplicas, 1) {
-            let port = try await freeLoopbackPort()
-            let simulatorPort = try await freeLoopbackPort()
-            let simulator = try ManagedProcess("GeminiSimulator", environment: ["PORT": "\(simulatorPort)", "GEMINI_API_KEY": Self.geminiKey])
-            let process = try ManagedProcess("GenerationService", environment: Self.serviceEnvironment(port: port, simulatorPort: simulatorPort))
-            extraGenerations.append(ExtraGeneration(port: port, simulatorPort: simulatorPort, simulator: simulator, process: process))
+        // Each stack is four or more processes; a whole test run starting them together on
+        // two cores starves them past their start-up and connect timeouts.
+        await Self.slots.acquire()
+        do {
+            self.simulatorPort = try await freeLoopbackPort()
+            self.generationPort = try await freeLoopbackPort()
+            self.coachPort = try await freeLoopbackPort()
+            self.gatewayPort = try await freeLoopbackPort()
+            self.simulator = try ManagedProcess("GeminiSimulator", environment: ["PORT": "\(simulatorPort)", "GEMINI_API_KEY": Self.geminiKey])
+            self.generation = try ManagedProcess("GenerationService", environment: Self.serviceEnvironment(port: generationPort, simulatorPort: simulatorPort))
+            self.coach = try ManagedProcess("CoachService", environment: Self.coachEnvironment(port: coachPort, simulatorPort: simulatorPort, generationPort: generationPort))
+            var extraGenerations: [ExtraGeneration] = []
+            for _ in 1..<max(generationReplicas, 1) {
+                let port = try await freeLoopbackPort()
+                let simulatorPort = try await freeLoopbackPort()
+                let simulator = try ManagedProcess("GeminiSimulator", environment: ["PORT": "\(simulatorPort)", "GEMINI_API_KEY": Self.geminiKey])
+                let process = try ManagedProcess("GenerationService", environment: Self.serviceEnvironment(port: port, simulatorPort: simulatorPort))
+                extraGenerations.append(ExtraGeneration(port: port, simulatorPort: simulatorPort, simulator: simulator, process: process))
+            }
+            self.extraGenerations = extraGenerations
+            let generationAddresses = ([generationPort] + extraGenerations.map(\.port)).map { "127.0.0.1:\($0)" }
+            self.gateway = try ManagedProcess("Gateway", environment: [
+                "PORT": "\(gatewayPort)",
+                "GENERATION_ADDR": generationAddresses.joined(separator: ","),
+                "COACH_ADDR": "127.0.0.1:\(coachPort)",
+                "RPC_TOKEN": Self.rpcToken,
+                "AUTH_DISABLED": "1",
+                // Generous: a test about deadlines sets its own; on a loaded machine a coach turn that
+                // calls the generation service takes several model calls in a row.
+                "CALL_TIMEOUT_SECONDS": "30",
+            ].merging(gatewayEnvironment) { _, override in override })
+            try await self.waitUntilReady()
+        } catch {
+            Self.slots.release()
+            throw error
         }
-        self.extraGenerations = extraGenerations
-        let generationAddresses = ([generationPort] + extraGenerations.map(\.port)).map { "127.0.0.1:\($0)" }
-        self.gateway = try ManagedProcess("Gateway", environment: [
-            "PORT": "\(gatewayPort)",
-            "GENERATION_ADDR": generationAddresses.joined(separator: ","),
-            "COACH_ADDR": "127.0.0.1:\(coachPort)",
-            "RPC_TOKEN": Self.rpcToken,
-            "AUTH_DISABLED": "1",
-            // Generous: a test about deadlines sets its own; on a loaded machine a coach turn that
-            // calls the generation service takes several model calls in a row.
-            "CALL_TIMEOUT_SECONDS": "30",
-        ].merging(gatewayEnvironment) { _, override in override })
-        try await self.waitUntilReady()
     }
+
+    /// Stacks running at once in this test run.
+    private static let slots = AsyncSemaphore(4)
+    private let stopped = Mutex(false)
 
     static func serviceEnvironment(port: Int, simulatorPort: Int) -> [String: String] {
         [
@@ -169,7 +182,10 @@ final class Stack: @unchecked Sendable {
         #expect(reply.status < 300)
     }
 
+    /// Stops every process (SIGTERM, then waits up to 10 s each) and frees the stack's slot.
     func stop() async {
+        guard !self.stopped.withLock({ let was = $0; $0 = true; return was }) else { return }
+        defer { Self.slots.release() }
         let processes = [self.gateway, self.generation, self.coach, self.simulator] + self.extraGenerations.flatMap { [$0.process, $0.simulator] }
         for process in processes {
             process.signal(SIGTERM)

@@ -9,11 +9,14 @@ public struct RPCClientConfiguration: Sendable {
     public var clientName: String
     /// Largest frame body accepted from a server, length prefix excluded. Default 4 MiB.
     public var maxFrameBytes: Int
-    /// Time to open the TCP connection, and again to finish the handshake. Default 2 s each.
+    /// Time to open the TCP connection, and again to finish the handshake. Default 5 s each: a
+    /// refused connection fails at once anyway, and a server that is merely busy (a loaded
+    /// two-core host) should not be given up on in the time one slow handshake takes.
     public var connectTimeout: Duration
     /// Time between health checks of each replica. Default 2 s.
     public var healthCheckInterval: Duration
-    /// Time a health check may take before the replica counts as failing. Default 1 s.
+    /// Time a health check may take before the replica counts as failing. Default 2 s (one
+    /// missed check takes a replica out of rotation, so not shorter than a busy moment).
     public var healthCheckTimeout: Duration
     /// First delay before reconnecting to a replica that failed; doubles per failure, with
     /// jitter. Default 100 ms.
@@ -27,9 +30,9 @@ public struct RPCClientConfiguration: Sendable {
         token: String?,
         clientName: String = "career-rpc-client",
         maxFrameBytes: Int = FrameLimits.defaultMaxFrameBytes,
-        connectTimeout: Duration = .seconds(2),
+        connectTimeout: Duration = .seconds(5),
         healthCheckInterval: Duration = .seconds(2),
-        healthCheckTimeout: Duration = .seconds(1),
+        healthCheckTimeout: Duration = .seconds(2),
         reconnectBackoffBase: Duration = .milliseconds(100),
         reconnectBackoffMax: Duration = .seconds(5),
         resolveInterval: Duration = .seconds(10)
