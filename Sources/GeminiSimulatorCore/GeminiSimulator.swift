@@ -149,8 +149,10 @@ public struct GeminiSimulatorConfiguration: Sendable {
         public let description: String
     }
 
-    /// Reads `PORT` (default 7199), `HOST` (default `127.0.0.1`) and `GEMINI_API_KEY` (default
-    /// `simulator-key`) from `environment`; other settings keep their defaults.
+    /// Reads `PORT` (default 7199), `HOST` (default `127.0.0.1`), `GEMINI_API_KEY` (default
+    /// `simulator-key`) and `SIMULATOR_LATENCY` (a duration such as `200ms` or `2s` added to
+    /// every answer, for load tests that hold calls; default none) from `environment`; other
+    /// settings keep their defaults.
     public static func fromEnvironment(
         _ environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(InvalidSetting) -> GeminiSimulatorConfiguration {
@@ -165,6 +167,12 @@ public struct GeminiSimulatorConfiguration: Sendable {
         if let key = environment["GEMINI_API_KEY"] {
             guard !key.isEmpty else { throw InvalidSetting(description: "GEMINI_API_KEY must not be empty when set") }
             configuration.apiKey = key
+        }
+        if let latency = environment["SIMULATOR_LATENCY"], !latency.isEmpty {
+            guard let value = Fault.parseDuration(latency) else {
+                throw InvalidSetting(description: "SIMULATOR_LATENCY must be a duration such as 200ms or 2s")
+            }
+            configuration.latency = value
         }
         return configuration
     }

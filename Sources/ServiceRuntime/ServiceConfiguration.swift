@@ -13,6 +13,10 @@ public struct ServiceConfiguration: Sendable {
     /// `GEMINI_FALLBACK_MODEL`: answers when a pro model stays overloaded. Default
     /// `gemini-2.5-flash`; empty disables.
     public var fallbackModel: String?
+    /// `RPC_MAX_CALLS_PER_CONNECTION`: calls one RPC connection may have in flight at once
+    /// (the gateway multiplexes every user's calls over one connection per replica). Default
+    /// 1,024; raise it for more held streams per gateway.
+    public var maxCallsPerConnection: Int
     /// `LOG_LEVEL` is read by ``LogSetup``; kept here for the start-up line.
     public var serviceName: String
 
@@ -20,6 +24,7 @@ public struct ServiceConfiguration: Sendable {
         self.serviceName = serviceName
         (self.listenHost, self.listenPort) = try reader.hostPort("LISTEN_ADDR", default: defaultListenAddress)
         self.rpcToken = try reader.rpcToken()
+        self.maxCallsPerConnection = try reader.int("RPC_MAX_CALLS_PER_CONNECTION", default: 1_024, range: 1...1_000_000)
         let apiKey = try reader.requiredString("GEMINI_API_KEY", hint: "the launcher sets the simulator's key for offline runs")
         let baseURL = reader.string("GEMINI_BASE_URL", default: GeminiClientConfiguration.defaultBaseURL)
         guard baseURL.hasPrefix("http://") || baseURL.hasPrefix("https://") else {

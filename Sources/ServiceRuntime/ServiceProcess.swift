@@ -23,7 +23,8 @@ public struct ServiceProcess: Sendable {
                 host: configuration.listenHost,
                 port: configuration.listenPort,
                 token: configuration.rpcToken,
-                serverName: configuration.serviceName
+                serverName: configuration.serviceName,
+                maxConcurrentCallsPerConnection: configuration.maxCallsPerConnection
             ),
             router: router,
             logger: logger

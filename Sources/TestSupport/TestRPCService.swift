@@ -37,7 +37,10 @@ public final class TestRPCService: Sendable {
 
     public var router: RPCRouter {
         var router = RPCRouter()
-        router.register(Self.echo) { request, _ in request }
+        router.register(Self.echo) { request, _ in
+            self.record("echo")
+            return request
+        }
         router.register(Self.count) { request, writer, _ in
             for index in 0..<(Int(request.text) ?? 0) {
                 try await writer.write(.with { $0.text = "\(index)" })

@@ -145,8 +145,11 @@ private func text(_ value: String) -> Career_V1_TextDelta { .with { $0.text = va
             defer { client.shutDown() }
             let hanging = (0..<2).map { _ in Task { try await client.unary(TestRPCService.hang, text("")) } }
             try await eventually { service.observed.filter { $0 == "hang started" }.count == 2 }
+            // The client keeps to the limit the server announced: the extra call never starts,
+            // and fails as the service being busy, not as a rate limit.
             let error = await #expect(throws: RPCError.self) { try await client.unary(TestRPCService.echo, text("x")) }
-            #expect(error?.code == .resourceExhausted)
+            #expect(error?.code == .unavailable)
+            #expect(!service.observed.contains { $0.hasPrefix("echo") })
             for call in hanging { call.cancel() }
         }
     }
@@ -226,6 +229,25 @@ private func text(_ value: String) -> Career_V1_TextDelta { .with { $0.text = va
             }
             _ = try? await held.value
             try await running.value
+        }
+    }
+
+    @Test func aFailedHealthCheckLeavesTheCallsInFlightAlone() async throws {
+        let service = TestRPCService()
+        try await withRPCServer(serverConfiguration(), router: service.router) { _, address in
+            // A check that can never answer in time: it fails as a busy replica's would.
+            let configuration = RPCClientConfiguration(token: token, healthCheckTimeout: .nanoseconds(1))
+            let client = try RPCClient(target: address.target, configuration: configuration, logger: quietLogger)
+            defer { client.shutDown() }
+            _ = try await client.unary(TestRPCService.echo, text("connect"))
+            let held = Task { try await client.unary(TestRPCService.sleep, text("1500")) }
+            try await eventually { service.observed.contains("sleep started") }
+            await client.checkHealthNow()
+            // The replica takes no new calls...
+            #expect(client.isReady == false)
+            // ...but the call it is serving ends with its answer on the connection it started on
+            // (closing that connection on the failed check used to fail it as CONNECTION_LOST).
+            #expect(try await held.value.text == "1500")
         }
     }
 
@@ -413,6 +435,35 @@ private func text(_ value: String) -> Career_V1_TextDelta { .with { $0.text = va
             try await raw.channel.writeAndFlush(try hello(token))
             let answer = try await readUntilClosed(raw, within: .seconds(20))
             #expect(try goAwayCode(in: answer) == .unavailable)
+        }
+    }
+
+    @Test func theServerRefusesACallOverItsLimitFromAPeerThatIgnoresIt() async throws {
+        try await withRPCServer(serverConfiguration(maxConcurrentCalls: 2), router: TestRPCService().router) { _, address in
+            let raw = try await rawConnection(to: address)
+            var bytes = try hello(token)
+            for id in UInt32(1)...3 {
+                let start = Career_V1_Frame.with {
+                    $0.callID = id
+                    $0.callStart = .with { $0.method = TestRPCService.hang.path; $0.payload = try! text("").serializedBytes() }
+                }
+                bytes.writeImmutableBuffer(ByteBufferAllocator().frame(body: try start.serializedBytes() as [UInt8]))
+            }
+            try await raw.channel.writeAndFlush(bytes)
+            var received = ByteBuffer()
+            var refusal: Career_V1_CallStatus?
+            try await raw.executeThenClose { inbound, _ in
+                for try await var chunk in inbound {
+                    received.writeBuffer(&chunk)
+                    var view = received
+                    while let length = view.readInteger(endianness: .big, as: UInt32.self), let body = view.readBytes(length: Int(length)) {
+                        let frame = try Career_V1_Frame(serializedBytes: body)
+                        if case .status(let status) = frame.kind, frame.callID == 3 { refusal = status }
+                    }
+                    if refusal != nil { break }
+                }
+            }
+            #expect(refusal?.code == .resourceExhausted)
         }
     }
 

@@ -103,6 +103,13 @@ final class ClientConnection: Sendable {
         guard payload.count + envelope <= Int(self.serverLimits.maxFrameBytes) else {
             throw RPCError(code: .resourceExhausted, message: "request exceeds the service's frame limit of \(self.serverLimits.maxFrameBytes) bytes")
         }
+        // The server refuses calls over the limit it announced (RESOURCE_EXHAUSTED, which a
+        // caller would take for a rate limit): at the limit the call does not start here, and
+        // goes to another replica or fails as the service being busy (UNAVAILABLE).
+        let limit = Int(self.serverLimits.maxConcurrentCalls)
+        guard limit == 0 || self.inFlight < limit else {
+            throw RPCError(code: .unavailable, message: "the service connection is at its limit of \(limit) calls in flight", reason: "NOT_STARTED", retryAfter: .seconds(1))
+        }
         let id = self.nextCallID.loadThenWrappingIncrement(ordering: .relaxed)
         guard id < UInt64(UInt32.max) else {
             self.close()

@@ -120,7 +120,11 @@ final class Subchannel: Sendable {
         }
         if !serving {
             self.recordFailure(clearConnecting: false)
-            connection.close()
+            // No new calls go to it, but calls in flight keep their connection: a check that
+            // timed out behind thousands of busy streams says "slow", not "broken", and closing
+            // would fail every one of them. An idle connection is closed, so the next check
+            // (or call) starts afresh; a dead one fails its calls by itself.
+            if connection.inFlight == 0 { connection.close() }
         }
     }
 
