@@ -27,6 +27,7 @@
 #   TTFB_CALLS [300]  STARTUP_RUNS [7]  BASE_PORT [18000]: gateway BASE_PORT+80, generation +101,
 #   coach +102, simulator +199  LOG_LEVEL [info]  BENCHMARKS_FILE [BENCHMARKS.md]
 #   NO_WRITE=1: print the section instead of writing it   MAX_SECONDS [1800]: the whole run
+#   RESULTS_FROM: a kept results directory (KEEP_WORK=1) whose figures the section also shows
 #   IDLE_WAIT [0]: seconds to wait, at most, for the CPUs to be >= 90% idle before starting
 set -euo pipefail
 
@@ -63,6 +64,9 @@ has_part() { [[ ",$PARTS," == *",$1,"* ]]; }
 work="$(mktemp -d)"
 results="$work/results"
 mkdir -p "$results"
+# RESULTS_FROM=DIR: start from the results a run kept (KEEP_WORK=1 keeps them, in DIR/results), so
+# that parts run separately land in one section.
+if [[ -n "${RESULTS_FROM:-}" ]]; then cp -R "$RESULTS_FROM"/. "$results"/; fi
 pids=()
 watchdog=""
 cleanup() {
@@ -258,12 +262,11 @@ if has_part throughput; then
         pids+=("$perf_pid")
         run_wrk stack 64 "$DURATION" | jq -c '. + {target: "stack (under perf)", connections: 64}' >>"$results/profile-run.jsonl"
         wait "$perf_pid" 2>/dev/null || true
-        # Self time by process and component (shared object), and the top symbols.
-        perf report -i "$work/perf.data" --no-children --sort comm,dso --stdio 2>/dev/null |
-            grep -E '^ +[0-9]' | head -n 25 >"$results/perf-dso.txt" || true
-        perf report -i "$work/perf.data" --no-children --sort comm,sym --stdio 2>/dev/null |
-            grep -E '^ +[0-9]' | head -n 60 | swift demangle --simplified >"$results/perf-sym.txt" || true
-        cp "$results/perf-dso.txt" "$results/perf-sym.txt" /tmp/ 2>/dev/null || true
+        # Per process: self time by shared object and symbol, and each sample charged to the first
+        # app or library Swift frame up its call chain (stackbench.py perfsum).
+        perf script -i "$work/perf.data" -F pid,ip,sym,dso 2>/dev/null |
+            python3 "$helper" perfsum "$gw_pid=gateway" "$gen_pid=generation" "$sim_pid=simulator" --top 12 >"$results/perf-dso.txt" || true
+        cp "$results/perf-dso.txt" /tmp/bench-stack-perf.txt 2>/dev/null || true
     fi
     stop_all
 fi
@@ -377,7 +380,7 @@ cpu="$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo | head -
 swift_version="$(swift --version 2>/dev/null | head -n 1)"
 revision="$(git rev-parse --short HEAD 2>/dev/null || echo "no commit")"
 if [[ -n "$(git status --porcelain 2>/dev/null | head -n 1)" ]]; then revision="$revision (working tree with changes)"; fi
-command_line="BUILD_PATH=$BUILD_PATH PARTS=$PARTS CONNECTIONS=$CONNECTIONS DURATION=$DURATION WARMUP=$WARMUP REPEATS=$REPEATS HOLD_STREAMS=$HOLD_STREAMS HOLD_LATENCY=$HOLD_LATENCY HOLD_ALIASES=$HOLD_ALIASES TTFB_CALLS=$TTFB_CALLS STARTUP_RUNS=$STARTUP_RUNS scripts/bench-stack.sh"
+command_line="${RESULTS_FROM:+RESULTS_FROM=<results of an earlier run> }BUILD_PATH=$BUILD_PATH PARTS=$PARTS CONNECTIONS=$CONNECTIONS DURATION=$DURATION WARMUP=$WARMUP REPEATS=$REPEATS HOLD_STREAMS=$HOLD_STREAMS HOLD_LATENCY=$HOLD_LATENCY HOLD_ALIASES=$HOLD_ALIASES TTFB_CALLS=$TTFB_CALLS STARTUP_RUNS=$STARTUP_RUNS scripts/bench-stack.sh"
 
 fmt_median() { # file jq-filter-selecting-numbers
     jq -r "$2" "$1" | median
@@ -434,14 +437,13 @@ fmt_median() { # file jq-filter-selecting-numbers
         echo "#### Profile of a 64-connection stack run"
         echo
         echo "\`perf record -F 999 -g -p GATEWAY,GENERATION,SIMULATOR -- sleep ${DURATION}\` during \`wrk -t2 -c64 -d${DURATION}s\` on the stack"
-        echo "($(jq -r '"\(.rps | floor) req/s under perf"' "$results/profile-run.jsonl")); \`perf report --no-children --sort comm,dso\`, then \`--sort comm,sym\` (self time, % of all samples):"
+        echo "($(jq -r '"\(.rps | floor) req/s under perf"' "$results/profile-run.jsonl")), summed per process by"
+        echo "\`perf script -F pid,ip,sym,dso | scripts/bench/stackbench.py perfsum\`: self time by shared object and symbol, and every sample"
+        echo "charged to the first frame up its call chain that is in an app or library Swift module (not the standard library or"
+        echo "Foundation), so malloc, retain/release and JSON coding count against the code that asked for them. % of that process's samples:"
         echo
         echo '```'
         cat "$results/perf-dso.txt"
-        echo '```'
-        echo
-        echo '```'
-        head -n 40 "$results/perf-sym.txt" | cut -c1-160
         echo '```'
     fi
     if [[ -s "$results/hold.jsonl" ]]; then

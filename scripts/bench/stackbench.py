@@ -117,6 +117,11 @@ async def hold(args) -> dict:
             data = await asyncio.wait_for(reader.read(-1), args.call_timeout)
             status = parse_status(data)
             results["status"][str(status)] = results["status"].get(str(status), 0) + 1
+            if status != 200 or b"event: error" in data:
+                # The first answer of each kind, for the report: its error body.
+                key = f"{status}"
+                if key not in results.setdefault("samples", {}):
+                    results["samples"][key] = data[data.find(b"\r\n\r\n") + 4:][:400].decode(errors="replace")
             if status == 200:
                 if b"event: error" in data:
                     results["error_event"] += 1
@@ -307,6 +312,102 @@ def pcap_gap(args) -> dict:
             "p90_ms": round(gaps[int(0.9 * len(gaps))], 3), "max_ms": round(gaps[-1], 3)}
 
 
+# ---------------------------------------------------------------- perfsum: where the time goes
+
+SYSTEM_MODULES = {"Swift", "Foundation", "FoundationEssentials", "FoundationInternationalization", "_Concurrency",
+                  "Synchronization", "Dispatch", "_StringProcessing"}
+
+
+def swift_module(symbol: str):
+    """The module of a mangled Swift symbol (`$s10AppSupport...` → AppSupport), else None."""
+    import re
+    m = re.match(r"\$s(\d+)", symbol)
+    if not m:
+        return None
+    n = int(m.group(1))
+    start = m.end()
+    name = symbol[start:start + n]
+    return None if name in SYSTEM_MODULES else name
+
+
+def perfsum(args) -> str:
+    """Reads `perf script -F pid,ip,sym,dso` (with call chains) on stdin. For each process
+    (pid=name arguments): samples, self time by shared object, the top self-time symbols, and
+    each sample charged to the first frame, from the leaf up, that belongs to a Swift module
+    other than the standard library and Foundation (so malloc, retain/release, JSON encoding
+    and the like count against the code that asked for them)."""
+    import collections
+    names = dict(a.split("=", 1) for a in args.names)
+    per = collections.defaultdict(lambda: {"n": 0, "dso": collections.Counter(), "sym": collections.Counter(),
+                                           "owner": collections.Counter(), "owner_sym": collections.Counter()})
+    def flush(pid, frames):
+        if pid is None or pid not in names:
+            return
+        d = per[pid]
+        d["n"] += 1
+        if frames:
+            sym, dso = frames[0]
+            d["dso"][dso] += 1
+            d["sym"][sym] += 1
+        owner_frame = next((sym for sym, _ in frames if swift_module(sym)), None)
+        owner = swift_module(owner_frame) if owner_frame else None
+        if owner_frame:
+            d["owner_sym"][owner_frame] += 1
+        if owner is None:
+            owner = "kernel" if frames and "kernel" in frames[0][1] else "(no app frame: runtime, libc, event loop)"
+        d["owner"][owner] += 1
+    pid, frames = None, []
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        tokens = line.split()
+        if len(tokens) == 1 and tokens[0].isdigit():
+            flush(pid, frames)
+            pid, frames = tokens[0], []
+            continue
+        parts = line.strip().split(" ", 1)
+        if len(parts) < 2:
+            continue
+        rest = parts[1]
+        dso = rest[rest.rfind("(") + 1:-1] if rest.endswith(")") else "?"
+        sym = rest[:rest.rfind("(")].strip() if "(" in rest else rest
+        if "+0x" in sym:
+            sym = sym[:sym.rfind("+0x")]
+        frames.append((sym, os.path.basename(dso)))
+    flush(pid, frames)
+    total = sum(d["n"] for d in per.values()) or 1
+    out = []
+    def demangle(symbols):
+        try:
+            r = subprocess.run(["swift", "demangle", "--simplified", "--compact"], input="\n".join(symbols),
+                               capture_output=True, text=True, timeout=60)
+            lines = r.stdout.splitlines()
+            if len(lines) == len(symbols):
+                return lines
+        except Exception:
+            pass
+        return symbols
+    for pid, name in names.items():
+        d = per.get(pid)
+        if not d:
+            continue
+        n = d["n"]
+        out.append(f"== {name}: {n} samples, {100 * n / total:.1f}% of all samples")
+        out.append("   self time by shared object: " + ", ".join(f"{k} {100 * v / n:.1f}%" for k, v in d["dso"].most_common(6)))
+        out.append("   charged to the first app/library Swift module up the stack: " +
+                   ", ".join(f"{k} {100 * v / n:.1f}%" for k, v in d["owner"].most_common(8)))
+        out.append("   top self-time symbols:")
+        top = d["sym"].most_common(args.top)
+        for (sym, count), pretty in zip(top, demangle([t[0] for t in top])):
+            out.append(f"   {100 * count / n:5.1f}%  {pretty[:150]}")
+        out.append("   top app/library functions, charged as above (self time plus the runtime work they asked for):")
+        top = d["owner_sym"].most_common(args.top)
+        for (sym, count), pretty in zip(top, demangle([t[0] for t in top])):
+            out.append(f"   {100 * count / n:5.1f}%  {pretty[:150]}")
+        out.append("")
+    return "\n".join(out)
+
+
 # ---------------------------------------------------------------- startup: exec to ready
 
 def http_ok(port: int, path: str) -> bool:
@@ -396,6 +497,8 @@ def main():
     g = sub.add_parser("pcap")
     g.add_argument("file"); g.add_argument("--simulator-port", type=int, required=True)
     g.add_argument("--gateway-port", type=int, required=True)
+    ps = sub.add_parser("perfsum")
+    ps.add_argument("names", nargs="+", help="pid=name"); ps.add_argument("--top", type=int, default=15)
     args = ap.parse_args()
     if args.mode == "tokens":
         print("\n".join(make_tokens(args.secret, args.count)))
@@ -403,6 +506,8 @@ def main():
         print(json.dumps(asyncio.run(hold(args))))
     elif args.mode == "ttfb":
         print(json.dumps(ttfb(args)))
+    elif args.mode == "perfsum":
+        print(perfsum(args))
     elif args.mode == "pcap":
         print(json.dumps(pcap_gap(args)))
     elif args.mode == "startup":
