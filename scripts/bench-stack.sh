@@ -28,6 +28,7 @@
 #   coach +102, simulator +199  LOG_LEVEL [info]  BENCHMARKS_FILE [BENCHMARKS.md]
 #   NO_WRITE=1: print the section instead of writing it   MAX_SECONDS [1800]: the whole run
 #   RESULTS_FROM: a kept results directory (KEEP_WORK=1) whose figures the section also shows
+#   SKIP_BUILD=1: use the binaries already in BUILD_PATH
 #   IDLE_WAIT [0]: seconds to wait, at most, for the CPUs to be >= 90% idle before starting
 set -euo pipefail
 
@@ -100,10 +101,12 @@ done
 ulimit -Hn 65536 2>/dev/null || true
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-log "building (release, scratch path $BUILD_PATH)"
-for product in Gateway GenerationService CoachService GeminiSimulator RPCHealthCheck; do
-    swift build -c release --product "$product" --scratch-path "$BUILD_PATH" >&2
-done
+if [[ "${SKIP_BUILD:-0}" != "1" ]]; then
+    log "building (release, scratch path $BUILD_PATH)"
+    for product in Gateway GenerationService CoachService GeminiSimulator RPCHealthCheck; do
+        swift build -c release --product "$product" --scratch-path "$BUILD_PATH" >&2
+    done
+fi
 bin="$(swift build -c release --scratch-path "$BUILD_PATH" --show-bin-path)"
 bin_rel="${bin#"$here/"}"
 
