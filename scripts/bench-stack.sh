@@ -337,6 +337,9 @@ if has_part hold; then
             '. + {aliases: $aliases, latency: $latency, memory: $rss, simulator: $sim}' "$work/hold.json" >>"$results/hold.jsonl"
         tail -n 1 "$results/hold.jsonl" >&2
         grep -h '"level":"\(error\|warning\|critical\)"' "$work/gateway.log" "$work/generation.log" 2>/dev/null | cut -c1-300 | sort | uniq -c | sort -rn | head -n 5 >"$results/hold-log-$aliases.txt" || true
+        # Everything but the per-request access lines, kept with the results.
+        grep -hv '"msg":"request"' "$work/gateway.log" >"$results/hold-gateway-$aliases.log" 2>/dev/null || true
+        cp "$work/generation.log" "$results/hold-generation-$aliases.log" 2>/dev/null || true
         : >"$work/gateway.log"; : >"$work/generation.log"
         stop_all
     done
