@@ -21,7 +21,7 @@
 # Environment (defaults in brackets):
 #   BUILD_PATH [.build-release]  CONNECTIONS [1,64,256]  DURATION [10] s per wrk run
 #   WARMUP [2] s per wrk run, not recorded  REPEATS [3]  PROFILE [1]
-#   HOLD_STREAMS [10000]  HOLD_LATENCY [2s]  HOLD_ALIASES [1,12]: for each value a run in which the
+#   HOLD_STREAMS [10000]  HOLD_LATENCY [2s]  HOLD_ALIASES [1]: for each value a run in which the
 #     gateway reaches the one generation process through that many loopback addresses
 #     (127.0.0.1 … 127.0.0.N; the gateway keeps one RPC connection per address)
 #   TTFB_CALLS [300]  STARTUP_RUNS [7]  BASE_PORT [18000]: gateway BASE_PORT+80, generation +101,
@@ -43,7 +43,7 @@ REPEATS="${REPEATS:-3}"
 PROFILE="${PROFILE:-1}"
 HOLD_STREAMS="${HOLD_STREAMS:-10000}"
 HOLD_LATENCY="${HOLD_LATENCY:-2s}"
-HOLD_ALIASES="${HOLD_ALIASES:-1,12}"
+HOLD_ALIASES="${HOLD_ALIASES:-1}"
 TTFB_CALLS="${TTFB_CALLS:-300}"
 STARTUP_RUNS="${STARTUP_RUNS:-7}"
 BASE_PORT="${BASE_PORT:-18000}"
@@ -323,7 +323,7 @@ if has_part hold; then
             addr="127.0.0.1:$generation_port"
         fi
         log "hold: $HOLD_STREAMS streams, $HOLD_LATENCY latency, generation reached through $aliases address(es)"
-        start_stack "$listen" "$addr" GEMINI_MAX_IN_FLIGHT=10000 GEMINI_MAX_QUEUE=20000 HTTP_MAX_CONNECTIONS=20000 HTTP_IDLE_TIMEOUT_SECONDS=120
+        start_stack "$listen" "$addr" GEMINI_MAX_IN_FLIGHT=10000 GEMINI_MAX_QUEUE=20000 HTTP_MAX_CONNECTIONS=20000 HTTP_IDLE_TIMEOUT_SECONDS=120 RPC_MAX_CALLS_PER_CONNECTION=12000
         sleep 2 # the gateway connects to every replica address
         curl -fsS -o /dev/null "http://127.0.0.1:$simulator_port/simulator/faults" -H 'Content-Type: application/json' \
             -d "{\"fault\": \"latency=$HOLD_LATENCY\", \"count\": $HOLD_STREAMS}"
@@ -459,7 +459,7 @@ fmt_median() { # file jq-filter-selecting-numbers
         echo "\`scripts/bench/stackbench.py hold\` (Python asyncio, one process) opens ${HOLD_STREAMS} connections to the gateway, then sends"
         echo "\`POST /api/v1/networking/brief\` with \`Accept: text/event-stream\` on all of them at once and reads each stream to its end;"
         echo "\`POST /simulator/faults {\"fault\": \"latency=${HOLD_LATENCY}\", \"count\": ${HOLD_STREAMS}}\` delays each Gemini call."
-        echo "Settings: \`HTTP_MAX_CONNECTIONS=20000\`, \`HTTP_IDLE_TIMEOUT_SECONDS=120\` (the connections are opened before the requests go), \`GEMINI_MAX_IN_FLIGHT=10000\`, \`GEMINI_MAX_QUEUE=20000\`, \`ulimit -n $(ulimit -n)\`."
+        echo "Settings: \`HTTP_MAX_CONNECTIONS=20000\`, \`HTTP_IDLE_TIMEOUT_SECONDS=120\` (the connections are opened before the requests go), \`GEMINI_MAX_IN_FLIGHT=10000\`, \`GEMINI_MAX_QUEUE=20000\`, \`RPC_MAX_CALLS_PER_CONNECTION=12000\` (one gateway connection carries every stream), \`ulimit -n $(ulimit -n)\`."
         echo "Peak memory is VmHWM from /proc/PID/status at the end of the run (each run starts fresh processes)."
         echo
         echo "| generation addresses | streams | ok (\`done\` event) | HTTP statuses | error events | other failures | peak in flight (client / gateway gauge) | call p50 / p99 s | wall s | gateway MB | generation MB | simulator MB | coach MB |"
