@@ -65,7 +65,7 @@ public enum FuzzMain {
         for argument in CommandLine.arguments.dropFirst() where !argument.hasPrefix("-") {
             let files = Corpus.files(at: argument)
             if files.isEmpty {
-                fputs("no input files at \(argument)\n", stderr)
+                FileHandle.standardError.write(Data("no input files at \(argument)\n".utf8))
                 exit(2)
             }
             for file in files {

@@ -39,7 +39,7 @@ public enum RequestDecodingHarness {
         Result { () throws(RequestValidationError) -> Request in try Request.decode(jsonBody: body) }
     }
 
-    static func check<Request: APIRequest & SwiftProtobuf.Message>(_ type: Request.Type, _ body: Data) -> Bool {
+    static func check<Request: APIRequest & SwiftProtobuf.Message & Equatable>(_ type: Request.Type, _ body: Data) -> Bool {
         let outcome = Self.decode(type, body)
         switch outcome {
         case .failure(let error):

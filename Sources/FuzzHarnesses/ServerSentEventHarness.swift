@@ -17,7 +17,7 @@ public enum ServerSentEventHarness {
         let maxEventBytes = Self.limits[Int(data[0] & 7)]
         let stream = data[2...]
 
-        let reference = Self.parse(stream.map { stream[$0...$0] }, maxEventBytes: maxEventBytes)
+        let reference = Self.parse(stream.indices.map { stream[$0...$0] }, maxEventBytes: maxEventBytes)
         let split = Self.parse(Chunker(data[1]).chunks(of: stream), maxEventBytes: maxEventBytes)
         let whole = Self.parse([stream], maxEventBytes: maxEventBytes)
 
