@@ -11,6 +11,10 @@ let package = Package(
         .executable(name: "GeminiSimulator", targets: ["GeminiSimulator"]),
         .executable(name: "RPCBenchmark", targets: ["RPCBenchmark"]),
         .executable(name: "RPCHealthCheck", targets: ["RPCHealthCheck"]),
+        // libFuzzer targets (Fuzz/README.md); a normal build makes corpus replayers of them.
+        .executable(name: "FuzzFrameDecoder", targets: ["FuzzFrameDecoder"]),
+        .executable(name: "FuzzRequestDecoding", targets: ["FuzzRequestDecoding"]),
+        .executable(name: "FuzzServerSentEvents", targets: ["FuzzServerSentEvents"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -153,6 +157,19 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
+        // MARK: Fuzzing (Fuzz/README.md): the harnesses, and one libFuzzer executable each.
+        .target(
+            name: "FuzzHarnesses",
+            dependencies: [
+                "RPCWire", "RPCRuntime", "CareerProto", "GatewayCore", "GeminiAPI",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        .executableTarget(name: "FuzzFrameDecoder", dependencies: ["FuzzHarnesses"]),
+        .executableTarget(name: "FuzzRequestDecoding", dependencies: ["FuzzHarnesses"]),
+        .executableTarget(name: "FuzzServerSentEvents", dependencies: ["FuzzHarnesses"]),
         // MARK: protobuf-c code for the interop test (Proto/generate.sh writes it).
         .systemLibrary(
             name: "CProtobufC",
@@ -220,6 +237,11 @@ let package = Package(
                 "CoachCore", "ServiceRuntime", "GeminiSimulatorCore", "TestSupport", "CareerRPC",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
+        ),
+        // Replays the committed seed corpus (Fuzz/corpus) through every harness.
+        .testTarget(
+            name: "FuzzHarnessTests",
+            dependencies: ["FuzzHarnesses"]
         ),
         .testTarget(
             name: "IntegrationTests",

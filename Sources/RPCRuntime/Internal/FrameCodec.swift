@@ -4,16 +4,19 @@ import RPCWire
 import SwiftProtobuf
 
 /// Turns `Frame` messages into length-prefixed bytes and back.
-enum FrameCodec {
+///
+/// `package`, not internal, so the frame fuzzer (`Sources/FuzzHarnesses`) decodes frame bodies
+/// exactly as the client and server do.
+package enum FrameCodec {
     /// The protocol version this runtime speaks (PROTOCOL.md).
-    static let protocolVersion: UInt32 = 1
+    package static let protocolVersion: UInt32 = 1
 
-    static func encode(_ frame: Career_V1_Frame, allocator: ByteBufferAllocator) throws -> ByteBuffer {
+    package static func encode(_ frame: Career_V1_Frame, allocator: ByteBufferAllocator) throws -> ByteBuffer {
         let body: [UInt8] = try frame.serializedBytes()
         return allocator.frame(body: body)
     }
 
-    static func decode(_ body: ByteBuffer) throws -> Career_V1_Frame {
+    package static func decode(_ body: ByteBuffer) throws -> Career_V1_Frame {
         try body.withUnsafeReadableBytes { bytes in
             try Career_V1_Frame(serializedBytes: bytes.bytes)
         }

@@ -1,0 +1,79 @@
+import CareerProto
+import Foundation
+import GatewayCore
+import SwiftProtobuf
+
+/// Fuzzes the gateway's request decoding and validation: the `decode(jsonBody:)` each
+/// `/api/v1` route runs on the body before anything else.
+///
+/// Input: byte 0 picks the endpoint (``endpoints``, modulo their count), the rest is the body.
+/// Checked:
+/// - decoding returns a message or throws ``RequestValidationError`` (typed throws make anything
+///   else impossible; traps and hangs are what the fuzzer looks for), listing at most
+///   `APILimits.maxReportedViolations` problems plus the "and N more" line;
+/// - a body that is not JSON is one violation on the body itself;
+/// - a body that is JSON gives the same outcome as its canonical re-writing
+///   (`JSONValue.jsonData()`), which parses back to an equal value;
+/// - an accepted message holds no NUL character in any string.
+public enum RequestDecodingHarness {
+    /// The routes' paths (relative to `/api/v1`) and their request types, in `AIRoutes` order.
+    public static let endpoints: [(path: String, check: @Sendable (Data) -> Bool)] = [
+        ("generate/documents", { check(Career_V1_GenerateDocumentsRequest.self, $0) }),
+        ("profile/parse", { check(Career_V1_ParseProfileRequest.self, $0) }),
+        ("analyze/application", { check(Career_V1_AnalyzeApplicationRequest.self, $0) }),
+        ("career/path", { check(Career_V1_CareerPathRequest.self, $0) }),
+        ("networking/brief", { check(Career_V1_NetworkingRequest.self, $0) }),
+        ("networking/reach-out", { check(Career_V1_NetworkingRequest.self, $0) }),
+        ("interview/questions", { check(Career_V1_InterviewQuestionsRequest.self, $0) }),
+        ("coach/chat", { check(Career_V1_ChatRequest.self, $0) }),
+    ]
+
+    /// Checks one input; true when the endpoint accepted the body.
+    @discardableResult
+    public static func run(_ data: [UInt8]) -> Bool {
+        guard let selector = data.first else { return false }
+        return Self.endpoints[Int(selector) % Self.endpoints.count].check(Data(data.dropFirst()))
+    }
+
+    static func decode<Request: APIRequest>(_: Request.Type, _ body: Data) -> Result<Request, RequestValidationError> {
+        Result { () throws(RequestValidationError) -> Request in try Request.decode(jsonBody: body) }
+    }
+
+    static func check<Request: APIRequest & SwiftProtobuf.Message & Equatable>(_ type: Request.Type, _ body: Data) -> Bool {
+        let outcome = Self.decode(type, body)
+        switch outcome {
+        case .failure(let error):
+            invariant(!error.violations.isEmpty, "a validation error without violations")
+            invariant(
+                error.violations.count <= APILimits.maxReportedViolations + 1,
+                "\(error.violations.count) violations listed, more than the limit"
+            )
+        case .success(let request):
+            // SwiftProtobuf's JSON writes a NUL in a string as \u0000.
+            let json = (try? request.jsonString()) ?? ""
+            invariant(!json.contains("\\u0000"), "an accepted request holds a NUL character: \(json)")
+        }
+
+        let value: JSONValue
+        do {
+            value = try JSONValue(parsing: body)
+        } catch {
+            guard case .failure(let refusal) = outcome, refusal.violations.count == 1,
+                refusal.violations[0].field.isEmpty
+            else {
+                fatalError("fuzz invariant violated: a body that is not JSON gave \(outcome)")
+            }
+            return false
+        }
+        let canonical = value.jsonData()
+        do {
+            let reparsed = try JSONValue(parsing: canonical)
+            invariant(reparsed == value, "the canonical text parses to a different value")
+        } catch {
+            fatalError("fuzz invariant violated: the canonical text of a parsed body does not parse: \(error)")
+        }
+        let canonicalOutcome = Self.decode(type, canonical)
+        invariant(canonicalOutcome == outcome, "the canonical text decodes differently: \(outcome) / \(canonicalOutcome)")
+        if case .success = outcome { return true } else { return false }
+    }
+}
