@@ -7,7 +7,8 @@
 # New inputs the fuzzer finds go to a temporary corpus, crash inputs to $FUZZ_ARTIFACTS (a new
 # temporary directory unless set); the committed corpus is only read. Exits non-zero when a
 # target crashed, hung, or failed to build. Environment: FUZZ_SCRATCH (build directory,
-# default .build-fuzz), FUZZ_ARTIFACTS, FUZZ_JOBS_ARGS (more libFuzzer options).
+# default .build-fuzz), FUZZ_CONFIG (release, the default, or debug: a build several times
+# quicker from scratch, for CI's short run), FUZZ_ARTIFACTS, FUZZ_JOBS_ARGS (more libFuzzer options).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +19,7 @@ if [ ${#targets[@]} -eq 0 ]; then
     targets=(FuzzFrameDecoder FuzzRequestDecoding FuzzServerSentEvents)
 fi
 scratch=${FUZZ_SCRATCH:-.build-fuzz}
+config=${FUZZ_CONFIG:-release}
 artifacts=${FUZZ_ARTIFACTS:-$(mktemp -d -t fuzz-artifacts.XXXXXX)}
 mkdir -p "$artifacts"
 
@@ -32,11 +34,11 @@ max_len() {
 build_started=$(date +%s)
 for target in "${targets[@]}"; do
     echo "== building $target"
-    swift build -c release --product "$target" --scratch-path "$scratch" \
+    swift build -c "$config" --product "$target" --scratch-path "$scratch" \
         -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING
 done
 echo "== fuzz build took $(( $(date +%s) - build_started )) s"
-bin=$(swift build -c release --scratch-path "$scratch" --show-bin-path -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING)
+bin=$(swift build -c "$config" --scratch-path "$scratch" --show-bin-path -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING)
 
 failed=()
 summary=()
