@@ -158,18 +158,6 @@ if [[ "${NO_WRITE:-0}" == "1" ]]; then
     exit 0
 fi
 
-if [[ ! -f "$BENCHMARKS_FILE" ]]; then
-    printf '# Benchmarks\n\nFigures from the scripts in `scripts/`; rerun them to update their sections.\n\n' >"$BENCHMARKS_FILE"
-fi
-if grep -q '^<!-- rpc:start -->$' "$BENCHMARKS_FILE" && grep -q '^<!-- rpc:end -->$' "$BENCHMARKS_FILE"; then
-    # Replace the old section in place; everything outside the markers stays.
-    awk -v section="$work/section.md" '
-        $0 == "<!-- rpc:start -->" { while ((getline line < section) > 0) print line; skipping = 1; next }
-        $0 == "<!-- rpc:end -->"   { skipping = 0; next }
-        !skipping { print }
-    ' "$BENCHMARKS_FILE" >"$work/benchmarks.md"
-else
-    { cat "$BENCHMARKS_FILE"; echo; cat "$work/section.md"; } >"$work/benchmarks.md"
-fi
-cat "$work/benchmarks.md" >"$BENCHMARKS_FILE"
+. scripts/bench/write-section.sh
+replace_section rpc "$work/section.md"
 echo "==> wrote the RPC section of $BENCHMARKS_FILE" >&2

@@ -519,14 +519,6 @@ if [[ "${NO_WRITE:-0}" == "1" ]]; then
     cat "$work/section.md"
     exit 0
 fi
-if grep -q '^<!-- stack:start -->$' "$BENCHMARKS_FILE" && grep -q '^<!-- stack:end -->$' "$BENCHMARKS_FILE"; then
-    awk -v section="$work/section.md" '
-        $0 == "<!-- stack:start -->" { while ((getline line < section) > 0) print line; skipping = 1; next }
-        $0 == "<!-- stack:end -->"   { skipping = 0; next }
-        !skipping { print }
-    ' "$BENCHMARKS_FILE" >"$work/benchmarks.md"
-else
-    { cat "$BENCHMARKS_FILE"; echo; cat "$work/section.md"; } >"$work/benchmarks.md"
-fi
-cat "$work/benchmarks.md" >"$BENCHMARKS_FILE"
+. scripts/bench/write-section.sh
+replace_section stack "$work/section.md"
 log "wrote the Full stack section of $BENCHMARKS_FILE"

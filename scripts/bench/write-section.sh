@@ -1,0 +1,22 @@
+# Sourced by the benchmark scripts: replace_section NAME SECTION_FILE writes SECTION_FILE into
+# $BENCHMARKS_FILE between `<!-- NAME:start -->` and `<!-- NAME:end -->` (the section file holds
+# both markers), leaving the rest of the file as it is; appends it when the markers are not there
+# yet, and creates the file when it does not exist.
+replace_section() {
+    local name=$1 section=$2 scratch
+    scratch=$(mktemp)
+    if [[ ! -f "$BENCHMARKS_FILE" ]]; then
+        printf '# Benchmarks\n\nFigures from the scripts in `scripts/`; rerun them to update their sections.\n\n' >"$BENCHMARKS_FILE"
+    fi
+    if grep -q "^<!-- $name:start -->\$" "$BENCHMARKS_FILE" && grep -q "^<!-- $name:end -->\$" "$BENCHMARKS_FILE"; then
+        awk -v section="$section" -v start="<!-- $name:start -->" -v end="<!-- $name:end -->" '
+            $0 == start { while ((getline line < section) > 0) print line; skipping = 1; next }
+            $0 == end   { skipping = 0; next }
+            !skipping { print }
+        ' "$BENCHMARKS_FILE" >"$scratch"
+    else
+        { cat "$BENCHMARKS_FILE"; echo; cat "$section"; } >"$scratch"
+    fi
+    cat "$scratch" >"$BENCHMARKS_FILE"
+    rm -f "$scratch"
+}
