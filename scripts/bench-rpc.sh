@@ -21,6 +21,7 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+. scripts/bench/common.sh
 
 BUILD_PATH="${BUILD_PATH:-.build}"
 CONCURRENCY="${CONCURRENCY:-1,64,512}"
@@ -45,16 +46,6 @@ echo "==> building RPCBenchmark (release, scratch path $BUILD_PATH)" >&2
 swift build -c release --product RPCBenchmark --scratch-path "$BUILD_PATH" >&2
 bin="$(swift build -c release --scratch-path "$BUILD_PATH" --show-bin-path)/RPCBenchmark"
 
-# Percent of CPU time idle over a 2-second sample, from /proc/stat.
-cpu_idle_percent() {
-    local _ user nice system idle iowait irq softirq steal rest t1 i1 t2 i2
-    read -r _ user nice system idle iowait irq softirq steal rest </proc/stat
-    t1=$((user + nice + system + idle + iowait + irq + softirq + steal)); i1=$((idle + iowait))
-    sleep 2
-    read -r _ user nice system idle iowait irq softirq steal rest </proc/stat
-    t2=$((user + nice + system + idle + iowait + irq + softirq + steal)); i2=$((idle + iowait))
-    echo $((100 * (i2 - i1) / (t2 - t1 > 0 ? t2 - t1 : 1)))
-}
 
 IDLE_WAIT="${IDLE_WAIT:-0}"
 idle="$(cpu_idle_percent)"
@@ -158,6 +149,5 @@ if [[ "${NO_WRITE:-0}" == "1" ]]; then
     exit 0
 fi
 
-. scripts/bench/write-section.sh
 replace_section rpc "$work/section.md"
 echo "==> wrote the RPC section of $BENCHMARKS_FILE" >&2

@@ -33,6 +33,7 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+. scripts/bench/common.sh
 
 BUILD_PATH="${BUILD_PATH:-.build-release}"
 PARTS="${PARTS:-throughput,hold,ttfb,startup}"
@@ -70,15 +71,19 @@ mkdir -p "$results"
 if [[ -n "${RESULTS_FROM:-}" ]]; then cp -R "$RESULTS_FROM"/. "$results"/; fi
 pids=()
 watchdog=""
-cleanup() {
+# Stops every process this script started: SIGTERM, up to 10 s each, then SIGKILL.
+stop_all() {
     local pid
     for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
     for pid in "${pids[@]}"; do
-        for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
         kill -KILL "$pid" 2>/dev/null || true
         wait "$pid" 2>/dev/null || true
     done
     pids=()
+}
+cleanup() {
+    stop_all
     if [[ -n "$watchdog" ]]; then kill "$watchdog" 2>/dev/null || true; wait "$watchdog" 2>/dev/null || true; fi
     if [[ "${KEEP_WORK:-0}" == "1" ]]; then echo "==> results kept in $work" >&2; else rm -rf "$work"; fi
 }
@@ -112,15 +117,6 @@ bin_rel="${bin#"$here/"}"
 
 # ------------------------------------------------------------------ machine facts
 
-cpu_idle_percent() {
-    local _ user nice system idle iowait irq softirq steal rest t1 i1 t2 i2
-    read -r _ user nice system idle iowait irq softirq steal rest </proc/stat
-    t1=$((user + nice + system + idle + iowait + irq + softirq + steal)); i1=$((idle + iowait))
-    sleep 2
-    read -r _ user nice system idle iowait irq softirq steal rest </proc/stat
-    t2=$((user + nice + system + idle + iowait + irq + softirq + steal)); i2=$((idle + iowait))
-    echo $((100 * (i2 - i1) / (t2 - t1 > 0 ? t2 - t1 : 1)))
-}
 # Machine-wide busy CPU jiffies.
 machine_busy() {
     local _ user nice system idle iowait irq softirq steal rest
@@ -158,16 +154,6 @@ start() {
     env "${envs[@]}" "$@" >>"$work/$name.log" 2>&1 &
     pids+=($!)
     STARTED=$!
-}
-stop_all() {
-    local pid
-    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do
-        for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
-    pids=()
 }
 wait_http() { # port path seconds
     local i
@@ -519,6 +505,5 @@ if [[ "${NO_WRITE:-0}" == "1" ]]; then
     cat "$work/section.md"
     exit 0
 fi
-. scripts/bench/write-section.sh
 replace_section stack "$work/section.md"
 log "wrote the Full stack section of $BENCHMARKS_FILE"

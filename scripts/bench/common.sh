@@ -1,4 +1,6 @@
-# Sourced by the benchmark scripts: replace_section NAME SECTION_FILE writes SECTION_FILE into
+# Sourced by the benchmark scripts (what both need).
+#
+# replace_section NAME SECTION_FILE writes SECTION_FILE into
 # $BENCHMARKS_FILE between `<!-- NAME:start -->` and `<!-- NAME:end -->` (the section file holds
 # both markers), leaving the rest of the file as it is; appends it when the markers are not there
 # yet, and creates the file when it does not exist.
@@ -19,4 +21,15 @@ replace_section() {
     fi
     cat "$scratch" >"$BENCHMARKS_FILE"
     rm -f "$scratch"
+}
+
+# Percent of CPU time idle over a 2-second sample, from /proc/stat.
+cpu_idle_percent() {
+    local _ user nice system idle iowait irq softirq steal rest t1 i1 t2 i2
+    read -r _ user nice system idle iowait irq softirq steal rest </proc/stat
+    t1=$((user + nice + system + idle + iowait + irq + softirq + steal)); i1=$((idle + iowait))
+    sleep 2
+    read -r _ user nice system idle iowait irq softirq steal rest </proc/stat
+    t2=$((user + nice + system + idle + iowait + irq + softirq + steal)); i2=$((idle + iowait))
+    echo $((100 * (i2 - i1) / (t2 - t1 > 0 ? t2 - t1 : 1)))
 }
