@@ -163,6 +163,15 @@ invalid = [
 for index, name, body in invalid:
     write("FuzzRequestDecoding", f"invalid-{name}", bytes([index]) + body)
 
+# Inputs the fuzzer found that once broke a harness invariant, kept so the replay in
+# `swift test` guards the fix. escaped-backslash-u0000: `\\u0000` is a backslash then "u0000",
+# not a NUL; the NUL check once searched the JSON text and mistook it for one.
+regressions = [
+    (1, "escaped-backslash-u0000", b'{"text": "a\\\\u0000b \\ud83d\\ude80 \\ud800 \\udc00 \\n\\t\\"\\\\/"}'),
+]
+for index, name, body in regressions:
+    write("FuzzRequestDecoding", f"regression-{name}", bytes([index]) + body)
+
 # MARK: Server-Sent Events streams: [limit][chunking] stream
 
 SSE_DEFAULT = 7

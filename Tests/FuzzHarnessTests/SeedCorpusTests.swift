@@ -37,6 +37,20 @@ import Testing
         #expect(endpointsWithValidSeeds.count == RequestDecodingHarness.endpoints.count, "an endpoint has no valid seed")
     }
 
+    @Test func theNULCheckReadsStringsNotEscapes() {
+        #expect(RequestDecodingHarness.holdsNUL(jsonText: #"{"text":"a\u0000b"}"#))
+        #expect(RequestDecodingHarness.holdsNUL(jsonText: #"{"a":["x",{"b\u0000":1}]}"#))
+        // An escaped backslash followed by "u0000" is six ordinary characters.
+        #expect(!RequestDecodingHarness.holdsNUL(jsonText: #"{"text":"a\\u0000b"}"#))
+        #expect(!RequestDecodingHarness.holdsNUL(jsonText: #"{"text":"plain"}"#))
+    }
+
+    @Test func regressionSeedsFromFuzzingAreAccepted() {
+        let seeds = Self.seeds("FuzzRequestDecoding").filter { $0.name.hasPrefix("regression-") }
+        #expect(!seeds.isEmpty)
+        for seed in seeds { #expect(RequestDecodingHarness.run(seed.bytes), "\(seed.name) is refused") }
+    }
+
     @Test func serverSentEventSeeds() {
         let seeds = Self.seeds("FuzzServerSentEvents")
         #expect(seeds.count >= 10)
