@@ -69,10 +69,14 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // MARK: Strict JSON reading and deterministic writing, without Codable (request bodies,
+        // model answers, the simulator's requests).
+        .target(name: "JSONText"),
         // MARK: The Gemini REST client.
         .target(
             name: "GeminiAPI",
             dependencies: [
+                "JSONText",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
@@ -113,10 +117,11 @@ let package = Package(
         .target(
             name: "GatewayCore",
             dependencies: [
-                "RPCRuntime", "CareerRPC", "CareerProto", "AppSupport",
+                "RPCRuntime", "CareerRPC", "CareerProto", "AppSupport", "JSONText",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -128,7 +133,7 @@ let package = Package(
         .target(
             name: "GeminiSimulatorCore",
             dependencies: [
-                "AppSupport",
+                "AppSupport", "JSONText",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -161,7 +166,7 @@ let package = Package(
         .target(
             name: "FuzzHarnesses",
             dependencies: [
-                "RPCWire", "RPCRuntime", "CareerProto", "GatewayCore", "GeminiAPI",
+                "RPCWire", "RPCRuntime", "CareerProto", "GatewayCore", "GeminiAPI", "JSONText",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
@@ -212,7 +217,7 @@ let package = Package(
         .testTarget(
             name: "GeminiAPITests",
             dependencies: [
-                "GeminiAPI", "GeminiSimulatorCore", "TestSupport",
+                "GeminiAPI", "GeminiSimulatorCore", "JSONText", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
@@ -220,7 +225,7 @@ let package = Package(
         .testTarget(
             name: "GatewayCoreTests",
             dependencies: [
-                "GatewayCore", "TestSupport",
+                "GatewayCore", "JSONText", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
@@ -239,6 +244,11 @@ let package = Package(
             ]
         ),
         // Replays the committed seed corpus (Fuzz/corpus) through every harness.
+        .testTarget(name: "JSONTextTests", dependencies: ["JSONText"]),
+        .testTarget(
+            name: "AppSupportTests",
+            dependencies: ["AppSupport", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(
             name: "FuzzHarnessTests",
             dependencies: ["FuzzHarnesses"]

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 
 /// Writes each log record as one JSON object on standard output:
@@ -23,37 +26,31 @@ public struct JSONLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var record: [String: Any] = [
-            "ts": Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)),
-            "level": event.level.rawValue,
-            "logger": self.label,
-            "msg": event.message.description,
-        ]
-        let merged = self.metadata.merging(event.metadata ?? [:]) { _, new in new }
-        for (key, value) in merged where record[key] == nil {
-            record[key] = Self.plain(value)
-        }
-        guard var line = try? JSONSerialization.data(withJSONObject: record, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
-        line.append(0x0A)
+        let metadata = event.metadata.map { self.metadata.merging($0) { _, new in new } } ?? self.metadata
+        let line = LogLineEncoder.line(
+            timestamp: .now(), level: event.level, logger: self.label,
+            message: event.message.description, metadata: metadata
+        )
         Self.output.write(line)
     }
 
-    private static func plain(_ value: Logger.Metadata.Value) -> Any {
-        switch value {
-        case .string(let string): string
-        case .stringConvertible(let convertible): convertible.description
-        case .array(let array): array.map(plain)
-        case .dictionary(let dictionary): dictionary.mapValues(plain)
-        }
-    }
-
-    /// Keeps lines from concurrent tasks whole.
+    /// Keeps lines from concurrent tasks whole: one `write(2)` per line, under a lock.
     private final class OutputLock: @unchecked Sendable {
         private let lock = NSLock()
-        func write(_ data: Data) {
+        func write(_ bytes: [UInt8]) {
             self.lock.lock()
             defer { self.lock.unlock() }
-            FileHandle.standardOutput.write(data)
+            bytes.withUnsafeBytes { buffer in
+                var offset = 0
+                while offset < buffer.count {
+                    let written = Glibc.write(STDOUT_FILENO, buffer.baseAddress! + offset, buffer.count - offset)
+                    if written < 0 {
+                        if errno == EINTR { continue }
+                        return  // stdout is gone: nothing useful left to do with a log line
+                    }
+                    offset += written
+                }
+            }
         }
     }
 }

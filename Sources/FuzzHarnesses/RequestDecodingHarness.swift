@@ -1,6 +1,7 @@
 import CareerProto
 import Foundation
 import GatewayCore
+import JSONText
 import SwiftProtobuf
 
 /// Fuzzes the gateway's request decoding and validation: the `decode(jsonBody:)` each

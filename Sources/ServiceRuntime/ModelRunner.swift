@@ -123,7 +123,7 @@ public final class ModelRunner: Sendable {
         }
         let json: JSONValue
         do {
-            json = try JSONDecoder().decode(JSONValue.self, from: data)
+            json = try JSONValue(parsing: data)
         } catch {
             throw GeminiError.malformedModelOutput("the structured answer is not JSON")
         }

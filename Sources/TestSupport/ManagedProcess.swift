@@ -10,8 +10,14 @@ public final class ManagedProcess: @unchecked Sendable {
     private let process = Process()
     private let outputURL: URL
 
+    /// Sanitizer and backtracer settings passed on from the test run, so that a
+    /// `swift test --sanitize=thread` run with `TSAN_OPTIONS=log_path=…` also collects the
+    /// reports of the processes the tests start (their own output is deleted with them).
+    static let passedThrough = ["TSAN_OPTIONS", "ASAN_OPTIONS", "UBSAN_OPTIONS", "SWIFT_BACKTRACE"]
+
     /// Starts `name` (an executable product of this package) with exactly `environment` added to
-    /// a minimal base environment (PATH and HOME only, so the developer's settings do not leak in).
+    /// a minimal base environment (PATH and HOME only, so the developer's settings do not leak
+    /// in, plus the sanitizer settings in ``passedThrough`` when set).
     public init(_ name: String, environment: [String: String]) throws {
         self.name = name
         self.outputURL = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString).log")
@@ -20,6 +26,7 @@ public final class ManagedProcess: @unchecked Sendable {
         self.process.executableURL = Self.productsDirectory.appendingPathComponent(name)
         var base = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
         base["HOME"] = ProcessInfo.processInfo.environment["HOME"]
+        for key in Self.passedThrough { base[key] = ProcessInfo.processInfo.environment[key] }
         self.process.environment = base.merging(environment) { _, new in new }
         self.process.standardOutput = output
         self.process.standardError = output

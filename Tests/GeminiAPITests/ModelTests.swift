@@ -1,5 +1,6 @@
 import Foundation
 import GeminiAPI
+import struct JSONText.JSONParseError
 import Testing
 
 @Suite("Gemini JSON models")
@@ -75,5 +76,28 @@ struct ModelTests {
         let decoded = try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(value))
         #expect(decoded == value)
         #expect(String(decoding: try JSONEncoder().encode(JSONValue.number(3)), as: UTF8.self) == "3")
+    }
+
+    @Test(arguments: [
+        #"{"a": [1, 2.5, -0, 1e3, "x", true, false, null], "b": {"c": {}, "d": []}}"#,
+        #"[0, 1, "1", true, "true", null, "null", {"0": false}]"#,
+        #"{"text": "line\nbreak \u00e9 \ud83d\ude80 \"q\" \\ /", "n": 12345678901234}"#,
+        #" "a string" "#, "3.25", "true", "null",
+    ])
+    func parsingAgreesWithTheDecoder(text: String) throws {
+        let parsed = try JSONValue(parsing: Data(text.utf8))
+        let decoded = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+        #expect(parsed == decoded)
+    }
+
+    @Test func parsingKeepsBooleansApartFromNumbersAndTheLastOfDuplicateKeys() throws {
+        #expect(try JSONValue(parsing: Data("[true, 1, 0, false]".utf8)) == [true, 1, 0, false])
+        #expect(try JSONValue(parsing: Data(#"{"k": 1, "k": 2}"#.utf8)) == ["k": 2])
+        #expect(try JSONDecoder().decode(JSONValue.self, from: Data("[true, 1, 0, false]".utf8)) == [true, 1, 0, false])
+    }
+
+    @Test(arguments: ["", "{", #"{"a": 1,}"#, "[1] 2", "NaN", "01", String(repeating: "[", count: 70) + String(repeating: "]", count: 70)])
+    func parsingRefusesWhatIsNotJSON(text: String) {
+        #expect(throws: JSONParseError.self) { try JSONValue(parsing: Data(text.utf8)) }
     }
 }

@@ -1,5 +1,6 @@
 import CareerProto
 import Foundation
+import JSONText
 
 /// An answer message the gateway writes as an endpoint's JSON body.
 ///

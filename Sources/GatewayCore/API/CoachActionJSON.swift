@@ -1,4 +1,5 @@
 import CareerProto
+import JSONText
 
 // The coach's actions in the spec's JSON form, both ways:
 //   {"type": "updateProfile", "payload": {"field": "summary", "value": …}}

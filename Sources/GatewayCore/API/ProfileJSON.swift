@@ -1,4 +1,5 @@
 import CareerProto
+import JSONText
 
 // The profile in the spec's JSON form, both ways. Reading drops unknown keys at every depth
 // (a database row's `id`, `user_id`, `created_at`, template choices, …): they are never sent on.

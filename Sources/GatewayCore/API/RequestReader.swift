@@ -1,4 +1,5 @@
 import Foundation
+import JSONText
 
 /// A field's path in a request body, as violations name it: `profile.experience[0].title`.
 struct FieldPath: Sendable, Equatable {

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import NIOCore
+import Synchronization
 
 /// The keys of `SUPABASE_JWKS_URL`: fetched at start, then cached.
 ///
@@ -25,6 +26,9 @@ actor RemoteKeySet {
     private var fetchedAt: ContinuousClock.Instant
     private var lastAttempt: ContinuousClock.Instant
     private var refreshing: Task<Void, Never>?
+    /// Counts the times the keys were replaced, so that what was verified with older keys can
+    /// be told apart (``VerifiedTokenCache`` forgets it).
+    nonisolated let generation = Atomic<Int>(0)
 
     /// Makes the first fetch; throws when it fails or yields no usable key.
     init(
@@ -85,6 +89,7 @@ actor RemoteKeySet {
             }
             self.keys = await Self.verificationKeys(fetched)
             self.fetchedAt = startedAt
+            self.generation.wrappingAdd(1, ordering: .sequentiallyConsistent)
             self.logger.debug("JWKS refreshed", metadata: ["auth.jwks.keys": "\(fetched.count)"])
         } catch {
             self.logger.warning("JWKS refresh failed; keeping the cached keys", metadata: ["error": "\(error)"])

@@ -18,7 +18,8 @@ public protocol TokenVerifier: Sendable {
 ///
 /// A token is refused when its `alg` is anything else (`none`, `HS512`, `PS256`, …), when its
 /// `alg` differs from its key's, when it names critical header extensions (`crit`), or when it
-/// is over ``maxTokenBytes``. Then the signature, then the claims (``SupabaseClaims``).
+/// is over ``maxTokenBytes``. Then the signature, then the claims (``SupabaseClaims``). A token
+/// that passed is remembered by its digest for up to a minute (``VerifiedTokenCache``).
 public final class SupabaseTokenVerifier: TokenVerifier {
     /// Largest token read: 16 KiB (Supabase's are 1–2 KiB; custom claims can add some).
     public static let maxTokenBytes = 16 * 1024
@@ -28,6 +29,8 @@ public final class SupabaseTokenVerifier: TokenVerifier {
     private let remoteKeys: RemoteKeySet?
     private let policy: ClaimPolicy
     private let now: @Sendable () -> Date
+    /// Tokens that passed every check recently (see ``VerifiedTokenCache`` for why that is safe).
+    let verified = VerifiedTokenCache()
 
     init(hmacKey: VerificationKey?, fileKeys: [String: VerificationKey], remoteKeys: RemoteKeySet?, policy: ClaimPolicy, now: @escaping @Sendable () -> Date) {
         self.hmacKey = hmacKey
@@ -85,6 +88,19 @@ public final class SupabaseTokenVerifier: TokenVerifier {
 
     public func verify(_ token: String) async throws(AuthError) -> VerifiedUser {
         guard token.utf8.count <= Self.maxTokenBytes else { throw .tooLarge }
+        let cacheKey = VerifiedTokenCache.key(token)
+        let now = self.now()
+        // Read before any key is looked up: a verification made with keys that a JWKS refresh
+        // has since replaced is then never served from the cache.
+        let keyGeneration = self.remoteKeys?.generation.load(ordering: .sequentiallyConsistent) ?? 0
+        if let user = self.verified.user(for: cacheKey, keyGeneration: keyGeneration, now: now) { return user }
+        let (user, expiresAt) = try await self.verifyInFull(token, now: now)
+        self.verified.remember(user, for: cacheKey, keyGeneration: keyGeneration, expiresAt: expiresAt, now: now)
+        return user
+    }
+
+    /// Every check, nothing remembered: the user and the instant the token stops being accepted.
+    private func verifyInFull(_ token: String, now: Date) async throws(AuthError) -> (VerifiedUser, expiresAt: Date) {
         let header = try TokenHeader(token: token)
         guard header.crit == nil else { throw .malformed }
         guard let algorithm = header.alg.flatMap(SigningAlgorithm.init(rawValue:)) else { throw .unsupportedAlgorithm }
@@ -100,7 +116,8 @@ public final class SupabaseTokenVerifier: TokenVerifier {
         }
         guard key.algorithm == algorithm else { throw .algorithmMismatch }
         let claims = try await key.verify(token)
-        return try claims.validate(self.policy, now: self.now())
+        let user = try claims.validate(self.policy, now: now)
+        return (user, claims.expiration.value.addingTimeInterval(self.policy.leeway))
     }
 
     private func publicKey(_ keyID: String) async -> VerificationKey? {

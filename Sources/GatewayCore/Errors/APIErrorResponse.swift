@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import JSONText
 import RPCRuntime
 
 /// The one error shape the gateway answers with:

@@ -1,3 +1,6 @@
+import Foundation
+import JSONText
+
 /// Any JSON value: used where the Gemini API takes free-form JSON (response schemas, function
 /// arguments, function results) and to keep fields this package does not model.
 ///
@@ -11,21 +14,50 @@ public enum JSONValue: Sendable, Hashable {
     case object([String: JSONValue])
 }
 
+extension JSONValue {
+    /// Parses a JSON text with ``JSONText``'s strict parser (RFC 8259; nesting up to
+    /// `JSONText.JSONValue.maxNestingDepth`; a duplicate key keeps its last value).
+    ///
+    /// Use this rather than `JSONDecoder` for a whole free-form text: the `Decodable` conformance
+    /// below has to probe each value's type by trying to decode it as each kind in turn, and
+    /// every failed try builds and throws an error — that made decoding a model's structured
+    /// answer one of the largest costs of a generation call (BENCHMARKS.md, full-stack profile).
+    public init(parsing data: Data) throws(JSONParseError) {
+        self.init(try JSONText.JSONValue(parsing: data))
+    }
+
+    init(_ value: JSONText.JSONValue) {
+        switch value {
+        case .null: self = .null
+        case .bool(let value): self = .bool(value)
+        // `Double` reads every RFC 8259 number literal, the only kind the parser lets through
+        // (one beyond its range becomes ±infinity); the fallback is never taken.
+        case .number(let literal): self = .number(Double(literal) ?? 0)
+        case .string(let value): self = .string(value)
+        case .array(let elements): self = .array(elements.map(JSONValue.init))
+        case .object(let members):
+            self = .object(Dictionary(members.map { ($0.key, JSONValue($0.value)) }, uniquingKeysWith: { _, last in last }))
+        }
+    }
+}
+
 extension JSONValue: Codable {
+    /// Free-form values inside modelled types (function arguments, unknown fields). The kinds
+    /// are tried most common first, as each miss costs a thrown error.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
             self = .null
+        } else if let value = try? container.decode(String.self) {
+            self = .string(value)
+        } else if let value = try? container.decode([String: JSONValue].self) {
+            self = .object(value)
         } else if let value = try? container.decode(Bool.self) {
             self = .bool(value)
         } else if let value = try? container.decode(Double.self) {
             self = .number(value)
-        } else if let value = try? container.decode(String.self) {
-            self = .string(value)
         } else if let value = try? container.decode([JSONValue].self) {
             self = .array(value)
-        } else if let value = try? container.decode([String: JSONValue].self) {
-            self = .object(value)
         } else {
             throw DecodingError.dataCorruptedError(in: container, debugDescription: "not a JSON value")
         }

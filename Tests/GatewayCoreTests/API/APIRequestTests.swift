@@ -1,6 +1,7 @@
 import CareerProto
 import Foundation
 import GatewayCore
+import JSONText
 import Testing
 
 /// A profile with every field, and unknown keys (a database row's) at every depth.

@@ -1,6 +1,7 @@
 import CareerProto
 import Foundation
 import GatewayCore
+import JSONText
 import Testing
 
 func sampleUsage() -> Career_V1_Usage {

@@ -1,6 +1,7 @@
 import CareerProto
 import Foundation
 import GatewayCore
+import JSONText
 import Testing
 
 /// Decodes `json` as `Request`, expecting success.

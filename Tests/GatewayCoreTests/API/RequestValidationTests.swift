@@ -1,6 +1,7 @@
 import CareerProto
 import Foundation
 import GatewayCore
+import JSONText
 import Testing
 
 @Suite("Refused requests name every invalid field")

@@ -1,5 +1,5 @@
 import Foundation
-import GatewayCore
+import JSONText
 import Testing
 
 @Suite("JSON parsing and writing")
@@ -90,4 +90,10 @@ struct JSONValueTests {
         #expect(try JSONValue(parsing: data) == value)
         #expect(try JSONSerialization.jsonObject(with: data) is [String: Any])
     }
+}
+
+/// The top-level keys of a JSON object, in order.
+private func keys(_ value: JSONValue) -> [String] {
+    guard case .object(let members) = value else { return [] }
+    return members.map(\.key)
 }

@@ -1,6 +1,7 @@
 import Foundation
 
-/// A JSON value, as the gateway reads request bodies and writes answers.
+/// A JSON value, as the gateway reads request bodies and writes answers (and as the services
+/// and the simulator read JSON texts where `JSONDecoder` into a free-form value is too slow).
 ///
 /// Objects keep their members in order: a parsed object keeps the order of the body (duplicate
 /// keys included, so that validation can refuse them), and an answer is written in the order
