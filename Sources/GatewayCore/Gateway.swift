@@ -33,6 +33,7 @@ public func buildGateway(
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port),
             serverName: "career-gateway",
+            backlog: GatewayConfiguration.listenBacklog,
             availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections, logger: logger)
         ),
         services: [generation, coach],

@@ -40,6 +40,10 @@ public struct GatewayConfiguration: Sendable {
     /// Interval of the `: ping` comment on a Server-Sent Events stream. 15 s (the spec's);
     /// not read from the environment, tests shorten it.
     public var streamPingInterval: Duration = .seconds(15)
+    /// Connections the kernel queues before the gateway accepts them: 4096 (Linux caps it at
+    /// `net.core.somaxconn`, 4096 by default). Hummingbird's default of 256 dropped the SYNs of
+    /// a burst of new clients, which then waited for TCP's 1 s, 3 s, 7 s retransmits.
+    public static let listenBacklog = 4096
     /// Largest request body: 1 MiB (the spec's limit, not configurable).
     public static let maxBodyBytes = 1 << 20
 

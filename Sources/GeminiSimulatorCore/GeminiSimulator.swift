@@ -211,7 +211,9 @@ public func buildGeminiSimulator(
     let startLogger = logger
     return Application(
         router: router,
-        configuration: .init(address: .hostname(host, port: configuration.port), serverName: "gemini-simulator"),
+        // A deep accept queue, as Google's front ends have: a service opening thousands of
+        // streams at once must not lose SYNs here (Hummingbird's default backlog is 256).
+        configuration: .init(address: .hostname(host, port: configuration.port), serverName: "gemini-simulator", backlog: 4096),
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuration.port
             startLogger.info(

@@ -127,6 +127,37 @@ import TestSupport
         }
     }
 
+    @Test func aBurstOfConnectionsBeyondTheCapIsQueuedNotDropped() async throws {
+        try await self.withGateway(["HTTP_MAX_CONNECTIONS": "1", "HTTP_IDLE_TIMEOUT_SECONDS": "60"]) { port in
+            let first = try await Self.connect(port)
+            try await Task.sleep(for: .milliseconds(200))
+            // The gateway accepts no more; 320 more clients knock at once. With a listen backlog
+            // of 256 (Hummingbird's default) the kernel queued 257 and dropped the rest's SYNs,
+            // whose connects then wait for TCP's retransmit after 1 s; the 800 ms connect
+            // timeout tells the two apart.
+            let outcomes = await withTaskGroup(of: (any Channel)?.self) { group in
+                for _ in 0..<320 {
+                    group.addTask {
+                        try? await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                            .connectTimeout(.milliseconds(800))
+                            .connect(host: "127.0.0.1", port: port).get()
+                    }
+                }
+                var channels: [(any Channel)?] = []
+                for await channel in group { channels.append(channel) }
+                return channels
+            }
+            let queued = outcomes.compactMap { $0 }
+            for channel in queued { try? await channel.close() }
+            try await first.close()
+            // Linux queues backlog + 1, and caps the backlog at net.core.somaxconn.
+            let kernelCap = (try? String(contentsOfFile: "/proc/sys/net/core/somaxconn", encoding: .utf8))
+                .flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 4096
+            let expected = min(320, kernelCap + 1)
+            #expect(queued.count == expected, "\(expected - queued.count) connections were not queued")
+        }
+    }
+
     @Test func theBoundsAreConfigured() throws {
         let defaults = try GatewayConfiguration(reader: ConfigurationReader(environment: ["AUTH_DISABLED": "1", "RPC_INSECURE": "1"]))
         #expect(defaults.idleTimeout == .seconds(30))
