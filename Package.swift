@@ -65,6 +65,7 @@ let package = Package(
         .target(
             name: "AppSupport",
             dependencies: [
+                "JSONText",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

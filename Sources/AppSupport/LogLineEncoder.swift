@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import JSONText
 import Logging
 
 /// Encodes one log record as a line of JSON, written byte by byte into a buffer.
@@ -12,7 +13,7 @@ import Logging
 /// `JSONSerialization` took about 30% of the gateway's CPU under load (BENCHMARKS.md, the
 /// full-stack profile). The output is the same JSON: `ts`, `level`, `logger` and `msg` first,
 /// then the metadata keys in sorted order (a record's own fields win over metadata of the
-/// same name), strings escaped per RFC 8259, `/` left as it is.
+/// same name), strings escaped as ``JSONValue/writeString(_:to:)`` does, `/` left as it is.
 public enum LogLineEncoder {
     static let reservedKeys: Set<String> = ["ts", "level", "logger", "msg"]
 
@@ -27,13 +28,13 @@ public enum LogLineEncoder {
         timestamp.appendQuoted(to: &out)
         out.append(UInt8(ascii: ","))
         Self.key("level", into: &out)
-        Self.string(level.rawValue, into: &out)
+        JSONValue.writeString(level.rawValue, to: &out)
         out.append(UInt8(ascii: ","))
         Self.key("logger", into: &out)
-        Self.string(logger, into: &out)
+        JSONValue.writeString(logger, to: &out)
         out.append(UInt8(ascii: ","))
         Self.key("msg", into: &out)
-        Self.string(message, into: &out)
+        JSONValue.writeString(message, to: &out)
         for key in metadata.keys.sorted() where !Self.reservedKeys.contains(key) {
             out.append(UInt8(ascii: ","))
             Self.key(key, into: &out)
@@ -45,16 +46,16 @@ public enum LogLineEncoder {
     }
 
     private static func key(_ key: String, into out: inout [UInt8]) {
-        Self.string(key, into: &out)
+        JSONValue.writeString(key, to: &out)
         out.append(UInt8(ascii: ":"))
     }
 
     private static func value(_ value: Logger.Metadata.Value, into out: inout [UInt8]) {
         switch value {
         case .string(let string):
-            Self.string(string, into: &out)
+            JSONValue.writeString(string, to: &out)
         case .stringConvertible(let convertible):
-            Self.string(convertible.description, into: &out)
+            JSONValue.writeString(convertible.description, to: &out)
         case .array(let array):
             out.append(UInt8(ascii: "["))
             for (index, element) in array.enumerated() {
@@ -71,29 +72,6 @@ public enum LogLineEncoder {
             }
             out.append(UInt8(ascii: "}"))
         }
-    }
-
-    private static let hexDigits = Array("0123456789abcdef".utf8)
-
-    /// A JSON string: `"` and `\` escaped, control characters as `\n`, `\t`, … or `\u00XX`;
-    /// everything else, non-ASCII included, as its UTF-8 bytes.
-    static func string(_ string: String, into out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        for byte in string.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
-            case UInt8(ascii: "\\"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-            case 0x0A: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-            case 0x0D: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-            case 0x09: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-            case 0x00..<0x20:
-                out.append(contentsOf: Array(#"\u00"#.utf8))
-                out.append(Self.hexDigits[Int(byte >> 4)])
-                out.append(Self.hexDigits[Int(byte & 0x0F)])
-            default: out.append(byte)
-            }
-        }
-        out.append(UInt8(ascii: "\""))
     }
 
     /// A UTC wall-clock time with milliseconds, written as `2026-11-25T20:47:25.123Z`.

@@ -161,13 +161,23 @@ func tokenCount(_ text: String) -> Int {
 /// within their bounds; strings the property name and a digest of the prompt.
 struct SchemaValueGenerator {
     let root: JSON
-    let seed: String
+    /// The hash state after `seed + "|"`, and the seed's short digest: computed once, since the
+    /// seed is the whole prompt and every generated value needs them (hashing the prompt again
+    /// for each value was the simulator's largest cost).
+    private let seedState: UInt64
+    private let seedDigest: String
+
+    init(root: JSON, seed: String) {
+        self.root = root
+        self.seedState = stableHash("|", continuing: stableHash(seed))
+        self.seedDigest = shortDigest(seed)
+    }
     /// Deepest nesting generated; deeper schemas (recursive `$ref`s) get empty values.
     static let maxDepth = 12
 
     func value(for schema: JSON, name: String, path: String, depth: Int = 0) -> JSON {
         let schema = resolve(schema)
-        let hash = stableHash(seed + "|" + path)
+        let hash = stableHash(path, continuing: self.seedState)  // = stableHash(seed + "|" + path)
         if let constant = schema["const"] { return constant }
         if let options = schema["enum"]?.array, !options.isEmpty {
             return options[Int(hash % UInt64(options.count))]
@@ -260,7 +270,7 @@ struct SchemaValueGenerator {
     }
 
     private func string(_ schema: JSON, name: String, hash: UInt64) -> String {
-        let digest = shortDigest(seed)
+        let digest = self.seedDigest
         var text: String
         switch schema["format"]?.string?.lowercased() {
         case "date-time": text = "2025-01-15T09:30:00Z"

@@ -81,31 +81,32 @@ enum JSON: Sendable, Equatable {
 
     /// Compact JSON text.
     func serialized() -> String {
-        var out = ""
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
         write(to: &out)
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
-    private func write(to out: inout String) {
+    private func write(to out: inout [UInt8]) {
         switch self {
-        case .null: out += "null"
-        case .bool(let value): out += value ? "true" : "false"
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let value): out.append(contentsOf: (value ? "true" : "false").utf8)
         case .number(let value):
             if !value.isFinite {
-                out += "null"
+                out.append(contentsOf: "null".utf8)
             } else if value.rounded() == value, abs(value) < 1e15 {
-                out += String(Int64(value))
+                out.append(contentsOf: String(Int64(value)).utf8)
             } else {
-                out += "\(value)"
+                out.append(contentsOf: "\(value)".utf8)
             }
-        case .string(let value): Self.writeString(value, to: &out)
+        case .string(let value): JSONValue.writeString(value, to: &out)
         case .array(let elements):
-            out += "["
+            out.append(UInt8(ascii: "["))
             for (index, element) in elements.enumerated() {
-                if index > 0 { out += "," }
+                if index > 0 { out.append(UInt8(ascii: ",")) }
                 element.write(to: &out)
             }
-            out += "]"
+            out.append(UInt8(ascii: "]"))
         case .object(let members):
             Self.writeMembers(members.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, to: &out)
         case .orderedObject(let members):
@@ -113,41 +114,29 @@ enum JSON: Sendable, Equatable {
         }
     }
 
-    private static func writeMembers(_ members: [(String, JSON)], to out: inout String) {
-        out += "{"
+    private static func writeMembers(_ members: [(String, JSON)], to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "{"))
         for (index, (key, value)) in members.enumerated() {
-            if index > 0 { out += "," }
-            writeString(key, to: &out)
-            out += ":"
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            JSONValue.writeString(key, to: &out)
+            out.append(UInt8(ascii: ":"))
             value.write(to: &out)
         }
-        out += "}"
-    }
-
-    private static func writeString(_ value: String, to out: inout String) {
-        out += "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case let c where c.value < 0x20:
-                out += "\\u" + String(repeating: "0", count: 4 - String(c.value, radix: 16).count) + String(c.value, radix: 16)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
+        out.append(UInt8(ascii: "}"))
     }
 }
 
 /// 64-bit FNV-1a: a stable hash, so answers are the same on every run and machine.
-func stableHash(_ text: String) -> UInt64 {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in text.utf8 {
-        hash ^= UInt64(byte)
-        hash = hash &* 0x0000_0100_0000_01b3
+/// `continuing` is the hash of a prefix: `stableHash(b, continuing: stableHash(a))` equals
+/// `stableHash(a + b)`, so a long common prefix is hashed once.
+func stableHash(_ text: String, continuing state: UInt64 = 0xcbf2_9ce4_8422_2325) -> UInt64 {
+    var hash = state
+    var text = text
+    text.withUTF8 { bytes in
+        for byte in bytes {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
     }
     return hash
 }

@@ -76,6 +76,21 @@ enum RequestShape {
     }
 
     static func snakeCase(_ name: String) -> String {
+        // Field names are ASCII; this path avoids Unicode property lookups for every character
+        // of every key of every request.
+        if name.utf8.allSatisfy({ $0 < 0x80 }) {
+            var out = [UInt8]()
+            out.reserveCapacity(name.utf8.count + 4)
+            for byte in name.utf8 {
+                if byte >= UInt8(ascii: "A"), byte <= UInt8(ascii: "Z") {
+                    out.append(UInt8(ascii: "_"))
+                    out.append(byte | 0x20)
+                } else {
+                    out.append(byte)
+                }
+            }
+            return String(decoding: out, as: UTF8.self)
+        }
         var out = ""
         for character in name {
             if character.isUppercase {

