@@ -209,20 +209,24 @@ public final class GeminiClient: Sendable {
     ) async throws(GeminiError) {
         var error = failure.error
         error.attempts = attempts.value
-        guard failure.retryable, retryIndex < retry.maxRetries else { throw error }
+        let failureMetadata: Logger.Metadata = [
+            "gemini.attempt": "\(attempts.value)",
+            "gemini.retry_cause": "\(failure.cause)",
+            "gemini.transport_error": "\(failure.transportDetail ?? "-")",
+        ]
+        guard failure.retryable, retryIndex < retry.maxRetries else {
+            logger.debug("gemini attempt failed; not retried", metadata: failureMetadata)
+            throw error
+        }
         let wait = error.retryDelay ?? retry.jitter(retry.backoffCeiling(retry: retryIndex))
         guard wait.timeAmount < deadline - .now() else {
-            logger.debug("gemini retry would pass the deadline", metadata: ["gemini.attempt": "\(attempts.value)"])
+            logger.debug("gemini retry would pass the deadline", metadata: failureMetadata)
             throw error
         }
         metrics.recordRetry(model: model, cause: failure.cause)
         logger.debug(
             "gemini retrying",
-            metadata: [
-                "gemini.attempt": "\(attempts.value)",
-                "gemini.retry_cause": "\(failure.cause)",
-                "gemini.retry_delay_ms": "\(wait.nanoseconds / 1_000_000)",
-            ]
+            metadata: failureMetadata.merging(["gemini.retry_delay_ms": "\(wait.nanoseconds / 1_000_000)"]) { _, new in new }
         )
         do {
             try await retry.sleep(wait)
@@ -236,6 +240,10 @@ public final class GeminiClient: Sendable {
         var retryable: Bool
         /// `http_<status>` or `connection`: the retry metric's label.
         var cause: String
+        /// For a transport failure, which one (`HTTPClientError`'s short description, e.g.
+        /// "get connection from pool timeout", or the error's type): logged with the retry,
+        /// never put in a metric label or an answer. Holds no URL and no header.
+        var transportDetail: String?
     }
 
     /// One HTTP request; never throws, so the retry loop sees every outcome.
@@ -318,7 +326,18 @@ public final class GeminiClient: Sendable {
                 )
             }
         }
-        return AttemptFailure(error: GeminiError(kind: .connectionFailed), retryable: true, cause: "connection")
+        return AttemptFailure(
+            error: GeminiError(kind: .connectionFailed), retryable: true, cause: "connection",
+            transportDetail: Self.transportDetail(error)
+        )
+    }
+
+    /// What went wrong on the wire, without the URL or any header: `HTTPClientError`'s short
+    /// description, or the error's type name (NIO's connection errors describe their target
+    /// host, which is not secret, but their type says enough).
+    static func transportDetail(_ error: any Error) -> String {
+        if let httpError = error as? HTTPClientError { return httpError.shortDescription }
+        return String(describing: type(of: error))
     }
 
     // MARK: - Helpers
