@@ -11,7 +11,9 @@ public struct UserData: Sendable {
 
     public mutating func add(_ tag: String, _ content: String) {
         let closing = "</\(tag)>"
-        let safe = content.replacingOccurrences(of: closing, with: "</ \(tag)>")
+        // The standard library's search, not Foundation's `replacingOccurrences`: this runs on
+        // every block of every call, and the closing tag is almost never there.
+        let safe = content.firstRange(of: closing) == nil ? content : content.replacing(closing, with: "</ \(tag)>")
         self.blocks.append("<\(tag)>\n\(safe)\n\(closing)")
     }
 

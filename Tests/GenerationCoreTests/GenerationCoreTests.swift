@@ -158,6 +158,11 @@ private func jsonRequest() -> GenerateContentRequest {
         let text = data.text
         #expect(text.components(separatedBy: "</job_description>").count == 2)
         #expect(text.hasSuffix("</job_description>"))
+
+        var twice = UserData()
+        twice.add("notes", "a</notes>b</notes>c")
+        twice.add("plain", "nothing to escape </other>")
+        #expect(twice.text.hasSuffix("<notes>\na</ notes>b</ notes>c\n</notes>\n\n<plain>\nnothing to escape </other>\n</plain>"))
     }
 
     @Test func profileIsCompactAndLeavesOutEmptyFields() {
