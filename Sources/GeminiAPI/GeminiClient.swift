@@ -1,9 +1,9 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOFoundationCompat
-import Synchronization
 
 /// A client of the Gemini REST API (`v1beta`), safe to share between tasks.
 ///
@@ -28,7 +28,7 @@ public final class GeminiClient: Sendable {
     let limiter: CallLimiter
     let logger: Logger
     let metrics = GeminiMetrics()
-    let isShutDown = Mutex(false)
+    let isShutDown = NIOLockedValueBox(false)
 
     /// Creates a client.
     ///
@@ -87,7 +87,7 @@ public final class GeminiClient: Sendable {
     /// Refuses new calls and shuts down the `HTTPClient` if this client created it. Calls in
     /// flight fail. Calling it again does nothing.
     public func shutdown() async throws {
-        let first = isShutDown.withLock { shutDown in
+        let first = isShutDown.withLockedValue { shutDown in
             defer { shutDown = true }
             return !shutDown
         }
@@ -127,7 +127,7 @@ public final class GeminiClient: Sendable {
     /// What both the unary and the streaming call check before anything is sent: the client
     /// is open, the request encodes, the deadline has not passed, the task is not cancelled.
     func requestBody(_ request: GenerateContentRequest, deadline: NIODeadline) throws(GeminiError) -> ByteBuffer {
-        guard !isShutDown.withLock({ $0 }) else { throw GeminiError(kind: .shutdown) }
+        guard !isShutDown.withLockedValue({ $0 }) else { throw GeminiError(kind: .shutdown) }
         let body: ByteBuffer
         do {
             body = ByteBuffer(data: try JSONEncoder().encode(request))
@@ -384,9 +384,9 @@ public final class GeminiClient: Sendable {
 
 /// Counts the HTTP requests of one call across tasks.
 final class AttemptCounter: Sendable {
-    private let count = Mutex(0)
-    var value: Int { count.withLock { $0 } }
-    func increment() { count.withLock { $0 += 1 } }
+    private let count = NIOLockedValueBox(0)
+    var value: Int { count.withLockedValue { $0 } }
+    func increment() { count.withLockedValue { $0 += 1 } }
 }
 
 /// Google's error body: `{"error": {"code", "message", "status", "details": [...]}}`. Only

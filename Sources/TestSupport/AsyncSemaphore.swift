@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Lets at most `limit` holders in at once; the others wait in order. For tests that start
 /// processes: dozens started together on a two-core machine starve each other past their
@@ -9,16 +9,16 @@ public final class AsyncSemaphore: Sendable {
         var waiters: [CheckedContinuation<Void, Never>] = []
     }
 
-    private let state: Mutex<State>
+    private let state: NIOLockedValueBox<State>
 
     public init(_ limit: Int) {
-        self.state = Mutex(State(available: max(1, limit)))
+        self.state = NIOLockedValueBox(State(available: max(1, limit)))
     }
 
     /// Waits for a place.
     public func acquire() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let admitted = self.state.withLock { state in
+            let admitted = self.state.withLockedValue { state in
                 if state.available > 0 {
                     state.available -= 1
                     return true
@@ -32,7 +32,7 @@ public final class AsyncSemaphore: Sendable {
 
     /// Gives a place back: to the longest waiter, if any.
     public func release() {
-        let next = self.state.withLock { state -> CheckedContinuation<Void, Never>? in
+        let next = self.state.withLockedValue { state -> CheckedContinuation<Void, Never>? in
             if state.waiters.isEmpty {
                 state.available += 1
                 return nil

@@ -1,7 +1,7 @@
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
-import Synchronization
 
 /// One of this package's executables, started as a real process for an integration test. Its
 /// output goes to a temporary file; it is killed when the test lets go of it.
@@ -81,7 +81,7 @@ public final class ManagedProcess: @unchecked Sendable {
 /// port is handed out once, so parallel suites never share a service.
 public func freeLoopbackPort() async throws -> Int {
     for _ in 0..<2_000 {
-        guard let port = handedOutPorts.withLock({ $0.next() }) else { break }
+        guard let port = handedOutPorts.withLockedValue({ $0.next() }) else { break }
         if (try? await probeBind(port: port)) != nil { return port }
     }
     throw PortExhausted()
@@ -126,4 +126,4 @@ private struct PortSequence {
     }
 }
 
-private let handedOutPorts = Mutex(PortSequence())
+private let handedOutPorts = NIOLockedValueBox(PortSequence())

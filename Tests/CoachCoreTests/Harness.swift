@@ -5,10 +5,10 @@ import CareerRPC
 import Foundation
 import GeminiAPI
 import GeminiSimulatorCore
+import NIOConcurrencyHelpers
 import NIOCore
 import RPCRuntime
 import ServiceRuntime
-import Synchronization
 import Testing
 import TestSupport
 
@@ -17,9 +17,9 @@ let rpcToken = "coach-test-token-0123456789"
 /// A stand-in generation service that answers `PlanCareerPath` with a fixed path and records
 /// each call's request and metadata.
 final class FakeGeneration: Sendable {
-    private let calls = Mutex<[(request: Career_V1_CareerPathRequest, metadata: Metadata, hadDeadline: Bool)]>([])
+    private let calls = NIOLockedValueBox<[(request: Career_V1_CareerPathRequest, metadata: Metadata, hadDeadline: Bool)]>([])
 
-    var received: [(request: Career_V1_CareerPathRequest, metadata: Metadata, hadDeadline: Bool)] { self.calls.withLock { $0 } }
+    var received: [(request: Career_V1_CareerPathRequest, metadata: Metadata, hadDeadline: Bool)] { self.calls.withLockedValue { $0 } }
 
     static func path(for request: Career_V1_CareerPathRequest) -> Career_V1_CareerPathResponse {
         .with {
@@ -38,7 +38,7 @@ final class FakeGeneration: Sendable {
     var router: RPCRouter {
         var router = RPCRouter()
         router.register(GenerationMethods.planCareerPath) { [self] request, context in
-            self.calls.withLock { $0.append((request, context.metadata, context.deadline != nil)) }
+            self.calls.withLockedValue { $0.append((request, context.metadata, context.deadline != nil)) }
             return Self.path(for: request)
         }
         return router

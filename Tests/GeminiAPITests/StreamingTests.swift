@@ -3,8 +3,8 @@ import Foundation
 import GeminiAPI
 import GeminiSimulatorCore
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
-import Synchronization
 import Testing
 
 /// What reading a whole stream gave: the chunks delivered, then the error that ended it.
@@ -33,9 +33,9 @@ func drain(_ stream: GeminiResponseStream, sourceLocation: SourceLocation = #_so
 /// A log handler that keeps every line it is given, metadata included.
 struct CapturingLogHandler: LogHandler {
     final class Store: Sendable {
-        private let lines = Mutex<[String]>([])
-        func append(_ line: String) { lines.withLock { $0.append(line) } }
-        var all: [String] { lines.withLock { $0 } }
+        private let lines = NIOLockedValueBox<[String]>([])
+        func append(_ line: String) { lines.withLockedValue { $0.append(line) } }
+        var all: [String] { lines.withLockedValue { $0 } }
     }
 
     let store: Store

@@ -5,10 +5,10 @@ import Foundation
 import GeminiAPI
 import GeminiSimulatorCore
 @testable import GenerationCore
+import NIOConcurrencyHelpers
 import NIOCore
 import RPCRuntime
 import ServiceRuntime
-import Synchronization
 import Testing
 import TestSupport
 
@@ -100,13 +100,13 @@ private func jsonRequest() -> GenerateContentRequest {
     @Test func aStreamOverloadedBeforeItsFirstChunkFallsBackToFlash() async throws {
         try await withRunner { runner, simulator in
             try await queueFault(simulator, "status=503", count: GeminiRetryPolicy().maxRetries + 1)
-            let deltas = Mutex<[String]>([])
+            let deltas = NIOLockedValueBox<[String]>([])
             let request = GenerateContentRequest(contents: [Content(role: .user, text: "write a short note about streaming")])
             let answer = try await runner.generateStreaming(model: ModelName.pro, request: request, deadline: .now() + .seconds(60)) { delta in
-                deltas.withLock { $0.append(delta) }
+                deltas.withLockedValue { $0.append(delta) }
             }
             #expect(answer.model == ModelName.flash)
-            #expect(deltas.withLock { $0.joined() } == answer.value.text)
+            #expect(deltas.withLockedValue { $0.joined() } == answer.value.text)
             #expect(!answer.value.text.isEmpty)
             #expect(answer.usage.totalTokens > 0)
         }

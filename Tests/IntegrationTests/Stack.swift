@@ -1,9 +1,9 @@
 import AsyncHTTPClient
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
-import NIOHTTP1
 import NIOFoundationCompat
-import Synchronization
+import NIOHTTP1
 import Testing
 import TestSupport
 
@@ -79,7 +79,7 @@ final class Stack: @unchecked Sendable {
 
     /// Stacks running at once in this test run.
     private static let slots = AsyncSemaphore(4)
-    private let stopped = Mutex(false)
+    private let stopped = NIOLockedValueBox(false)
 
     static func serviceEnvironment(port: Int, simulatorPort: Int) -> [String: String] {
         [
@@ -184,7 +184,7 @@ final class Stack: @unchecked Sendable {
 
     /// Stops every process (SIGTERM, then waits up to 10 s each) and frees the stack's slot.
     func stop() async {
-        guard !self.stopped.withLock({ let was = $0; $0 = true; return was }) else { return }
+        guard !self.stopped.withLockedValue({ let was = $0; $0 = true; return was }) else { return }
         defer { Self.slots.release() }
         let processes = [self.gateway, self.generation, self.coach, self.simulator] + self.extraGenerations.flatMap { [$0.process, $0.simulator] }
         for process in processes {

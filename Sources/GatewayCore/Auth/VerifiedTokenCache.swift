@@ -1,6 +1,6 @@
 import Crypto
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Remembers access tokens that verified, for a short while, so that a client sending the same
 /// token with every request (Supabase clients reuse one for up to an hour) pays for the header
@@ -35,7 +35,7 @@ final class VerifiedTokenCache: Sendable {
         var validUntil: Date
     }
 
-    private let entries = Mutex<[SHA256Digest: Entry]>([:])
+    private let entries = NIOLockedValueBox<[SHA256Digest: Entry]>([:])
 
     init(maximumAge: TimeInterval = defaultMaximumAge, capacity: Int = defaultCapacity) {
         self.maximumAge = maximumAge
@@ -49,7 +49,7 @@ final class VerifiedTokenCache: Sendable {
     /// The user `key`'s token verified as, when that is still trusted at `now` with the keys
     /// of `keyGeneration`.
     func user(for key: SHA256Digest, keyGeneration: Int = 0, now: Date) -> VerifiedUser? {
-        self.entries.withLock { entries in
+        self.entries.withLockedValue { entries in
             guard let entry = entries[key] else { return nil }
             guard now < entry.validUntil, entry.keyGeneration == keyGeneration else {
                 entries[key] = nil
@@ -64,7 +64,7 @@ final class VerifiedTokenCache: Sendable {
     func remember(_ user: VerifiedUser, for key: SHA256Digest, keyGeneration: Int = 0, expiresAt: Date, now: Date) {
         let validUntil = min(expiresAt, now.addingTimeInterval(self.maximumAge))
         guard now < validUntil else { return }
-        self.entries.withLock { entries in
+        self.entries.withLockedValue { entries in
             if entries.count >= self.capacity, entries[key] == nil {
                 entries = entries.filter { now < $0.value.validUntil }
                 if entries.count >= self.capacity { entries.removeAll(keepingCapacity: true) }
@@ -73,5 +73,5 @@ final class VerifiedTokenCache: Sendable {
         }
     }
 
-    var count: Int { self.entries.withLock { $0.count } }
+    var count: Int { self.entries.withLockedValue { $0.count } }
 }

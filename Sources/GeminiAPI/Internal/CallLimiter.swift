@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Caps calls in flight and the queue waiting behind them.
 ///
@@ -19,7 +19,7 @@ final class CallLimiter: Sendable {
 
     let maxInFlight: Int
     let maxQueued: Int
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     init(maxInFlight: Int, maxQueued: Int) {
         self.maxInFlight = max(1, maxInFlight)
@@ -28,13 +28,13 @@ final class CallLimiter: Sendable {
 
     /// Calls in flight and waiting, for tests and gauges.
     var snapshot: (inFlight: Int, queued: Int) {
-        state.withLock { ($0.inFlight, $0.waiters.count) }
+        state.withLockedValue { ($0.inFlight, $0.waiters.count) }
     }
 
     /// Takes a permit, waiting for one if needed. Throws `queueFull` or `cancelled`.
     func acquire() async throws(GeminiError) {
         enum Decision { case granted, full, wait(UInt64) }
-        let decision: Decision = state.withLock { state in
+        let decision: Decision = state.withLockedValue { state in
             if state.inFlight < maxInFlight {
                 state.inFlight += 1
                 return .granted
@@ -50,7 +50,7 @@ final class CallLimiter: Sendable {
             do {
                 try await withTaskCancellationHandler {
                     try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                        let cancelled: Bool = state.withLock { state in
+                        let cancelled: Bool = state.withLockedValue { state in
                             if Task.isCancelled { return true }
                             state.waiters.append(Waiter(id: id, continuation: continuation))
                             return false
@@ -58,7 +58,7 @@ final class CallLimiter: Sendable {
                         if cancelled { continuation.resume(throwing: CancellationError()) }
                     }
                 } onCancel: {
-                    let waiter: Waiter? = state.withLock { state in
+                    let waiter: Waiter? = state.withLockedValue { state in
                         guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
                         return state.waiters.remove(at: index)
                     }
@@ -72,7 +72,7 @@ final class CallLimiter: Sendable {
 
     /// Returns a permit: hands it to the longest-waiting caller, if any.
     func release() {
-        let next: Waiter? = state.withLock { state in
+        let next: Waiter? = state.withLockedValue { state in
             if state.waiters.isEmpty {
                 state.inFlight -= 1
                 return nil

@@ -1,9 +1,9 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOFoundationCompat
-import Synchronization
 
 extension GeminiClient {
     /// Asks `model` to answer `request` as a stream of chunks:
@@ -220,19 +220,19 @@ private struct StreamErrorProbe: Decodable {
 /// Delivers chunks to the consumer and remembers what it delivered.
 final class StreamSink: Sendable {
     private let continuation: AsyncThrowingStream<GenerateContentResponse, any Error>.Continuation
-    private let state = Mutex(GeminiStreamAccumulator())
+    private let state = NIOLockedValueBox(GeminiStreamAccumulator())
 
     init(continuation: AsyncThrowingStream<GenerateContentResponse, any Error>.Continuation) {
         self.continuation = continuation
     }
 
     /// True once a chunk has reached the consumer: from then on the call is never retried.
-    var hasDelivered: Bool { state.withLock { $0.chunkCount > 0 } }
+    var hasDelivered: Bool { state.withLockedValue { $0.chunkCount > 0 } }
 
-    var accumulated: GeminiStreamAccumulator { state.withLock { $0 } }
+    var accumulated: GeminiStreamAccumulator { state.withLockedValue { $0 } }
 
     func deliver(_ chunk: GenerateContentResponse) {
-        state.withLock { _ = $0.add(chunk) }
+        state.withLockedValue { _ = $0.add(chunk) }
         continuation.yield(chunk)
     }
 }

@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The chunks of one streamed answer, as ``GeminiClient/streamGenerateContent(model:request:deadline:)``
 /// delivers them: each a `GenerateContentResponse` holding the next piece of the answer.
@@ -54,9 +54,9 @@ public struct GeminiResponseStream: AsyncSequence, Sendable {
 
 /// Set once the producer has delivered the whole answer.
 final class StreamCompletion: Sendable {
-    private let complete = Mutex(false)
-    var isComplete: Bool { complete.withLock { $0 } }
-    func markComplete() { complete.withLock { $0 = true } }
+    private let complete = NIOLockedValueBox(false)
+    var isComplete: Bool { complete.withLockedValue { $0 } }
+    func markComplete() { complete.withLockedValue { $0 = true } }
 }
 
 /// Builds up a streamed answer chunk by chunk: its text, thoughts, function calls and usage.

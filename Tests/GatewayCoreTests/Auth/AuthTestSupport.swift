@@ -2,7 +2,7 @@ import AppSupport
 import Foundation
 import JWTKit
 import Logging
-import Synchronization
+import NIOConcurrencyHelpers
 import Testing
 
 @testable import GatewayCore
@@ -174,9 +174,9 @@ func expectRefused(
 /// A clock the test moves by hand, for the JWKS refresh policy.
 final class ManualClock: Sendable {
     private let start = ContinuousClock.now
-    private let offset = Mutex<Duration>(.zero)
+    private let offset = NIOLockedValueBox<Duration>(.zero)
 
-    func advance(by duration: Duration) { self.offset.withLock { $0 += duration } }
+    func advance(by duration: Duration) { self.offset.withLockedValue { $0 += duration } }
 
-    var now: ContinuousClock.Instant { self.start + self.offset.withLock { $0 } }
+    var now: ContinuousClock.Instant { self.start + self.offset.withLockedValue { $0 } }
 }

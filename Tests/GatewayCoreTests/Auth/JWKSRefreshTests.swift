@@ -5,8 +5,8 @@ import Hummingbird
 import HummingbirdTesting
 import JWTKit
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
-import Synchronization
 import Testing
 
 @testable import GatewayCore
@@ -15,19 +15,19 @@ import Testing
 @Suite struct JWKSRefreshTests {
     /// What the JWKS server answers, and how often it was asked.
     final class JWKSServer: Sendable {
-        private let state: Mutex<(body: String, status: HTTPResponse.Status, fetches: Int)>
+        private let state: NIOLockedValueBox<(body: String, status: HTTPResponse.Status, fetches: Int)>
 
         init(body: String) {
-            self.state = Mutex((body, .ok, 0))
+            self.state = NIOLockedValueBox((body, .ok, 0))
         }
 
-        var fetches: Int { self.state.withLock { $0.fetches } }
-        func serve(_ body: String, status: HTTPResponse.Status = .ok) { self.state.withLock { $0.body = body; $0.status = status } }
+        var fetches: Int { self.state.withLockedValue { $0.fetches } }
+        func serve(_ body: String, status: HTTPResponse.Status = .ok) { self.state.withLockedValue { $0.body = body; $0.status = status } }
 
         func application() -> some ApplicationProtocol {
             let router = Router()
             router.get("auth/v1/.well-known/jwks.json") { _, _ -> Response in
-                let (body, status) = self.state.withLock { state in
+                let (body, status) = self.state.withLockedValue { state in
                     state.fetches += 1
                     return (state.body, state.status)
                 }

@@ -1,6 +1,6 @@
 import Foundation
 import JWTKit
-import Synchronization
+import NIOConcurrencyHelpers
 import Testing
 
 @testable import GatewayCore
@@ -75,9 +75,9 @@ import Testing
     /// A wall clock the test moves by hand.
     final class SettableClock: Sendable {
         // Whole seconds, as a token's NumericDate claims are.
-        private let value = Mutex(Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down)))
-        var now: Date { self.value.withLock { $0 } }
-        func advance(by seconds: TimeInterval) { self.value.withLock { $0 = $0.addingTimeInterval(seconds) } }
+        private let value = NIOLockedValueBox(Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down)))
+        var now: Date { self.value.withLockedValue { $0 } }
+        func advance(by seconds: TimeInterval) { self.value.withLockedValue { $0 = $0.addingTimeInterval(seconds) } }
     }
 
     /// A verifier whose clock the test sets.
