@@ -24,12 +24,16 @@
 #   HOLD_STREAMS [10000]  HOLD_LATENCY [2s]  HOLD_ALIASES [1]: for each value a run in which the
 #     gateway reaches the one generation process through that many loopback addresses
 #     (127.0.0.1 … 127.0.0.N; the gateway keeps one RPC connection per address)
+#   HOLD_MAX_IN_FLIGHT [10000]: the services' GEMINI_MAX_IN_FLIGHT in the hold part (Gemini calls
+#     at once per service, and so HTTP/1.1 connections to the simulator; the rest wait in its queue)
 #   TTFB_CALLS [300]  STARTUP_RUNS [7]  BASE_PORT [18000]: gateway BASE_PORT+80, generation +101,
 #   coach +102, simulator +199  LOG_LEVEL [info]  BENCHMARKS_FILE [BENCHMARKS.md]
 #   NO_WRITE=1: print the section instead of writing it   MAX_SECONDS [1800]: the whole run
 #   RESULTS_FROM: a kept results directory (KEEP_WORK=1) whose figures the section also shows
 #   SKIP_BUILD=1: use the binaries already in BUILD_PATH
 #   IDLE_WAIT [0]: seconds to wait, at most, for the CPUs to be >= 90% idle before starting
+#   GATEWAY_WRAPPER: a command the gateway runs under, e.g. "heaptrack -o /tmp/gateway-heap" for
+#     a heap profile (the memory figures then measure the wrapper's process; use with NO_WRITE=1)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -45,6 +49,7 @@ PROFILE="${PROFILE:-1}"
 HOLD_STREAMS="${HOLD_STREAMS:-10000}"
 HOLD_LATENCY="${HOLD_LATENCY:-2s}"
 HOLD_ALIASES="${HOLD_ALIASES:-1}"
+HOLD_MAX_IN_FLIGHT="${HOLD_MAX_IN_FLIGHT:-10000}"
 TTFB_CALLS="${TTFB_CALLS:-300}"
 STARTUP_RUNS="${STARTUP_RUNS:-7}"
 BASE_PORT="${BASE_PORT:-18000}"
@@ -178,7 +183,7 @@ start_stack() {
     start coach "${svc[@]}" LISTEN_ADDR="127.0.0.1:$coach_port" GENERATION_ADDR="127.0.0.1:$generation_port" -- "$bin/CoachService"; coach_pid=$STARTED
     start gateway -u GEMINI_API_KEY -u GEMINI_BASE_URL PORT="$gateway_port" RPC_TOKEN="$RPC_TOKEN" SUPABASE_JWT_SECRET="$secret" \
         GENERATION_ADDR="$gen_addr" COACH_ADDR="127.0.0.1:$coach_port" \
-        RATE_LIMIT_FLASH_PER_MIN=100000 RATE_LIMIT_PRO_PER_MIN=100000 "${extra[@]}" -- "$bin/Gateway"; gw_pid=$STARTED
+        RATE_LIMIT_FLASH_PER_MIN=100000 RATE_LIMIT_PRO_PER_MIN=100000 "${extra[@]}" -- ${GATEWAY_WRAPPER:-} "$bin/Gateway"; gw_pid=$STARTED
     wait_http "$gateway_port" /readyz 60
 }
 
@@ -309,7 +314,7 @@ if has_part hold; then
             addr="127.0.0.1:$generation_port"
         fi
         log "hold: $HOLD_STREAMS streams, $HOLD_LATENCY latency, generation reached through $aliases address(es)"
-        start_stack "$listen" "$addr" GEMINI_MAX_IN_FLIGHT=10000 GEMINI_MAX_QUEUE=20000 HTTP_MAX_CONNECTIONS=20000 HTTP_IDLE_TIMEOUT_SECONDS=120 RPC_MAX_CALLS_PER_CONNECTION=12000
+        start_stack "$listen" "$addr" GEMINI_MAX_IN_FLIGHT="$HOLD_MAX_IN_FLIGHT" GEMINI_MAX_QUEUE=20000 HTTP_MAX_CONNECTIONS=20000 HTTP_IDLE_TIMEOUT_SECONDS=120 RPC_MAX_CALLS_PER_CONNECTION=12000
         sleep 2 # the gateway connects to every replica address
         curl -fsS -o /dev/null "http://127.0.0.1:$simulator_port/simulator/faults" -H 'Content-Type: application/json' \
             -d "{\"fault\": \"latency=$HOLD_LATENCY\", \"count\": $HOLD_STREAMS}"
@@ -372,7 +377,7 @@ cpu="$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo | head -
 swift_version="$(swift --version 2>/dev/null | head -n 1)"
 revision="$(git rev-parse --short HEAD 2>/dev/null || echo "no commit")"
 if [[ -n "$(git status --porcelain 2>/dev/null | head -n 1)" ]]; then revision="$revision (working tree with changes)"; fi
-command_line="${RESULTS_FROM:+RESULTS_FROM=<results of an earlier run> }BUILD_PATH=$BUILD_PATH PARTS=$PARTS CONNECTIONS=$CONNECTIONS DURATION=$DURATION WARMUP=$WARMUP REPEATS=$REPEATS HOLD_STREAMS=$HOLD_STREAMS HOLD_LATENCY=$HOLD_LATENCY HOLD_ALIASES=$HOLD_ALIASES TTFB_CALLS=$TTFB_CALLS STARTUP_RUNS=$STARTUP_RUNS scripts/bench-stack.sh"
+command_line="${RESULTS_FROM:+RESULTS_FROM=<results of an earlier run> }BUILD_PATH=$BUILD_PATH PARTS=$PARTS CONNECTIONS=$CONNECTIONS DURATION=$DURATION WARMUP=$WARMUP REPEATS=$REPEATS HOLD_STREAMS=$HOLD_STREAMS HOLD_LATENCY=$HOLD_LATENCY HOLD_ALIASES=$HOLD_ALIASES HOLD_MAX_IN_FLIGHT=$HOLD_MAX_IN_FLIGHT TTFB_CALLS=$TTFB_CALLS STARTUP_RUNS=$STARTUP_RUNS scripts/bench-stack.sh"
 
 fmt_median() { # file jq-filter-selecting-numbers
     jq -r "$2" "$1" | median
@@ -445,7 +450,7 @@ fmt_median() { # file jq-filter-selecting-numbers
         echo "\`scripts/bench/stackbench.py hold\` (Python asyncio, one process) opens ${HOLD_STREAMS} connections to the gateway, then sends"
         echo "\`POST /api/v1/networking/brief\` with \`Accept: text/event-stream\` on all of them at once and reads each stream to its end;"
         echo "\`POST /simulator/faults {\"fault\": \"latency=${HOLD_LATENCY}\", \"count\": ${HOLD_STREAMS}}\` delays each Gemini call."
-        echo "Settings: \`HTTP_MAX_CONNECTIONS=20000\`, \`HTTP_IDLE_TIMEOUT_SECONDS=120\` (the connections are opened before the requests go), \`GEMINI_MAX_IN_FLIGHT=10000\`, \`GEMINI_MAX_QUEUE=20000\`, \`RPC_MAX_CALLS_PER_CONNECTION=12000\` (one gateway connection carries every stream), \`ulimit -n $(ulimit -n)\`."
+        echo "Settings: \`HTTP_MAX_CONNECTIONS=20000\`, \`HTTP_IDLE_TIMEOUT_SECONDS=120\` (the connections are opened before the requests go), \`GEMINI_MAX_IN_FLIGHT=${HOLD_MAX_IN_FLIGHT}\`, \`GEMINI_MAX_QUEUE=20000\`, \`RPC_MAX_CALLS_PER_CONNECTION=12000\` (one gateway connection carries every stream), \`ulimit -n $(ulimit -n)\`."
         echo "Peak memory is VmHWM from /proc/PID/status at the end of the run (each run starts fresh processes)."
         echo
         echo "| generation addresses | streams | ok (\`done\` event) | HTTP statuses | error events | other failures | peak in flight (client / gateway gauge) | call p50 / p99 s | wall s | gateway MB | generation MB | simulator MB | coach MB |"

@@ -159,7 +159,11 @@ struct Simulator: Sendable {
             } catch {
                 return GoogleError.response(status: 499)
             }
-            return GoogleError.response(status: 504)
+            // Hummingbird closes the connection after a handler that watched for the client
+            // leaving; say so (see `streamAnswer`).
+            var timedOut = GoogleError.response(status: 504)
+            timedOut.headers[.connection] = "close"
+            return timedOut
         }
         if method == "streamGenerateContent" {
             let sse = (query ?? "").split(separator: "&").contains("alt=sse")

@@ -30,6 +30,11 @@ extension Simulator {
         var headers = HTTPFields()
         headers[.contentType] = sse ? "text/event-stream" : "application/json; charset=UTF-8"
         headers[.cacheControl] = "no-cache"
+        // Hummingbird closes the connection when a handler that watches for the client leaving
+        // (`consumeWithCancellationOnInboundClose`, below) ends. Without saying so, a pooled
+        // client sends its next request on the closing connection and gets "Remote connection
+        // closed": ~5,900 retries and ~120 failed calls in a 10,000-stream benchmark.
+        headers[.connection] = "close"
         let garbage = "{\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"Simulated chunk cut off"
         return Response(
             status: .ok,

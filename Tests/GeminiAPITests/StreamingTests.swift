@@ -65,6 +65,28 @@ struct CapturingLogHandler: LogHandler {
 struct StreamingTests {
     static let model = "gemini-2.5-flash"
 
+    /// The simulator closes a connection once a stream on it ends (it watches for the client
+    /// leaving, and Hummingbird then closes); it must say `Connection: close`, or a pooled
+    /// client sends its next request on the closing connection and gets "Remote connection
+    /// closed" (thousands of retries in the held-streams benchmark).
+    @Test func streamsOneAfterAnotherOnOnePooledConnectionNeedNoRetry() async throws {
+        try await withHarness(maxInFlight: 1) { harness in
+            for _ in 0..<6 {
+                let result = try await harness.client.streamGenerateContent(model: Self.model, request: textRequest("hi"), deadline: soon()).collect()
+                #expect(!result.text.isEmpty)
+            }
+            let retryWaits = await harness.sleeps.delays
+            #expect(retryWaits.isEmpty, "retried \(retryWaits.count) times")
+            var request = HTTPClientRequest(url: harness.simulator.baseURL + "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse")
+            request.method = .POST
+            request.headers.add(name: "x-goog-api-key", value: fakeKey)
+            request.body = .bytes(ByteBuffer(string: #"{"contents": [{"role": "user", "parts": [{"text": "hi"}]}]}"#))
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+            _ = try await response.body.collect(upTo: 1 << 20)
+            #expect(response.headers["connection"].first?.lowercased() == "close")
+        }
+    }
+
     @Test func textDeltasConcatenateToTheUnaryAnswer() async throws {
         try await withHarness { harness in
             let request = textRequest("Write a networking brief for a product designer")
