@@ -79,7 +79,8 @@ watchdog=""
 # Stops every process this script started: SIGTERM, up to 10 s each, then SIGKILL.
 stop_all() {
     local pid
-    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    # Children first: a GATEWAY_WRAPPER (heaptrack) does not pass SIGTERM on to the gateway.
+    for pid in "${pids[@]}"; do pkill -TERM -P "$pid" 2>/dev/null || true; kill -TERM "$pid" 2>/dev/null || true; done
     for pid in "${pids[@]}"; do
         for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
         kill -KILL "$pid" 2>/dev/null || true
