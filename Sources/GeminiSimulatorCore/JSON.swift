@@ -79,50 +79,31 @@ enum JSON: Sendable, Equatable {
         }
     }
 
-    /// Compact JSON text.
+    /// Compact JSON text, written by ``JSONText`` (object members sorted by name, or in the
+    /// given order for ``orderedObject(_:)``; non-finite numbers as `null`).
     func serialized() -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(256)
-        write(to: &out)
-        return String(decoding: out, as: UTF8.self)
+        self.jsonText.jsonString()
     }
 
-    private func write(to out: inout [UInt8]) {
+    /// This value as ``JSONText``'s, with numbers spelled as the simulator writes them:
+    /// integral values within ±10¹⁵ without a fraction.
+    var jsonText: JSONText.JSONValue {
         switch self {
-        case .null: out.append(contentsOf: "null".utf8)
-        case .bool(let value): out.append(contentsOf: (value ? "true" : "false").utf8)
+        case .null: .null
+        case .bool(let value): .bool(value)
         case .number(let value):
             if !value.isFinite {
-                out.append(contentsOf: "null".utf8)
+                .null
             } else if value.rounded() == value, abs(value) < 1e15 {
-                out.append(contentsOf: String(Int64(value)).utf8)
+                .number(String(Int64(value)))
             } else {
-                out.append(contentsOf: "\(value)".utf8)
+                .number("\(value)")
             }
-        case .string(let value): JSONValue.writeString(value, to: &out)
-        case .array(let elements):
-            out.append(UInt8(ascii: "["))
-            for (index, element) in elements.enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
-                element.write(to: &out)
-            }
-            out.append(UInt8(ascii: "]"))
-        case .object(let members):
-            Self.writeMembers(members.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, to: &out)
-        case .orderedObject(let members):
-            Self.writeMembers(members, to: &out)
+        case .string(let value): .string(value)
+        case .array(let elements): .array(elements.map(\.jsonText))
+        case .object(let members): .object(members.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value.jsonText) })
+        case .orderedObject(let members): .object(members.map { (key: $0.0, value: $0.1.jsonText) })
         }
-    }
-
-    private static func writeMembers(_ members: [(String, JSON)], to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "{"))
-        for (index, (key, value)) in members.enumerated() {
-            if index > 0 { out.append(UInt8(ascii: ",")) }
-            JSONValue.writeString(key, to: &out)
-            out.append(UInt8(ascii: ":"))
-            value.write(to: &out)
-        }
-        out.append(UInt8(ascii: "}"))
     }
 }
 
