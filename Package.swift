@@ -266,6 +266,7 @@ let package = Package(
             dependencies: [
                 "RPCRuntime", "RPCWire", "CareerRPC", "CareerProto", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),

@@ -75,7 +75,9 @@ struct CoachChat: Sendable {
         var action: Career_V1_CoachAction?
         var state: TurnState
 
-        var text: String { (self.modelText + self.addedText).trimmingCharacters(in: .whitespacesAndNewlines) }
+        /// Exactly what a stream sends as deltas (the model's text, then the coach's), so the
+        /// deltas add up to the answer's text byte for byte; nothing is trimmed.
+        var text: String { self.modelText + self.addedText }
     }
 
     func complete(_ modelTurn: Content, request: Career_V1_ChatRequest, context: ServerCallContext) async -> CompletedTurn {

@@ -108,9 +108,11 @@ enum CoachToolCall: Sendable, Equatable {
         if let violation = JSONSchemaCheck.firstViolation(of: arguments, against: tool.declaration.parameters ?? [:], at: "args") {
             throw Rejection(description: violation)
         }
+        /// The argument exactly as the model wrote it (the frontend gets it unchanged); one that
+        /// is only whitespace counts as empty.
         func text(_ name: String, limit: Int) throws(Rejection) -> String {
-            let value = (arguments[name]?.stringValue ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-            if value.isEmpty { throw Rejection(description: "args.\(name) is empty") }
+            let value = arguments[name]?.stringValue ?? ""
+            if value.isBlank { throw Rejection(description: "args.\(name) is empty") }
             if value.count > limit { throw Rejection(description: "args.\(name) is longer than \(limit) characters") }
             return value
         }

@@ -47,7 +47,7 @@ public func buildGateway(
 /// shares that user's rate limits and idempotency keys).
 ///
 /// The edge middleware goes first so that it wraps every route, the not-found answer and the
-/// 405 answers alike: each gets a request id, the error shape, CORS headers and metrics.
+/// 405 answers (from ``RouteTable``) alike: each gets a request id, the error shape, CORS headers and metrics.
 func buildRouter(
     configuration: GatewayConfiguration, generation: RPCClient, coach: RPCClient, verifier: (any TokenVerifier)?,
     metrics: GatewayMetrics = GatewayMetrics(),
@@ -56,15 +56,14 @@ func buildRouter(
     openAPI: OpenAPIRoute? = nil
 ) -> Router<GatewayRequestContext> {
     let router = Router(context: GatewayRequestContext.self)
-    router.add(middleware: RequestEdgeMiddleware(cors: CORSPolicy(allowedOrigins: configuration.corsAllowedOrigins), metrics: metrics))
+    let routes = RouteTable(
+        OperationsRoutes.paths.map { ($0, [.get]) } + AIRoutes.paths.map { ("api/v1/" + $0, [.post]) }
+    )
+    router.add(middleware: RequestEdgeMiddleware(
+        cors: CORSPolicy(allowedOrigins: configuration.corsAllowedOrigins), routes: routes, metrics: metrics
+    ))
     OperationsRoutes(services: [("generation", generation), ("coach", coach)], metrics: metrics).register(on: router)
     openAPI?.register(on: router)
-    for path in OperationsRoutes.paths {
-        MethodNotAllowedRoutes.register(on: router, path: path, allowed: .get)
-    }
-    for path in AIRoutes.paths {
-        MethodNotAllowedRoutes.register(on: router, path: "api/v1/" + path, allowed: .post)
-    }
     let api = router.group("api/v1").add(middleware: verifier.map(AuthMiddleware.init(verifier:)) ?? .disabled)
     AIRoutes(
         generation: generation, coach: coach, callTimeout: configuration.callTimeout,

@@ -37,9 +37,10 @@ public struct GatewayConfiguration: Sendable {
     /// `HTTP_MAX_CONNECTIONS`: open client connections at once; beyond it new connections wait
     /// in the listen backlog until one closes. Default 1000.
     public var maxConnections: Int
-    /// Interval of the `: ping` comment on a Server-Sent Events stream. 15 s (the spec's);
-    /// not read from the environment, tests shorten it.
-    public var streamPingInterval: Duration = .seconds(15)
+    /// `SSE_PING_SECONDS`: interval of the `: ping` comment on a Server-Sent Events stream, from
+    /// the moment it starts until `done` or `error`; also how long a stream waits for the
+    /// model's first event before it starts with a ping. Default 15 s (the spec's), 0.1–300.
+    public var streamPingInterval: Duration
     /// Connections the kernel queues before the gateway accepts them: 4096 (Linux caps it at
     /// `net.core.somaxconn`, 4096 by default). Hummingbird's default of 256 dropped the SYNs of
     /// a burst of new clients, which then waited for TCP's 1 s, 3 s, 7 s retransmits.
@@ -64,5 +65,6 @@ public struct GatewayConfiguration: Sendable {
         self.idleTimeout = try reader.seconds("HTTP_IDLE_TIMEOUT_SECONDS", default: .seconds(30), range: 1...3600)
         self.bodyTimeout = try reader.seconds("HTTP_BODY_TIMEOUT_SECONDS", default: .seconds(60), range: 1...3600)
         self.maxConnections = try reader.int("HTTP_MAX_CONNECTIONS", default: 1000, range: 1...1_000_000)
+        self.streamPingInterval = try reader.seconds("SSE_PING_SECONDS", default: .seconds(15), range: 0.1...300)
     }
 }

@@ -12,8 +12,11 @@ struct AnswerBuilder {
     /// Eight hex digits of the prompt's hash.
     let digest: String
     let turnCount: Int
+    /// Appended to the answer text and to every generated string (the `trailing-newline` fault).
+    let textSuffix: String
 
-    init(model: String, request: JSON) {
+    init(model: String, request: JSON, fault: Fault = Fault()) {
+        self.textSuffix = fault.trailingNewline ? "\n" : ""
         self.model = model
         self.request = request
         var pieces: [String] = []
@@ -98,7 +101,7 @@ struct AnswerBuilder {
         }
         let parameters = chosen["parameters"] ?? chosen["parametersJsonSchema"] ?? .object(["type": .string("object")])
         let generator = SchemaValueGenerator(root: parameters, seed: promptText)
-        return (name, generator.value(for: parameters, name: name, path: name))
+        return (name, generator.value(for: parameters, name: name, path: name).appendingToStrings(textSuffix))
     }
 
     // MARK: Answer text
@@ -107,7 +110,7 @@ struct AnswerBuilder {
     func answerText() -> String {
         if let schema {
             let generator = SchemaValueGenerator(root: schema, seed: promptText)
-            return generator.value(for: schema, name: "value", path: "$").serialized()
+            return generator.value(for: schema, name: "value", path: "$").appendingToStrings(textSuffix).serialized()
         }
         if wantsJSON {
             return JSON.orderedObject([
@@ -115,7 +118,7 @@ struct AnswerBuilder {
                 ("model", .string(model)),
             ]).serialized()
         }
-        return markdownAnswer()
+        return markdownAnswer() + textSuffix
     }
 
     private func markdownAnswer() -> String {

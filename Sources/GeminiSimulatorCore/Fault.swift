@@ -29,6 +29,9 @@ struct Fault: Sendable, Equatable {
     var chunkDelay: Duration?
     /// Streaming: drop the connection after the first chunk.
     var reset = false
+    /// End the answer text, and every string in a JSON answer or function call's arguments,
+    /// with a line break, as real models often do (checks that nothing trims it).
+    var trailingNewline = false
 
     /// No fault.
     init() {}
@@ -85,6 +88,7 @@ struct Fault: Sendable, Equatable {
             case ("empty", nil): empty = true
             case ("no-candidates", nil): noCandidates = true
             case ("reset", nil): reset = true
+            case ("trailing-newline", nil): trailingNewline = true
             default:
                 throw ParseError(description: "unknown fault '\(token.prefix(40))'")
             }

@@ -64,6 +64,9 @@
 ///   `PROHIBITED_CONTENT`, `BLOCKLIST`, `SPII` carry no content).
 /// - `max-tokens`: the answer cut in half with `finishReason: MAX_TOKENS`.
 /// - `empty`: a candidate whose content has no parts. `no-candidates`: no candidates at all.
+/// - `trailing-newline`: the answer text, and every string of a JSON answer or of a function
+///   call's arguments, ends with `\n` (as real models' often do), so a test can tell whether
+///   anything between the model and the user trims it.
 ///
 /// While streaming, `latency`, `status` and `hang` act before the first chunk (the error is an
 /// ordinary HTTP error response), and:

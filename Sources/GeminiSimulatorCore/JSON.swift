@@ -127,3 +127,17 @@ func shortDigest(_ text: String) -> String {
     let hex = String(stableHash(text) & 0xffff_ffff, radix: 16)
     return String(repeating: "0", count: 8 - hex.count) + hex
 }
+
+extension JSON {
+    /// This value with `suffix` appended to every string in it (member names unchanged).
+    func appendingToStrings(_ suffix: String) -> JSON {
+        guard !suffix.isEmpty else { return self }
+        switch self {
+        case .string(let text): return .string(text + suffix)
+        case .array(let elements): return .array(elements.map { $0.appendingToStrings(suffix) })
+        case .object(let members): return .object(members.mapValues { $0.appendingToStrings(suffix) })
+        case .orderedObject(let members): return .orderedObject(members.map { ($0.0, $0.1.appendingToStrings(suffix)) })
+        case .null, .bool, .number: return self
+        }
+    }
+}

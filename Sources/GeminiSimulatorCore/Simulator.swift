@@ -177,7 +177,7 @@ struct Simulator: Sendable {
     static let blockingFinishReasons: Set<String> = ["SAFETY", "RECITATION", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII", "IMAGE_SAFETY"]
 
     private func answer(model: String, body: JSON, fault: Fault, sequence: Int) -> Response {
-        let builder = AnswerBuilder(model: model, request: body)
+        let builder = AnswerBuilder(model: model, request: body, fault: fault)
         let promptTokens = tokenCount(builder.promptText)
         let responseID = Self.responseID(digest: builder.digest, sequence: sequence)
 

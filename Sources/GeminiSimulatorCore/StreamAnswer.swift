@@ -80,7 +80,7 @@ extension Simulator {
     /// The chunks of the answer that `generateContent` would give, each a full
     /// `GenerateContentResponse` with cumulative `usageMetadata`; `finishReason` on the last.
     func streamChunks(model: String, body: JSON, fault: Fault, sequence: Int) -> [JSON] {
-        let builder = AnswerBuilder(model: model, request: body)
+        let builder = AnswerBuilder(model: model, request: body, fault: fault)
         let promptTokens = tokenCount(builder.promptText)
         let responseID = Self.responseID(digest: builder.digest, sequence: sequence)
 

@@ -69,13 +69,14 @@ extension ModelRunner {
     }
 }
 
-/// The answer text, or `INTERNAL` with reason `EMPTY_ANSWER` when it holds nothing but
-/// whitespace.
+/// The answer text exactly as the model wrote it (not trimmed: a streamed answer's deltas must
+/// add up to it byte for byte), or `INTERNAL` with reason `EMPTY_ANSWER` when it holds nothing
+/// but whitespace.
 func nonEmptyText(_ text: String?) throws(RPCError) -> String {
     guard let text, !text.isBlank else {
         throw RPCError(code: .internal, message: "Gemini returned no answer", reason: "EMPTY_ANSWER")
     }
-    return text.trimmingCharacters(in: .whitespacesAndNewlines)
+    return text
 }
 
 /// Small builders for response schemas in Gemini's OpenAPI subset. Objects list every property

@@ -33,6 +33,15 @@ extension JSONValue {
         var parser = JSONParser(bytes: [UInt8](data))
         self = try parser.parseDocument()
     }
+
+    /// Parses one JSON text as I-JSON (RFC 7493) asks of its strings: as ``init(parsing:)``,
+    /// except that a `\u` escape of a lone surrogate is refused rather than replaced, and a
+    /// leading byte order mark is refused rather than skipped. For texts that another party
+    /// also reads (a token's claims), where a silent repair would let the two readings differ.
+    public init(parsingStrictly data: Data) throws(JSONParseError) {
+        var parser = JSONParser(bytes: [UInt8](data), strict: true)
+        self = try parser.parseDocument()
+    }
 }
 
 /// A small recursive-descent parser over the body's bytes.
@@ -42,13 +51,19 @@ struct JSONParser {
     private var depth = 0
     /// Reused for every string that needs unescaping.
     private var scratch: [UInt8] = []
+    /// Lone surrogate escapes and a byte order mark are errors, not repaired or skipped.
+    private let strict: Bool
 
-    init(bytes: [UInt8]) {
+    init(bytes: [UInt8], strict: Bool = false) {
         self.bytes = bytes
+        self.strict = strict
     }
 
     mutating func parseDocument() throws(JSONParseError) -> JSONValue {
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { index = 3 }
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
+            if strict { throw fail("a byte order mark before the value") }
+            index = 3
+        }
         skipWhitespace()
         guard index < bytes.count else { throw fail("the body is empty") }
         let value = try parseValue()
@@ -188,6 +203,7 @@ struct JSONParser {
         case UInt8(ascii: "u"):
             let unit = try parseHex4()
             var scalar = Unicode.Scalar(0xFFFD)!
+            var representable = false
             if (0xD800...0xDBFF).contains(unit) {
                 // A high surrogate counts only when a low one follows.
                 if index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") {
@@ -197,13 +213,16 @@ struct JSONParser {
                     if (0xDC00...0xDFFF).contains(low) {
                         let value = 0x10000 + ((UInt32(unit) - 0xD800) << 10) + (UInt32(low) - 0xDC00)
                         scalar = Unicode.Scalar(value)!
+                        representable = true
                     } else {
                         index = saved  // Not a pair: the next escape stands alone.
                     }
                 }
             } else if let plain = Unicode.Scalar(UInt32(unit)) {
                 scalar = plain  // Anything but a lone low surrogate.
+                representable = true
             }
+            if strict && !representable { throw fail("a \\u escape of a lone surrogate") }
             scratch.append(contentsOf: String(Character(scalar)).utf8)
         default:
             index -= 1

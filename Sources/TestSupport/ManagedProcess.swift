@@ -127,3 +127,21 @@ private struct PortSequence {
 }
 
 private let handedOutPorts = NIOLockedValueBox(PortSequence())
+
+/// Waits until something accepts TCP connections on loopback `port` (a process just started
+/// has bound it), trying every 20 ms for at most `limit`. Returns whether it did.
+@discardableResult
+public func waitUntilListening(port: Int, within limit: Duration = .seconds(20)) async -> Bool {
+    let deadline = ContinuousClock.now + limit
+    while ContinuousClock.now < deadline {
+        if let channel = try? await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connectTimeout(.milliseconds(500))
+            .connect(host: "127.0.0.1", port: port).get()
+        {
+            try? await channel.close()
+            return true
+        }
+        try? await Task.sleep(for: .milliseconds(20))
+    }
+    return false
+}

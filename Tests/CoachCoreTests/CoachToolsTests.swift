@@ -13,9 +13,10 @@ import TestSupport
 @Suite struct CoachToolCallTests {
     @Test func validCallsBecomeTheirActions() throws {
         let summary = try CoachToolCall(FunctionCall(name: "updateProfessionalSummary", args: ["newSummary": "  Builds engines.  "]))
-        #expect(summary.uiAction?.updateSummary.newSummary == "Builds engines.")
-        let resume = try CoachToolCall(FunctionCall(name: "navigateToResumeGenerator", args: ["jobDescription": "Swift at Acme"]))
-        #expect(resume.uiAction?.navigateToResumeGenerator.jobDescription == "Swift at Acme")
+        // Arguments reach the action exactly as the model wrote them: nothing trimmed.
+        #expect(summary.uiAction?.updateSummary.newSummary == "  Builds engines.  ")
+        let resume = try CoachToolCall(FunctionCall(name: "navigateToResumeGenerator", args: ["jobDescription": "Swift at Acme\n\nRemote.\n"]))
+        #expect(resume.uiAction?.navigateToResumeGenerator.jobDescription == "Swift at Acme\n\nRemote.\n")
         let coffee = try CoachToolCall(FunctionCall(name: "navigateToCoffeeChat", args: ["counterpartInfo": "Grace", "mode": "reach_out"]))
         #expect(coffee.uiAction?.navigateToCoffeeChat.mode == .reachOut)
         let path = try CoachToolCall(FunctionCall(name: "generateAndSaveCareerPath", args: ["currentRole": "Engineer", "targetRole": "Manager", "extra": 1]))

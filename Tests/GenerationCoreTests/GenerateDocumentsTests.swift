@@ -183,12 +183,16 @@ private let inventedResume = """
         #expect(answer.usage.promptTokens == 300)
     }
 
-    @Test func aFixedSecondDraftHasNoWarnings() async throws {
+    @Test func aFixedSecondDraftSaysOnlyThatItWasRewritten() async throws {
         let script = Script(resumes: [inventedResume, honestResume])
         let answer = try await script.task().run(documentsRequest { $0.documents = .resumeOnly }, context: context)
         #expect(answer.resume == honestResume)
         #expect(answer.coverLetter.isEmpty)
-        #expect(answer.warnings.isEmpty)
+        // Not empty: a stream's resume deltas (the first draft) differ from this resume, and
+        // `warnings` is how the frontend learns that the final text replaces them.
+        #expect(answer.warnings == [
+            "The resume was rewritten because a first draft named what the profile does not support (Initech, Certified Kubernetes Administrator); this version replaces any text streamed before it."
+        ])
         #expect(await script.calls.count == 2)
         #expect(answer.usage.totalTokens == 250)
     }

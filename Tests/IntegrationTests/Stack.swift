@@ -49,6 +49,10 @@ final class Stack: @unchecked Sendable {
             self.gatewayPort = try await freeLoopbackPort()
             self.simulator = try ManagedProcess("GeminiSimulator", environment: ["PORT": "\(simulatorPort)", "GEMINI_API_KEY": Self.geminiKey])
             self.generation = try ManagedProcess("GenerationService", environment: Self.serviceEnvironment(port: generationPort, simulatorPort: simulatorPort))
+            // The coach calls generation for career paths; started before generation listens, its
+            // first connect fails and the client backs off, failing fast for a moment (a test
+            // then sees "couldn't create your career path" on a busy machine).
+            await waitUntilListening(port: generationPort)
             self.coach = try ManagedProcess("CoachService", environment: Self.coachEnvironment(port: coachPort, simulatorPort: simulatorPort, generationPort: generationPort))
             var extraGenerations: [ExtraGeneration] = []
             for _ in 1..<max(generationReplicas, 1) {

@@ -1,6 +1,7 @@
 import AppSupport
 import AsyncHTTPClient
 import Foundation
+import JSONText
 import Logging
 
 /// Turns a bearer token into the user it speaks for, or refuses it.
@@ -18,7 +19,8 @@ public protocol TokenVerifier: Sendable {
 ///
 /// A token is refused when its `alg` is anything else (`none`, `HS512`, `PS256`, …), when its
 /// `alg` differs from its key's, when it names critical header extensions (`crit`), or when it
-/// is over ``maxTokenBytes``. Then the signature, then the claims (``SupabaseClaims``). A token
+/// is over ``maxTokenBytes``, or when its header or payload JSON is loose in any way that lets
+/// two readers disagree (``TokenJSON``: a repeated claim, trailing bytes, a NUL, …). Then the signature, then the claims (``SupabaseClaims``). A token
 /// that passed is remembered by its digest for up to a minute (``VerifiedTokenCache``).
 public final class SupabaseTokenVerifier: TokenVerifier {
     /// Largest token read: 16 KiB (Supabase's are 1–2 KiB; custom claims can add some).
@@ -103,6 +105,9 @@ public final class SupabaseTokenVerifier: TokenVerifier {
     private func verifyInFull(_ token: String, now: Date) async throws(AuthError) -> (VerifiedUser, expiresAt: Date) {
         let header = try TokenHeader(token: token)
         guard header.crit == nil else { throw .malformed }
+        // The payload is checked as strictly as the header before any key is looked up, so that
+        // a token with a repeated claim neither verifies nor makes the JWKS refresh.
+        try TokenJSON.checkPayload(base64URL: token.split(separator: ".", omittingEmptySubsequences: false)[1])
         guard let algorithm = header.alg.flatMap(SigningAlgorithm.init(rawValue:)) else { throw .unsupportedAlgorithm }
         let key: VerificationKey
         switch algorithm {
@@ -126,28 +131,28 @@ public final class SupabaseTokenVerifier: TokenVerifier {
     }
 }
 
-/// The members of a token's header that choose its key, read before anything is verified.
-struct TokenHeader: Decodable {
+/// The members of a token's header that choose its key, read before anything is verified,
+/// from JSON checked by ``TokenJSON``. A member of the wrong type makes the token malformed.
+struct TokenHeader {
     var alg: String?
     var kid: String?
-    var crit: [String]?
+    var crit: JSONValue?
 
     init(token: String) throws(AuthError) {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, !parts[0].isEmpty, !parts[1].isEmpty,
-              let json = Self.base64URLDecoded(parts[0])
-        else { throw .malformed }
-        do {
-            self = try JSONDecoder().decode(TokenHeader.self, from: json)
-        } catch {
-            throw .malformed
+        guard parts.count == 3, !parts[0].isEmpty, !parts[1].isEmpty else { throw .malformed }
+        for (key, value) in try TokenJSON.object(base64URL: parts[0]) {
+            switch key {
+            case "alg": self.alg = try Self.string(value)
+            case "kid": self.kid = try Self.string(value)
+            case "crit": self.crit = value
+            default: break
+            }
         }
     }
 
-    static func base64URLDecoded(_ text: Substring) -> Data? {
-        var base64 = String(text).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        guard !base64.contains("=") else { return nil }
-        base64 += String(repeating: "=", count: (4 - base64.utf8.count % 4) % 4)
-        return Data(base64Encoded: base64)
+    private static func string(_ value: JSONValue) throws(AuthError) -> String {
+        guard case .string(let text) = value else { throw .malformed }
+        return text
     }
 }

@@ -11,6 +11,8 @@ struct RequestEdgeMiddleware: RouterMiddleware {
     typealias Context = GatewayRequestContext
 
     let cors: CORSPolicy
+    /// Known paths and their methods: anything else on a known path is 405 here.
+    let routes: RouteTable
     let metrics: GatewayMetrics
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -24,6 +26,8 @@ struct RequestEdgeMiddleware: RouterMiddleware {
         do {
             if CORSPolicy.isPreflight(request) {
                 response = try self.cors.preflightResponse(request)
+            } else if let refusal = self.routes.refusal(of: request.method, path: request.uri.path) {
+                throw refusal
             } else {
                 response = try await next(request, context)
             }

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import JSONText
+import NIOCore
 import RPCRuntime
 
 /// The one error shape the gateway answers with:
@@ -75,6 +76,9 @@ public struct APIErrorResponse: Error, Sendable {
                 let code: RPCError.Code = error.status.code < 500 ? .invalidArgument : .internal
                 return APIErrorResponse(code: code, message: error.status.reasonPhrase.lowercased(), status: error.status)
             }
+        case is NIOTooManyBytesError:
+            // Any body collected past a limit (a chunked one has no length to refuse it by).
+            return .bodyTooLarge
         default:
             return APIErrorResponse(code: .internal, message: "internal error")
         }

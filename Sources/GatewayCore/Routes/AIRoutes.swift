@@ -83,11 +83,23 @@ struct AIRoutes {
                 let deadline = NIODeadline.now() + TimeAmount(self.callTimeout)
                 if streaming, let streamMethod {
                     let cursor = EventCursor(try await client.serverStreaming(streamMethod, rpcRequest, metadata: metadata, deadline: deadline))
-                    guard let first = try await cursor.next() else {
+                    let feed = EventFeed(cursor, pingInterval: self.pingInterval)
+                    // The first event, or a ping when the model is still thinking after one ping
+                    // interval (the stream then starts with it); an early failure stays a plain
+                    // HTTP error.
+                    let first: EventFeed.Item
+                    switch await feed.next() {
+                    case .event(let event): first = .event(event)
+                    case .ping: first = .ping
+                    case .failed(let error):
+                        feed.close()
+                        throw error
+                    case .ended, nil:
+                        feed.close()
                         throw APIErrorResponse(code: .internal, message: "the service ended the stream without an answer", reason: "INCOMPLETE_STREAM")
                     }
                     let stream = EventStream(
-                        first: first, rest: cursor, pingInterval: self.pingInterval, requestID: context.requestID,
+                        first: first, feed: feed, requestID: context.requestID,
                         logger: context.logger, metrics: self.metrics, rpcMethod: streamMethod.path,
                         onDone: { settlement.keep($0) }, onFailure: { settlement.forget() }
                     )
@@ -130,8 +142,10 @@ struct AIRoutes {
     }
 
     /// The body, refused with 413 when over the limit: by its declared length before anything
-    /// is read, otherwise as soon as the limit is passed. Kept in `request` as its body (the
-    /// way Hummingbird expects it, so an event stream can still watch the connection close).
+    /// is read, otherwise (a chunked body) as soon as the limit is passed, with no more than the
+    /// limit buffered. Kept in `request` as its body (the way Hummingbird expects it, so an event
+    /// stream can still watch the connection close). After a 413 Hummingbird reads and drops the
+    /// rest of the body before the connection's next request, within `HTTP_BODY_TIMEOUT_SECONDS`.
     static func readBody(_ request: inout Request) async throws -> Data {
         let limit = GatewayConfiguration.maxBodyBytes
         if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit {
@@ -140,6 +154,9 @@ struct AIRoutes {
         do {
             let buffer = try await request.collectBody(upTo: limit)
             return Data(buffer.readableBytesView)
+        } catch is NIOTooManyBytesError {
+            // What collecting a body without a declared length throws past the limit.
+            throw APIErrorResponse.bodyTooLarge
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw APIErrorResponse.bodyTooLarge
         }

@@ -37,21 +37,3 @@ struct OperationsRoutes {
         }
     }
 }
-
-/// Answers a known path called with a method it does not serve: 405 with `Allow`, before
-/// authentication (the router alone would answer 404). The code is `UNIMPLEMENTED`, as
-/// grpc-gateway's routing errors give it, with the status kept at 405.
-enum MethodNotAllowedRoutes {
-    static let methods: [HTTPRequest.Method] = [.get, .post, .put, .patch, .delete, .options]
-
-    static func register(on router: Router<GatewayRequestContext>, path: String, allowed: HTTPRequest.Method) {
-        for method in Self.methods where method != allowed {
-            router.on(RouterPath(path), method: method) { _, _ -> Response in
-                throw APIErrorResponse(
-                    code: .unimplemented, message: "\(path) only answers \(allowed.rawValue)", reason: "METHOD_NOT_ALLOWED",
-                    status: .methodNotAllowed, extraHeaders: [.allow: allowed.rawValue]
-                )
-            }
-        }
-    }
-}

@@ -8,20 +8,21 @@ import SwiftProtobuf
 
 /// A streaming answer as Server-Sent Events.
 ///
-/// The route starts the RPC and waits for its first event before answering, so that anything
-/// that fails before the stream starts (the service down, the request refused) is a plain HTTP
-/// error. From then on the answer is `200 text/event-stream`: each RPC event becomes one
-/// `event:`/`data:` block, a `: ping` comment goes out every ``pingInterval`` while nothing
-/// else does, a failure becomes one `error` event (`{"error": {…}}`) that ends the stream, and
-/// the stream ends after `done`. When the client goes away (its side of the connection
-/// closes), the writing task is cancelled, and with it the RPC and the Gemini call under it.
+/// The route starts the RPC and waits for its first event, at most one ``pingInterval``,
+/// before answering, so that anything that fails quickly (the service down, the request
+/// refused) is a plain HTTP error. When the model is still thinking after one ping interval, the
+/// stream starts with a `: ping` rather than waiting on: a proxy with an idle timeout (Cloud
+/// Run, nginx's 60 s) would otherwise cut a long-thinking pro call before its first byte. From
+/// then on the answer is `200 text/event-stream`: each RPC event becomes one `event:`/`data:`
+/// block, a `: ping` comment goes out every ``pingInterval`` until `done` or `error`, a
+/// failure becomes one `error` event (`{"error": {…}}`) that ends the stream, and the stream
+/// ends after `done`. When the client goes away (its side of the connection closes), the
+/// writing task is cancelled, and with it the RPC and the Gemini call under it.
 struct EventStream: Sendable {
-    /// Events still to come from the RPC, after the first one.
-    typealias Cursor = EventCursor
-
-    let first: APIStreamEvent
-    let rest: Cursor
-    let pingInterval: Duration
+    /// What opens the stream: the first event, or a ping when none came within an interval.
+    let first: EventFeed.Item
+    /// The RPC's events and the pings, after `first`.
+    let feed: EventFeed
     let requestID: String
     let logger: Logger
     let metrics: GatewayMetrics
@@ -66,58 +67,30 @@ struct EventStream: Sendable {
         case clientLeft
     }
 
-    private enum Item: Sendable {
-        case event(APIStreamEvent)
-        case ping
-        case failed(any Error)
-        case ended
-    }
-
     private func write(to writer: inout any ResponseBodyWriter) async throws -> Outcome {
-        try await writer.write(Self.frame(self.first))
-        if self.first.name == APIStreamEvent.done { return .done(self.first.data) }
-        let (items, sink) = AsyncStream<Item>.makeStream()
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            // The RPC's events and the pings meet in one stream, so that one loop writes.
-            group.addTask {
-                do {
-                    while let event = try await self.rest.next() { sink.yield(.event(event)) }
-                    sink.yield(.ended)
-                } catch {
-                    sink.yield(.failed(error))
-                }
-                sink.finish()
+        // However this ends, the RPC read and the pings stop with it.
+        defer { self.feed.close() }
+        var item: EventFeed.Item? = self.first
+        while let current = item {
+            switch current {
+            case .ping:
+                try await writer.write(Self.ping)
+            case .event(let event):
+                try await writer.write(Self.frame(event))
+                // Nothing follows `done`: a later failure changes nothing.
+                if event.name == APIStreamEvent.done { return .done(event.data) }
+            case .ended:
+                let error = APIErrorResponse(code: .internal, message: "the service ended the stream without an answer", reason: "INCOMPLETE_STREAM")
+                try await writer.write(self.errorFrame(error))
+                return .failed(error)
+            case .failed(let error):
+                let apiError = APIErrorResponse.from(error)
+                try await writer.write(self.errorFrame(apiError))
+                return .failed(apiError)
             }
-            group.addTask {
-                while true {
-                    try await Task.sleep(for: self.pingInterval)
-                    sink.yield(.ping)
-                }
-            }
-            defer { group.cancelAll() }
-            var answer: Data?
-            for await item in items {
-                switch item {
-                case .ping:
-                    try await writer.write(Self.ping)
-                case .event(let event):
-                    guard answer == nil else { continue }  // nothing follows `done`
-                    try await writer.write(Self.frame(event))
-                    if event.name == APIStreamEvent.done { answer = event.data }
-                case .ended:
-                    if let answer { return .done(answer) }
-                    let error = APIErrorResponse(code: .internal, message: "the service ended the stream without an answer", reason: "INCOMPLETE_STREAM")
-                    try await writer.write(self.errorFrame(error))
-                    return .failed(error)
-                case .failed(let error):
-                    if let answer { return .done(answer) }  // a failure after `done` changes nothing
-                    let apiError = APIErrorResponse.from(error)
-                    try await writer.write(self.errorFrame(apiError))
-                    return .failed(apiError)
-                }
-            }
-            return .clientLeft  // the items ended early: this task was cancelled
+            item = await self.feed.next()
         }
+        return .clientLeft  // the feed ended early: this task was cancelled
     }
 
     private func finish(_ outcome: Outcome) {
@@ -183,5 +156,63 @@ final class EventCursor: @unchecked Sendable {
     /// The next event, or nil after the last.
     func next() async throws -> APIStreamEvent? {
         try await self.nextEvent()
+    }
+}
+
+/// A streaming RPC's events and the stream's pings, merged into one sequence that one loop
+/// reads: the route reads the first item (an event, or a ping when the model is slow to start),
+/// then the stream writer reads the rest.
+///
+/// Two tasks feed it, one reading the RPC and one ticking every ping interval; ``close()`` (or
+/// the reader being cancelled) stops both, and stopping the RPC reader cancels the RPC and the
+/// Gemini call under it. `@unchecked Sendable` for the same reason as ``EventCursor``: the
+/// iterator inside is used by one task at a time, handed from the route to the writer.
+final class EventFeed: @unchecked Sendable {
+    enum Item: Sendable {
+        case event(APIStreamEvent)
+        case ping
+        case failed(any Error)
+        case ended
+    }
+
+    private var iterator: AsyncStream<Item>.Iterator
+    private let producers: [Task<Void, Never>]
+
+    init(_ cursor: EventCursor, pingInterval: Duration) {
+        let (items, sink) = AsyncStream<Item>.makeStream()
+        self.iterator = items.makeAsyncIterator()
+        let reader = Task {
+            do {
+                while let event = try await cursor.next() { sink.yield(.event(event)) }
+                sink.yield(.ended)
+            } catch {
+                sink.yield(.failed(error))
+            }
+            sink.finish()
+        }
+        let ticker = Task {
+            while (try? await Task.sleep(for: pingInterval)) != nil {
+                sink.yield(.ping)
+            }
+        }
+        self.producers = [reader, ticker]
+        sink.onTermination = { _ in
+            reader.cancel()
+            ticker.cancel()
+        }
+    }
+
+    /// The next item; nil once the feed is closed or the calling task is cancelled.
+    func next() async -> Item? {
+        await self.iterator.next()
+    }
+
+    /// Stops the RPC read (cancelling the RPC) and the pings. Idempotent.
+    func close() {
+        for producer in self.producers { producer.cancel() }
+    }
+
+    deinit {
+        self.close()
     }
 }

@@ -13,7 +13,8 @@ import ServiceRuntime
 /// Streamed (`StreamDocuments`), both documents are written at once and their text arrives as
 /// deltas tagged with the document. A resume that has to be written again after the honesty
 /// check is not streamed a second time: the final `done` message carries the revised resume,
-/// which replaces the streamed draft (the same answer the unary call returns).
+/// which replaces the streamed draft (the same answer the unary call returns), and `warnings`
+/// then says so. Otherwise a document's deltas add up to its text in `done`, byte for byte.
 struct GenerateDocumentsTask: Sendable {
     /// Receives a document's text as the model writes it.
     typealias TextSink = @Sendable (String) async throws -> Void
@@ -202,6 +203,18 @@ struct GenerateDocumentsTask: Sendable {
         var models: [String]
         var usage: GeminiUsage
         var issues: [DocumentGrounding.Issue] = []
+        /// What made a first draft be written again; empty when it was kept.
+        var revisedFor: [DocumentGrounding.Issue] = []
+
+        /// This draft's `warnings` entries: what it still names without support, or, when a
+        /// rewrite fixed everything, a note that it was rewritten. So `warnings` is never empty
+        /// when the answer's resume differs from the text that was streamed.
+        var warnings: [String] {
+            if !self.issues.isEmpty { return self.issues.map(\.warning) }
+            guard !self.revisedFor.isEmpty else { return [] }
+            let names = self.revisedFor.map(\.name).joined(separator: ", ")
+            return ["The resume was rewritten because a first draft named what the profile does not support (\(names)); this version replaces any text streamed before it."]
+        }
     }
 
     func draft(
@@ -220,6 +233,7 @@ struct GenerateDocumentsTask: Sendable {
         draft.models.append(second.model)
         draft.usage += second.usage
         draft.issues = grounding.issues(in: second.value)
+        draft.revisedFor = issues
         return draft
     }
 
@@ -231,7 +245,7 @@ struct GenerateDocumentsTask: Sendable {
         return .with {
             $0.resume = drafts[.resume]?.text ?? ""
             $0.coverLetter = drafts[.coverLetter]?.text ?? ""
-            $0.warnings = all.flatMap(\.issues).map(\.warning)
+            $0.warnings = all.flatMap(\.warnings)
             $0.model = models.first { $0 != requestedModel } ?? requestedModel
             $0.usage = all.reduce(GeminiUsage.zero) { $0 + $1.usage }.proto
         }

@@ -73,9 +73,10 @@ struct PlanCareerPathTask: Sendable {
             }
         }
         return .with {
-            // The roles as the user gave them: the answer is saved under them.
-            $0.currentRole = request.currentRole.trimmingCharacters(in: .whitespacesAndNewlines)
-            $0.targetRole = request.targetRole.trimmingCharacters(in: .whitespacesAndNewlines)
+            // The roles exactly as the caller gave them (the user, or the coach's model): the
+            // answer is saved under them, and nothing between the two is normalised.
+            $0.currentRole = request.currentRole
+            $0.targetRole = request.targetRole
             $0.path = answer.value
             $0.model = answer.model
             $0.usage = answer.usage.proto

@@ -180,3 +180,47 @@ final class ManualClock: Sendable {
 
     var now: ContinuousClock.Instant { self.start + self.offset.withLockedValue { $0 } }
 }
+
+// MARK: Tokens with JSON written by hand
+
+/// A token whose header and payload are exactly `header` and `payload` (bytes as given: a
+/// repeated member, trailing bytes, a NUL…), validly signed by `signer`, so that what is
+/// refused is the JSON and never the signature.
+func signedRawToken(header: String, payload: String, signer: Signer) async throws -> String {
+    try await signedRawToken(header: Data(header.utf8), payload: Data(payload.utf8), signer: signer)
+}
+
+func signedRawToken(header: Data, payload: Data, signer: Signer) async throws -> String {
+    let serializer = RawJSONSerializer(header: header, payload: payload)
+    let collection = JWTKeyCollection(defaultJWTSerializer: serializer)
+    switch signer {
+    case .hmac(let secret):
+        await collection.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256, serializer: serializer)
+    case .es256(let key, _):
+        await collection.add(ecdsa: key, serializer: serializer)
+    case .rsa(let key, _):
+        await collection.add(rsa: key, digestAlgorithm: .sha256, serializer: serializer)
+    }
+    return try await collection.sign(TestClaims())
+}
+
+/// Hands jwt-kit fixed bytes for the header and the payload instead of encoding them.
+private struct RawJSONSerializer: JWTSerializer {
+    let header: Data
+    let payload: Data
+
+    var jsonEncoder: any JWTJSONEncoder { RawEncoder(header: self.header, payload: self.payload) }
+
+    func serialize(_ payload: some JWTPayload, header: JWTHeader) throws -> Data {
+        Data(base64URL(self.payload).utf8)
+    }
+
+    struct RawEncoder: JWTJSONEncoder {
+        let header: Data
+        let payload: Data
+
+        func encode<T: Encodable>(_ value: T) throws -> Data {
+            value is JWTHeader ? self.header : self.payload
+        }
+    }
+}

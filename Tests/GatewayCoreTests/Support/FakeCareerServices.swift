@@ -26,6 +26,12 @@ final class FakeCareerServices: Sendable {
         case failAfterFirst(RPCError)
         /// One delta, then waits until cancelled.
         case holdAfterFirst
+        /// Nothing for a while (a model thinking), then deltas and `done`.
+        case thinkThenComplete(Duration)
+        /// Nothing for a while, then fails.
+        case thinkThenFail(Duration, RPCError)
+        /// Nothing until cancelled.
+        case holdBeforeFirst
     }
 
     private let calls = NIOLockedValueBox<[String: Int]>([:])
@@ -104,13 +110,27 @@ final class FakeCareerServices: Sendable {
             throw error
         case .holdAfterFirst:
             try await writer.write(deltas[0])
-            self.note("stream holding")
-            do {
-                try await Task.sleep(for: .seconds(60))
-            } catch {
-                self.note("stream cancelled")
-                throw error
-            }
+            try await self.hold()
+        case .thinkThenComplete(let thinking):
+            try await Task.sleep(for: thinking)
+            for delta in deltas { try await writer.write(delta) }
+            try await writer.write(done)
+        case .thinkThenFail(let thinking, let error):
+            try await Task.sleep(for: thinking)
+            throw error
+        case .holdBeforeFirst:
+            try await self.hold()
+        }
+    }
+
+    /// Waits until cancelled, noting both.
+    private func hold() async throws {
+        self.note("stream holding")
+        do {
+            try await Task.sleep(for: .seconds(60))
+        } catch {
+            self.note("stream cancelled")
+            throw error
         }
     }
 
