@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Checks what the schemas cannot: that compose.yaml and deploy/kubernetes/ keep the deployment's
 promises (the gateway alone published, services internal and replicated, every container probed,
-secrets only by reference, the network policy's who-may-call-whom).
+secrets only by reference, the network policy's who-may-call-whom, the database reachable by the
+gateway alone).
 
     docker-compose --env-file .env.example config > /tmp/compose.resolved.yaml
     python3 deploy/check.py /tmp/compose.resolved.yaml deploy/kubernetes
@@ -13,7 +14,7 @@ import sys
 
 import yaml
 
-SECRETS = {"RPC_TOKEN", "GEMINI_API_KEY", "COACH_STATE_KEY", "SUPABASE_JWT_SECRET"}
+SECRETS = {"RPC_TOKEN", "GEMINI_API_KEY", "COACH_STATE_KEY", "SUPABASE_JWT_SECRET", "DATABASE_URL"}
 RPC_SERVICES = {"generation": 7101, "coach": 7102}
 # Who may open connections to each RPC service (the issue's network policy).
 ALLOWED_CALLERS = {"generation": {"gateway", "coach"}, "coach": {"gateway"}}
@@ -30,14 +31,20 @@ def check_compose(path):
     config = yaml.safe_load(pathlib.Path(path).read_text())
     services = config["services"]
     networks = config.get("networks", {})
-    expect(set(services) == {"gateway", "generation", "coach", "gemini-simulator"}, f"compose: unexpected services {sorted(services)}")
+    expect(set(services) == {"gateway", "generation", "coach", "gemini-simulator", "postgres"}, f"compose: unexpected services {sorted(services)}")
     for name, service in services.items():
         expect("healthcheck" in service and service["healthcheck"].get("test"), f"compose: {name} has no health check")
         expect(service.get("restart") in {"always", "unless-stopped", "on-failure"}, f"compose: {name} has no restart policy")
         expect(name == "gateway" or not service.get("ports"), f"compose: {name} publishes a port; only the gateway may")
         expect(service.get("read_only") is True, f"compose: {name} has a writable root file system")
         on = set(service.get("networks", {}))
-        if name != "gateway":
+        if name == "postgres":
+            # The database: on internal networks only, which nothing but the gateway joins.
+            for network in on:
+                expect(networks.get(network, {}).get("internal") is True, f"compose: postgres is on the non-internal network {network}")
+                others = sorted(n for n, s in services.items() if n not in {"postgres", "gateway"} and network in s.get("networks", {}))
+                expect(not others, f"compose: {others} reach the database on {network}")
+        elif name != "gateway":
             expect("edge" not in on, f"compose: {name} is on the gateway's public network")
             expect("rpc" in on, f"compose: {name} is not on the internal rpc network")
     expect(networks.get("rpc", {}).get("internal") is True, "compose: the rpc network is not internal")

@@ -13,9 +13,9 @@ resolved=$(mktemp)
 trap 'rm -f "$resolved"' EXIT
 
 echo "-- compose.yaml"
-# Placeholders for the two secrets that .env.example leaves empty on purpose (compose refuses
+# Placeholders for the secrets that .env.example leaves empty on purpose (compose refuses
 # to start without them); they never reach a container from here.
-RPC_TOKEN=validation-placeholder-token COACH_STATE_KEY=validation-placeholder \
+RPC_TOKEN=validation-placeholder-token COACH_STATE_KEY=validation-placeholder POSTGRES_PASSWORD=validation-placeholder \
   docker-compose --env-file .env.example -f compose.yaml config >"$resolved"
 echo "compose.yaml: valid"
 

@@ -1,9 +1,11 @@
 import AppSupport
+import GatewayStore
 import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
 import RPCRuntime
+import ServiceLifecycle
 
 /// Builds the gateway: its RPC clients to the two services and the HTTP application that
 /// serves the public API. The one place where the gateway's parts are wired.
@@ -20,9 +22,11 @@ public func buildGateway(
     if !configuration.auth.disabled {
         verifier = try await SupabaseTokenVerifier.make(configuration: configuration.auth, logger: logger)
     }
+    let (store, storeService) = try await openStore(configuration: configuration, logger: logger)
+    let persistence = Persistence(store: store, saveResults: configuration.saveResults, metrics: metrics, logger: logger)
     let router = buildRouter(
         configuration: configuration, generation: generation, coach: coach, verifier: verifier, metrics: metrics,
-        openAPI: try OpenAPIRoute.load()
+        persistence: persistence, openAPI: try OpenAPIRoute.load()
     )
     return Application(
         router: router,
@@ -36,7 +40,9 @@ public func buildGateway(
             backlog: GatewayConfiguration.listenBacklog,
             availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections, logger: logger)
         ),
-        services: [generation, coach],
+        // The server stops first on shutdown, then these in reverse: the pool outlives the
+        // last request's save.
+        services: [generation, coach] + (storeService.map { [$0] } ?? []),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
         logger: logger
     )
@@ -53,11 +59,13 @@ func buildRouter(
     metrics: GatewayMetrics = GatewayMetrics(),
     limiter: RateLimiter? = nil,
     idempotency: IdempotencyStore = IdempotencyStore(),
+    persistence: Persistence? = nil,
     openAPI: OpenAPIRoute? = nil
 ) -> Router<GatewayRequestContext> {
     let router = Router(context: GatewayRequestContext.self)
     let routes = RouteTable(
         OperationsRoutes.paths.map { ($0, [.get]) } + AIRoutes.paths.map { ("api/v1/" + $0, [.post]) }
+            + (persistence == nil ? [] : HistoryRoutes.paths)
     )
     router.add(middleware: RequestEdgeMiddleware(
         cors: CORSPolicy(allowedOrigins: configuration.corsAllowedOrigins), routes: routes, metrics: metrics
@@ -68,7 +76,29 @@ func buildRouter(
     AIRoutes(
         generation: generation, coach: coach, callTimeout: configuration.callTimeout,
         limiter: limiter ?? RateLimiter(limits: configuration.rateLimits),
-        idempotency: idempotency, metrics: metrics, pingInterval: configuration.streamPingInterval
+        idempotency: idempotency, metrics: metrics, pingInterval: configuration.streamPingInterval, persistence: persistence
     ).register(on: api)
+    if let persistence {
+        HistoryRoutes(persistence: persistence, idempotency: idempotency).register(on: api)
+    }
     return router
+}
+
+/// The database `configuration` names: PostgreSQL (a service to run: its pool and start-up
+/// migrations) with `DATABASE_URL`, else the embedded SQLite file, opened and migrated here (a
+/// folder it cannot write stops the gateway at start, naming `DATA_DIR`).
+func openStore(configuration: GatewayConfiguration, logger: Logger) async throws -> (any ResultStore, (any Service)?) {
+    if let database = configuration.database {
+        logger.info("database: PostgreSQL", metadata: ["db.url": "\(database.redacted)"])
+        let store = PostgresStore(configuration: database.clientConfiguration, logger: logger)
+        return (store, store)
+    }
+    let path = configuration.sqlitePath
+    do {
+        let store = try await SQLiteStore.open(path: path, logger: logger)
+        logger.info("database: embedded SQLite (limits and idempotency keys hold per gateway process)", metadata: ["db.path": "\(path)"])
+        return (store, store)
+    } catch {
+        throw ConfigurationError(setting: "DATA_DIR", problem: "the embedded database '\(path)' could not be opened (\(Persistence.describe(error)))")
+    }
 }

@@ -1,4 +1,6 @@
 import AppSupport
+import Foundation
+import GatewayStore
 
 /// Everything the gateway reads at start. Defaults are stated per property.
 public struct GatewayConfiguration: Sendable {
@@ -41,6 +43,15 @@ public struct GatewayConfiguration: Sendable {
     /// the moment it starts until `done` or `error`; also how long a stream waits for the
     /// model's first event before it starts with a ping. Default 15 s (the spec's), 0.1–300.
     public var streamPingInterval: Duration
+    /// `DATABASE_URL`: PostgreSQL for saved results, the usage ledger and the state replicas
+    /// share (`postgres://user:password@host:port/db?sslmode=require`). Unset: the embedded
+    /// SQLite file in ``dataDirectory``.
+    public var database: DatabaseURL?
+    /// `DATA_DIR`: where the embedded database lives when `DATABASE_URL` is unset. Default `./data`.
+    public var dataDirectory: String
+    /// `SAVE_RESULTS`: `1` (default) saves each successful AI answer for its user; `0` saves
+    /// none. The usage ledger is kept either way.
+    public var saveResults: Bool
     /// Connections the kernel queues before the gateway accepts them: 4096 (Linux caps it at
     /// `net.core.somaxconn`, 4096 by default). Hummingbird's default of 256 dropped the SYNs of
     /// a burst of new clients, which then waited for TCP's 1 s, 3 s, 7 s retransmits.
@@ -66,5 +77,20 @@ public struct GatewayConfiguration: Sendable {
         self.bodyTimeout = try reader.seconds("HTTP_BODY_TIMEOUT_SECONDS", default: .seconds(60), range: 1...3600)
         self.maxConnections = try reader.int("HTTP_MAX_CONNECTIONS", default: 1000, range: 1...1_000_000)
         self.streamPingInterval = try reader.seconds("SSE_PING_SECONDS", default: .seconds(15), range: 0.1...300)
+        if let url = reader.string("DATABASE_URL") {
+            do {
+                self.database = try DatabaseURL(url)
+            } catch {
+                // The URL itself is never echoed: it holds the database password.
+                throw ConfigurationError(setting: "DATABASE_URL", problem: error.description)
+            }
+        }
+        self.dataDirectory = reader.string("DATA_DIR", default: "./data")
+        self.saveResults = try reader.bool("SAVE_RESULTS", default: true)
+    }
+
+    /// The embedded database's file: `DATA_DIR/career.sqlite3`.
+    public var sqlitePath: String {
+        URL(fileURLWithPath: self.dataDirectory).appendingPathComponent("career.sqlite3").path
     }
 }

@@ -15,7 +15,13 @@ import TestSupport
 @Suite struct ConnectionBoundsTests {
     /// Runs the whole gateway on a free port with `environment`, for the duration of `body`.
     func withGateway(_ environment: [String: String], _ body: @Sendable (Int) async throws -> Void) async throws {
-        var settings = ["RPC_INSECURE": "1", "AUTH_DISABLED": "1", "PORT": "0", "GENERATION_ADDR": "127.0.0.1:1", "COACH_ADDR": "127.0.0.1:1"]
+        // A database of its own: never the working directory's ./data.
+        let dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("gateway-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dataDirectory) }
+        var settings = [
+            "RPC_INSECURE": "1", "AUTH_DISABLED": "1", "PORT": "0", "GENERATION_ADDR": "127.0.0.1:1", "COACH_ADDR": "127.0.0.1:1",
+            "DATA_DIR": dataDirectory.path,
+        ]
         settings.merge(environment) { _, new in new }
         let configuration = try GatewayConfiguration(reader: ConfigurationReader(environment: settings))
         let port = NIOLockedValueBox<Int?>(nil)

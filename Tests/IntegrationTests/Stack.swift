@@ -21,6 +21,8 @@ final class Stack: @unchecked Sendable {
     var generation: ManagedProcess
     let coach: ManagedProcess
     let gateway: ManagedProcess
+    /// The gateway's `DATA_DIR` (its embedded database), unique to this stack.
+    let dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("stack-\(UUID().uuidString)")
     /// Generation replicas after the first (`generation`); empty unless asked for.
     var extraGenerations: [ExtraGeneration]
 
@@ -66,6 +68,8 @@ final class Stack: @unchecked Sendable {
             let generationAddresses = ([generationPort] + extraGenerations.map(\.port)).map { "127.0.0.1:\($0)" }
             self.gateway = try ManagedProcess("Gateway", environment: [
                 "PORT": "\(gatewayPort)",
+                // Each stack's embedded database in a folder of its own (removed by stop()).
+                "DATA_DIR": self.dataDirectory.path,
                 "GENERATION_ADDR": generationAddresses.joined(separator: ","),
                 "COACH_ADDR": "127.0.0.1:\(coachPort)",
                 "RPC_TOKEN": Self.rpcToken,
@@ -197,5 +201,6 @@ final class Stack: @unchecked Sendable {
         for process in processes {
             _ = await process.waitForExit(within: .seconds(10))
         }
+        try? FileManager.default.removeItem(at: self.dataDirectory)
     }
 }

@@ -77,9 +77,10 @@ extension RequestReader {
         return action
     }
 
-    /// A career path answer as the API wrote it (required), `model` and `usage` included.
+    /// A career path answer as the API wrote it (required), `model` and `usage` included, and
+    /// the `resultId` of its saved copy when there is one (accepted, not needed to replay).
     private func careerPath(_ field: Field) -> Career_V1_CareerPathResponse? {
-        let keys = ["currentRole", "targetRole", "path", "model", "usage"]
+        let keys = ["currentRole", "targetRole", "path", "model", "usage", "resultId"]
         guard let object = object(field, keys: keys, unknownKeys: .reject, required: true) else { return nil }
         var careerPath = Career_V1_CareerPathResponse()
         careerPath.currentRole = shortText(object["currentRole"])
@@ -103,6 +104,7 @@ extension RequestReader {
             return milestone
         }
         careerPath.model = shortText(object["model"])
+        _ = shortText(object["resultId"])  // checked as a string, then dropped
         if let usage = usage(object["usage"]) { careerPath.usage = usage }
         return careerPath
     }

@@ -12,7 +12,7 @@ import Hummingbird
 /// origin it is refused with 403. The policy is applied by ``RequestEdgeMiddleware`` to the
 /// final response, so errors produced before routing or authentication carry it too.
 struct CORSPolicy: Sendable {
-    static let allowedMethods = "GET, POST, OPTIONS"
+    static let allowedMethods = "GET, POST, DELETE, OPTIONS"
     static let allowedHeaders = "Authorization, Content-Type, Accept, Idempotency-Key, X-Request-Id"
     static let exposedHeaders = "X-Request-Id, Retry-After, WWW-Authenticate"
     /// How long a browser may cache a preflight answer: 600 s.

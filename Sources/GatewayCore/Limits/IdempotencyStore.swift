@@ -141,6 +141,18 @@ final class IdempotencyStore: Sendable {
         for waiter in waiters { waiter.resume() }
     }
 
+    /// Forgets every answer remembered for `user` (the right to erasure). A call still running
+    /// keeps its key until it settles; its answer is then the user's newest data.
+    func forget(user: String) {
+        self.state.withLockedValue { state in
+            for (key, entry) in state.entries where key.user == user {
+                guard case .answered(_, _, let answer, _) = entry else { continue }
+                state.storedBytes -= answer.count
+                state.entries[key] = nil
+            }
+        }
+    }
+
     /// Keys held now (running or answered), for tests of the memory bound.
     var count: Int { self.state.withLockedValue { $0.entries.count } }
 

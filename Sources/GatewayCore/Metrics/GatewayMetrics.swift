@@ -15,6 +15,8 @@ import Prometheus
 /// - `gateway_rpc_errors_total{rpc_method, code}`
 /// - `gateway_rate_limited_total{tier}`
 /// - `gateway_idempotent_replays_total`
+/// - `gateway_db_operations_total{operation, outcome}`: database work (`save_result`,
+///   `record_usage`, `history`, …) by `ok` or `failed`
 public final class GatewayMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     let inFlight: Gauge
@@ -53,6 +55,13 @@ public final class GatewayMetrics: Sendable {
     func recordRateLimited(_ tier: ModelTier) {
         self.registry.makeCounter(
             descriptor: Self.name("gateway_rate_limited_total", "calls refused by a per-user rate limit"), labels: [("tier", tier.rawValue)]
+        ).increment()
+    }
+
+    func recordDatabase(operation: String, failed: Bool) {
+        self.registry.makeCounter(
+            descriptor: Self.name("gateway_db_operations_total", "database operations, by outcome"),
+            labels: [("operation", operation), ("outcome", failed ? "failed" : "ok")]
         ).increment()
     }
 

@@ -15,7 +15,8 @@ import Hummingbird
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = GatewayRequestContext
 
-    static let developmentUserID = "local-development-user"
+    /// A fixed UUID, since user ids are UUIDs in the database's tables.
+    static let developmentUserID = "00000000-0000-4000-8000-000000000001"
 
     /// Nil only when authentication is disabled.
     private let verifier: (any TokenVerifier)?

@@ -1,6 +1,7 @@
 import CareerProto
 import CareerRPC
 import Foundation
+import GatewayStore
 import HTTPTypes
 import Hummingbird
 import NIOConcurrencyHelpers
@@ -22,6 +23,8 @@ struct AIRoutes {
     let idempotency: IdempotencyStore
     let metrics: GatewayMetrics
     let pingInterval: Duration
+    /// Saves answers and records the ledger; nil in tests of the routes alone.
+    let persistence: Persistence?
 
     /// The paths served, relative to `/api/v1`; every one is a `POST`.
     static let paths = [
@@ -31,16 +34,38 @@ struct AIRoutes {
 
     func register(on api: RouterGroup<GatewayRequestContext>) {
         self.post(api, "generate/documents", self.generation, GenerationMethods.generateDocuments,
-                  stream: GenerationMethods.streamDocuments, tier: { $0.options.thinkingMode ? .pro : .flash })
-        self.post(api, "profile/parse", self.generation, GenerationMethods.parseProfile, tier: { _ in .flash })
-        self.post(api, "analyze/application", self.generation, GenerationMethods.analyzeApplication, tier: { _ in .pro })
-        self.post(api, "career/path", self.generation, GenerationMethods.planCareerPath, tier: { _ in .pro })
+                  stream: GenerationMethods.streamDocuments, tier: { $0.options.thinkingMode ? .pro : .flash },
+                  record: .init(task: "documents", kind: .documents) {
+                      ResultTitle.job(description: $0.options.jobDescription, targetTitle: $0.profile.targetJobTitle, company: $0.profile.companyName)
+                  })
+        self.post(api, "profile/parse", self.generation, GenerationMethods.parseProfile, tier: { _ in .flash },
+                  record: .init(task: "parseProfile", kind: nil) { _ in "" })
+        self.post(api, "analyze/application", self.generation, GenerationMethods.analyzeApplication, tier: { _ in .pro },
+                  record: .init(task: "analysis", kind: .analysis) {
+                      ResultTitle.job(description: $0.jobDescription, targetTitle: $0.profile.targetJobTitle, company: $0.profile.companyName)
+                  })
+        self.post(api, "career/path", self.generation, GenerationMethods.planCareerPath, tier: { _ in .pro },
+                  record: .init(task: "careerPath", kind: .careerPath) { ResultTitle.careerPath(currentRole: $0.currentRole, targetRole: $0.targetRole) })
         self.post(api, "networking/brief", self.generation, GenerationMethods.networkingBrief,
-                  stream: GenerationMethods.streamNetworkingBrief, tier: { _ in .flash })
+                  stream: GenerationMethods.streamNetworkingBrief, tier: { _ in .flash },
+                  record: .init(task: "networkingBrief", kind: .networkingBrief) { ResultTitle.counterpart($0.counterpartInfo) })
         self.post(api, "networking/reach-out", self.generation, GenerationMethods.reachOut,
-                  stream: GenerationMethods.streamReachOut, tier: { _ in .flash })
-        self.post(api, "interview/questions", self.generation, GenerationMethods.interviewQuestions, tier: { _ in .flash })
-        self.post(api, "coach/chat", self.coach, CoachMethods.chat, stream: CoachMethods.streamChat, tier: { _ in .pro })
+                  stream: GenerationMethods.streamReachOut, tier: { _ in .flash },
+                  record: .init(task: "reachOut", kind: .reachOut) { ResultTitle.counterpart($0.counterpartInfo) })
+        self.post(api, "interview/questions", self.generation, GenerationMethods.interviewQuestions, tier: { _ in .flash },
+                  record: .init(task: "interviewQuestions", kind: .interviewQuestions) { ResultTitle.job(description: $0.jobDescription) })
+        // Coach turns are not saved (the frontend holds the conversation); a career path the
+        // coach planned is, as a career path (see ``Persistence``).
+        self.post(api, "coach/chat", self.coach, CoachMethods.chat, stream: CoachMethods.streamChat, tier: { _ in .pro },
+                  record: .init(task: "coachChat", kind: nil) { _ in "" })
+    }
+
+    /// What the ledger and the saved results know of an endpoint: its task name, what its answer
+    /// is saved as (nil: not saved), and the saved item's title from the request.
+    struct Record<Request>: Sendable {
+        var task: String
+        var kind: ResultKind?
+        var title: @Sendable (Request) -> String
     }
 
     private func post<Request: APIRequest, Response: APIResponse, Event: APIStreamEventConvertible & SwiftProtobuf.Message>(
@@ -49,14 +74,20 @@ struct AIRoutes {
         _ client: RPCClient,
         _ method: RPCMethod<Request, Response>,
         stream streamMethod: RPCMethod<Request, Event>?,
-        tier: @escaping @Sendable (Request) -> ModelTier
+        tier: @escaping @Sendable (Request) -> ModelTier,
+        record: Record<Request>
     ) {
         api.post(path) { request, context -> Hummingbird.Response in
+            let started = ContinuousClock.now
             var request = request
             let body = try await Self.readBody(&request)
             let rpcRequest = try Request.decode(jsonBody: body)
             let streaming = streamMethod != nil && EventStream.isRequested(by: request.headers)
             let user = context.userID ?? AuthMiddleware.developmentUserID
+            let call = Persistence.Call(
+                task: record.task, kind: record.kind, title: record.kind == nil ? "" : record.title(rpcRequest), user: user,
+                requestID: context.requestID, started: started, streamed: streaming
+            )
 
             var ticket: IdempotencyStore.Ticket?
             if let key = try Self.idempotencyKey(request.headers) {
@@ -65,6 +96,7 @@ struct AIRoutes {
                     switch try await self.idempotency.claim(.init(user: user, key: key), fingerprint: fingerprint) {
                     case .replay(let answer):
                         self.metrics.replays.increment()
+                        self.persistence?.replayed(call)
                         context.logger.debug("idempotent replay")
                         return streaming ? EventStream.replay(answer) : Self.json(answer, replayed: true)
                     case .proceed(let claimed):
@@ -98,20 +130,31 @@ struct AIRoutes {
                         feed.close()
                         throw APIErrorResponse(code: .internal, message: "the service ended the stream without an answer", reason: "INCOMPLETE_STREAM")
                     }
+                    let persistence = self.persistence
                     let stream = EventStream(
                         first: first, feed: feed, requestID: context.requestID,
                         logger: context.logger, metrics: self.metrics, rpcMethod: streamMethod.path,
-                        onDone: { settlement.keep($0) }, onFailure: { settlement.forget() }
+                        finishDone: { answer in await persistence?.finish(call, answer: answer) ?? answer },
+                        onDone: { settlement.keep($0) },
+                        onFailure: { error in
+                            settlement.forget()
+                            persistence?.fail(call, error: error)
+                        }
                     )
                     return stream.response(for: request)
                 }
-                let answer = try await client.unary(method, rpcRequest, metadata: metadata, deadline: deadline).jsonBody()
+                var answer = try await client.unary(method, rpcRequest, metadata: metadata, deadline: deadline).jsonBody()
+                if let persistence = self.persistence { answer = await persistence.finish(call, answer: answer) }
                 settlement.keep(answer)
                 return Self.json(answer)
             } catch {
                 settlement.forget()
                 if let error = error as? RPCError {
                     self.metrics.recordRPCError(method: (streaming ? streamMethod?.path : nil) ?? method.path, code: error.code.name)
+                    // A call the service never started (none reachable) is not in the ledger.
+                    if error.reason != "NOT_STARTED" && error.reason != "SERVICE_UNAVAILABLE" {
+                        self.persistence?.fail(call, error: APIErrorResponse.from(error))
+                    }
                 }
                 throw error
             }
@@ -123,9 +166,10 @@ struct AIRoutes {
         _ path: RouterPath,
         _ client: RPCClient,
         _ method: RPCMethod<Request, Response>,
-        tier: @escaping @Sendable (Request) -> ModelTier
+        tier: @escaping @Sendable (Request) -> ModelTier,
+        record: Record<Request>
     ) {
-        self.post(api, path, client, method, stream: RPCMethod<Request, Career_V1_TextStreamEvent>?.none, tier: tier)
+        self.post(api, path, client, method, stream: RPCMethod<Request, Career_V1_TextStreamEvent>?.none, tier: tier, record: record)
     }
 
     private func acquire(user: String, tier: ModelTier) throws(APIErrorResponse) {

@@ -27,10 +27,13 @@ struct EventStream: Sendable {
     let logger: Logger
     let metrics: GatewayMetrics
     let rpcMethod: String
-    /// Called once with the `done` event's data (the idempotency store keeps it).
+    /// Turns the `done` event's data into what is sent (saving the answer adds `resultId`).
+    let finishDone: @Sendable (Data) async -> Data
+    /// Called once with the `done` event's data as sent (the idempotency store keeps it).
     let onDone: @Sendable (Data) -> Void
-    /// Called once when the stream ends without `done`: failed, or the client left.
-    let onFailure: @Sendable () -> Void
+    /// Called once when the stream ends without `done`: with the error sent, or nil when the
+    /// client left.
+    let onFailure: @Sendable (APIErrorResponse?) -> Void
 
     static let headers: HTTPFields = [
         .contentType: "text/event-stream",
@@ -75,7 +78,8 @@ struct EventStream: Sendable {
             switch current {
             case .ping:
                 try await writer.write(Self.ping)
-            case .event(let event):
+            case .event(var event):
+                if event.name == APIStreamEvent.done { event.data = await self.finishDone(event.data) }
                 try await writer.write(Self.frame(event))
                 // Nothing follows `done`: a later failure changes nothing.
                 if event.name == APIStreamEvent.done { return .done(event.data) }
@@ -99,11 +103,11 @@ struct EventStream: Sendable {
             self.onDone(answer)
             self.logger.info("stream ended", metadata: ["stream.outcome": "done"])
         case .failed(let error):
-            self.onFailure()
+            self.onFailure(error)
             self.metrics.recordRPCError(method: self.rpcMethod, code: error.code.name)
             self.logger.info("stream ended", metadata: ["stream.outcome": "error", "rpc.code": "\(error.code.name)"])
         case .clientLeft:
-            self.onFailure()
+            self.onFailure(nil)
             self.logger.info("stream ended", metadata: ["stream.outcome": "client_left"])
         }
     }

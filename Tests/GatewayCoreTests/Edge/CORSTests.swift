@@ -86,7 +86,7 @@ import Testing
                 ])
                 #expect(response.status == .noContent)
                 #expect(response.headers[.accessControlAllowOrigin] == origin)
-                #expect(response.headers[.accessControlAllowMethods] == "GET, POST, OPTIONS")
+                #expect(response.headers[.accessControlAllowMethods] == "GET, POST, DELETE, OPTIONS")
                 #expect(response.headers[.accessControlAllowHeaders] == "Authorization, Content-Type, Accept, Idempotency-Key, X-Request-Id")
                 #expect(response.headers[.accessControlMaxAge] == "600")
                 #expect(response.headers[values: .vary].contains("Origin"))

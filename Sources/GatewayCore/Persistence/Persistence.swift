@@ -1,0 +1,146 @@
+import Foundation
+import GatewayStore
+import JSONText
+import Logging
+import PostgresNIO
+import SQLiteNIO
+
+/// What the gateway keeps of its calls: each successful answer of a saved kind (when
+/// `SAVE_RESULTS=1`), and one usage-ledger row per call that reached a service.
+///
+/// The database never costs a user an answer: a save is bounded (``saveBound``) and on any
+/// failure the answer goes out without `resultId`, the failure logged and counted. Ledger rows
+/// are written after the answer, off the request's path.
+public final class Persistence: Sendable {
+    public let store: any ResultStore
+    let saveResults: Bool
+    let metrics: GatewayMetrics
+    let logger: Logger
+
+    /// Longest a save may hold an answer: 2 s.
+    static let saveBound: Duration = .seconds(2)
+    /// Longest a history or usage request waits for the database before its 503: 5 s.
+    static let readBound: Duration = .seconds(5)
+
+    public init(store: any ResultStore, saveResults: Bool, metrics: GatewayMetrics, logger: Logger) {
+        self.store = store
+        self.saveResults = saveResults
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    /// What a route tells about the call it finished.
+    struct Call: Sendable {
+        /// The ledger's task name (`documents`, `parseProfile`, `coachChat`, …).
+        var task: String
+        /// What the answer is saved as; nil when it is not saved.
+        var kind: ResultKind?
+        /// The saved item's title, from the request.
+        var title: String
+        var user: String
+        var requestID: String
+        var started: ContinuousClock.Instant
+        var streamed: Bool
+    }
+
+    /// Records an idempotent repeat: no service reached, no tokens, `replayed`.
+    func replayed(_ call: Call) {
+        self.record(call, status: .ok, reason: nil, tokens: [], replayed: true)
+    }
+
+    /// Saves `answer` when its kind is saved and returns it with `resultId` (unchanged when
+    /// nothing was saved), and records the call in the ledger.
+    func finish(_ call: Call, answer: Data) async -> Data {
+        let accounting = AnswerAccounting(answer: answer)
+        self.record(call, status: .ok, reason: nil, tokens: accounting.tokensByModel, replayed: false)
+        guard self.saveResults else { return answer }
+        // The saved bytes are the answer as the user gets it, `resultId` included.
+        if let kind = call.kind {
+            let id = UUID()
+            let withID = AnswerAccounting.adding(resultID: id, to: answer)
+            let saved = await self.save(id: id, kind: kind, title: call.title, user: call.user, model: accounting.model, usage: accounting.usage, result: withID)
+            return saved ? withID : answer
+        }
+        // The coach's planned career path is saved as a career path of its own.
+        if accounting.coachCareerPath != nil {
+            let id = UUID()
+            guard let withID = AnswerAccounting.adding(resultID: id, toCoachCareerPathIn: answer),
+                  let path = AnswerAccounting(answer: withID).coachCareerPath
+            else { return answer }
+            let pathAccounting = AnswerAccounting(answer: path.json)
+            let title = ResultTitle.careerPath(currentRole: path.currentRole, targetRole: path.targetRole)
+            let saved = await self.save(id: id, kind: .careerPath, title: title, user: call.user, model: pathAccounting.model, usage: pathAccounting.usage, result: path.json)
+            return saved ? withID : answer
+        }
+        return answer
+    }
+
+    /// Records a call that reached a service and failed (or whose client left).
+    func fail(_ call: Call, error: APIErrorResponse?) {
+        let status: CallStatus
+        switch error {
+        case nil: status = .cancelled
+        case let error? where error.reason == "CONTENT_BLOCKED": status = .blocked
+        case let error? where error.code == .cancelled: status = .cancelled
+        default: status = .error
+        }
+        self.record(call, status: status, reason: error?.reason ?? (error == nil ? "CLIENT_LEFT" : nil), tokens: [], replayed: false)
+    }
+
+    /// Whether the item was committed within ``saveBound``.
+    private func save(id: UUID, kind: ResultKind, title: String, user: String, model: String, usage: TokenUsage, result: Data) async -> Bool {
+        let item = SavedResult(
+            id: id, userID: StoreUserID.uuid(forSubject: user), kind: kind, title: title, model: model, usage: usage, createdAt: Date(), result: result
+        )
+        do {
+            try await bounded(Self.saveBound) { [store] in try await store.save(item) }
+            self.metrics.recordDatabase(operation: "save_result", failed: false)
+            return true
+        } catch {
+            self.metrics.recordDatabase(operation: "save_result", failed: true)
+            self.logger.error("saving an answer failed; answered without resultId", metadata: ["error.type": "\(type(of: error))", "db.error": "\(Self.describe(error))"])
+            return false
+        }
+    }
+
+    private func record(_ call: Call, status: CallStatus, reason: String?, tokens: [UsageCall.ModelTokens], replayed: Bool) {
+        let row = UsageCall(
+            userID: StoreUserID.uuid(forSubject: call.user), task: call.task, status: status, reason: reason, tokensByModel: tokens,
+            duration: ContinuousClock.now - call.started, streamed: call.streamed, replayed: replayed, requestID: call.requestID, createdAt: Date()
+        )
+        Task { [store, metrics, logger] in
+            do {
+                try await bounded(Self.saveBound) { try await store.recordUsage(row) }
+                metrics.recordDatabase(operation: "record_usage", failed: false)
+            } catch {
+                metrics.recordDatabase(operation: "record_usage", failed: true)
+                logger.error("recording usage failed", metadata: ["error.type": "\(type(of: error))", "db.error": "\(Self.describe(error))"])
+            }
+        }
+    }
+
+    /// A database error for a log line: its type and, for ours, the fixed description (never
+    /// a query's values: they hold personal data).
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? StoreUnavailable { return error.description }
+        if let error = error as? SQLiteError { return "SQLite: \(error.reason)" }
+        if let error = error as? PSQLError { return "PostgreSQL: \(error.code)" + (error.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? "") }
+        return "\(type(of: error))"
+    }
+
+    /// Runs a history or usage read, bounded; any failure is 503 `UNAVAILABLE` with `Retry-After`.
+    func read<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (any ResultStore) async throws -> T) async throws -> T {
+        do {
+            let value = try await bounded(Self.readBound) { [store] in try await body(store) }
+            self.metrics.recordDatabase(operation: operation, failed: false)
+            return value
+        } catch {
+            self.metrics.recordDatabase(operation: operation, failed: true)
+            self.logger.warning("database unavailable", metadata: ["db.operation": "\(operation)", "db.error": "\(Self.describe(error))"])
+            throw APIErrorResponse(
+                code: .unavailable, message: "saved results are unavailable right now; try again shortly", reason: "DATABASE_UNAVAILABLE",
+                retryAfterSeconds: 5
+            )
+        }
+    }
+}

@@ -1,0 +1,250 @@
+import Foundation
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+
+/// PostgreSQL (`DATABASE_URL`: a Supabase project's Postgres, or any PostgreSQL 14+), through
+/// postgres-nio's connection pool. Tables live in schema `career`.
+///
+/// Run it as a service of the gateway's `ServiceGroup` (``run()``): that runs the pool and
+/// applies the migrations, retrying with backoff while the database cannot be reached, so the
+/// gateway starts (and answers AI calls) with the database down. Until the migrations are
+/// applied every operation throws ``StoreUnavailable``.
+public final class PostgresStore: ResultStore, Service {
+    let client: PostgresClient
+    private let logger: Logger
+    private let migrated = MigrationState()
+
+    /// Longest a start-up migration attempt waits before it is retried: 30 s.
+    static let maximumMigrationBackoff: Duration = .seconds(30)
+    /// The advisory lock key the migrations hold, so that replicas starting at once apply each
+    /// migration once: the first eight bytes of SHA-1("career-backend migrations"), as a bigint.
+    static let migrationLockKey: Int64 = 0x6361_7265_6572_6d67
+
+    public init(configuration: PostgresClient.Configuration, logger: Logger) {
+        self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.logger = logger
+    }
+
+    /// Runs the pool and migrates; returns on graceful shutdown.
+    public func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            await withDiscardingTaskGroup { group in
+                group.addTask { await self.client.run() }
+                group.addTask { await self.migrateUntilDone() }
+            }
+        }
+    }
+
+    /// Whether the migrations have been applied (the store is usable).
+    public var isMigrated: Bool { get async { await self.migrated.done } }
+
+    private func migrateUntilDone() async {
+        var backoff: Duration = .milliseconds(500)
+        while !Task.isCancelled {
+            do {
+                try await self.migrate()
+                await self.migrated.markDone()
+                return
+            } catch {
+                self.logger.warning("database migration failed; retrying", metadata: ["error.type": "\(type(of: error))", "retry.in_ms": "\(backoff.components.seconds * 1000)"])
+                try? await Task.sleep(for: backoff)
+                backoff = min(backoff * 2, Self.maximumMigrationBackoff)
+            }
+        }
+    }
+
+    /// Applies the migrations not yet recorded, each in its own transaction, holding a
+    /// session-level advisory lock on one connection so concurrent replicas take turns.
+    func migrate() async throws {
+        let migrations = try Migration.all(.postgres)
+        try await self.client.withConnection { connection in
+            try await connection.query("CREATE SCHEMA IF NOT EXISTS career", logger: self.logger)
+            try await connection.query("SELECT pg_advisory_lock(\(Self.migrationLockKey))", logger: self.logger)
+            do {
+                try await connection.query(
+                    "CREATE TABLE IF NOT EXISTS career.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())",
+                    logger: self.logger
+                )
+                let rows = try await connection.query("SELECT version FROM career.schema_migrations", logger: self.logger)
+                var applied = Set<Int>()
+                for try await version in rows.decode(Int.self) { applied.insert(version) }
+                for migration in migrations where !applied.contains(migration.version) {
+                    try await connection.query("BEGIN", logger: self.logger)
+                    do {
+                        for statement in SQLStatements.split(migration.sql) {
+                            try await connection.query(PostgresQuery(unsafeSQL: statement), logger: self.logger)
+                        }
+                        try await connection.query(
+                            "INSERT INTO career.schema_migrations (version, name) VALUES (\(migration.version), \(migration.name))", logger: self.logger
+                        )
+                        try await connection.query("COMMIT", logger: self.logger)
+                    } catch {
+                        _ = try? await connection.query("ROLLBACK", logger: self.logger)
+                        throw error
+                    }
+                    self.logger.info("database migrated", metadata: ["db.migration": "\(migration.name)"])
+                }
+            } catch {
+                _ = try? await connection.query("SELECT pg_advisory_unlock(\(Self.migrationLockKey))", logger: self.logger)
+                throw error
+            }
+            try await connection.query("SELECT pg_advisory_unlock(\(Self.migrationLockKey))", logger: self.logger)
+        }
+    }
+
+    /// The versions recorded as applied.
+    func appliedVersions() async throws -> [Int] {
+        var versions: [Int] = []
+        for try await version in try await self.client.query("SELECT version FROM career.schema_migrations ORDER BY version").decode(Int.self) {
+            versions.append(version)
+        }
+        return versions
+    }
+
+    private func ready() async throws {
+        guard await self.migrated.done else { throw StoreUnavailable("the database is not migrated yet") }
+    }
+
+    // MARK: ResultStore
+
+    public func save(_ result: SavedResult) async throws {
+        try await self.ready()
+        guard let bytes = result.result else { throw StoreUnavailable("a saved result needs its answer") }
+        let answer = String(decoding: bytes, as: UTF8.self)
+        let usage = result.usage
+        try await self.client.query(
+            """
+            INSERT INTO career.saved_results (id, user_id, kind, title, model, prompt_tokens, output_tokens, thoughts_tokens, total_tokens, result, created_at)
+            VALUES (\(result.id), \(result.userID), \(result.kind.rawValue), \(result.title), \(result.model), \(usage.promptTokens), \(usage.outputTokens),
+                    \(usage.thoughtsTokens), \(usage.totalTokens), \(answer)::json, \(result.createdAt))
+            """,
+            logger: self.logger
+        )
+    }
+
+    private static let resultColumns = "id, user_id, kind, title, model, prompt_tokens, output_tokens, thoughts_tokens, total_tokens, created_at"
+
+    public func history(user: UUID, kind: ResultKind?, limit: Int, after cursor: HistoryCursor?) async throws -> HistoryPage {
+        try await self.ready()
+        var binds = PostgresBindings()
+        binds.append(user)
+        var sql = "SELECT \(Self.resultColumns) FROM career.saved_results WHERE user_id = $1"
+        if let kind {
+            binds.append(kind.rawValue)
+            sql += " AND kind = $\(binds.count)"
+        }
+        if let cursor {
+            binds.append(StoreTime.date(microseconds: cursor.createdAtMicroseconds))
+            binds.append(cursor.id)
+            sql += " AND (created_at, id) < ($\(binds.count - 1), $\(binds.count))"
+        }
+        binds.append(limit + 1)  // one more tells whether a next page exists
+        sql += " ORDER BY created_at DESC, id DESC LIMIT $\(binds.count)"
+        let rows = try await self.client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: self.logger)
+        var items: [SavedResult] = []
+        for try await row in rows.decode((UUID, UUID, String, String, String, Int64, Int64, Int64, Int64, Date).self) {
+            items.append(try Self.savedResult(row, result: nil))
+        }
+        return HistoryPage(items: Array(items.prefix(limit)), nextCursor: items.count > limit ? HistoryCursor(after: items[limit - 1]) : nil)
+    }
+
+    public func result(user: UUID, id: UUID) async throws -> SavedResult? {
+        try await self.ready()
+        let rows = try await self.client.query(
+            "SELECT \(unescaped: Self.resultColumns), result::text FROM career.saved_results WHERE user_id = \(user) AND id = \(id)", logger: self.logger
+        )
+        for try await row in rows.decode((UUID, UUID, String, String, String, Int64, Int64, Int64, Int64, Date, String).self) {
+            let (a, b, c, d, e, f, g, h, i, j, answer) = row
+            return try Self.savedResult((a, b, c, d, e, f, g, h, i, j), result: Data(answer.utf8))
+        }
+        return nil
+    }
+
+    public func deleteResult(user: UUID, id: UUID) async throws -> Bool {
+        try await self.ready()
+        let rows = try await self.client.query("DELETE FROM career.saved_results WHERE user_id = \(user) AND id = \(id) RETURNING id", logger: self.logger)
+        var deleted = false
+        for try await _ in rows { deleted = true }
+        return deleted
+    }
+
+    public func eraseUser(_ user: UUID) async throws {
+        try await self.ready()
+        try await self.client.withTransaction(logger: self.logger) { connection in
+            // The usage_tokens rows go with their calls (ON DELETE CASCADE).
+            try await connection.query("DELETE FROM career.usage_calls WHERE user_id = \(user)", logger: self.logger)
+            try await connection.query("DELETE FROM career.saved_results WHERE user_id = \(user)", logger: self.logger)
+            try await connection.query("DELETE FROM career.idempotency_keys WHERE user_id = \(user)", logger: self.logger)
+            try await connection.query("DELETE FROM career.rate_limit_buckets WHERE user_id = \(user)", logger: self.logger)
+        }
+    }
+
+    public func recordUsage(_ call: UsageCall) async throws {
+        try await self.ready()
+        let usage = call.usage
+        try await self.client.withTransaction(logger: self.logger) { connection in
+            try await connection.query(
+                """
+                INSERT INTO career.usage_calls (id, user_id, task, status, reason, models, prompt_tokens, output_tokens, thoughts_tokens, total_tokens,
+                                                duration_ms, streamed, replayed, request_id, created_at)
+                VALUES (\(call.id), \(call.userID), \(call.task), \(call.status.rawValue), \(call.reason), \(call.modelList), \(usage.promptTokens),
+                        \(usage.outputTokens), \(usage.thoughtsTokens), \(usage.totalTokens), \(call.durationMilliseconds), \(call.streamed),
+                        \(call.replayed), \(call.requestID), \(call.createdAt))
+                """,
+                logger: self.logger
+            )
+            for tokens in call.tokensByModel {
+                let usage = tokens.usage
+                try await connection.query(
+                    """
+                    INSERT INTO career.usage_tokens (call_id, model, prompt_tokens, output_tokens, thoughts_tokens, total_tokens)
+                    VALUES (\(call.id), \(tokens.model), \(usage.promptTokens), \(usage.outputTokens), \(usage.thoughtsTokens), \(usage.totalTokens))
+                    """,
+                    logger: self.logger
+                )
+            }
+        }
+    }
+
+    public func usage(user: UUID, from: Date, to: Date) async throws -> UsageSummary {
+        try await self.ready()
+        var calls: Int64 = 0
+        for try await count in try await self.client.query(
+            "SELECT count(*) FROM career.usage_calls WHERE user_id = \(user) AND created_at >= \(from) AND created_at < \(to)", logger: self.logger
+        ).decode(Int64.self) {
+            calls = count
+        }
+        let rows = try await self.client.query(
+            """
+            SELECT c.task, coalesce(t.model, ''), count(DISTINCT c.id), coalesce(sum(t.prompt_tokens), 0)::bigint, coalesce(sum(t.output_tokens), 0)::bigint,
+                   coalesce(sum(t.thoughts_tokens), 0)::bigint, coalesce(sum(t.total_tokens), 0)::bigint
+            FROM career.usage_calls c LEFT JOIN career.usage_tokens t ON t.call_id = c.id
+            WHERE c.user_id = \(user) AND c.created_at >= \(from) AND c.created_at < \(to)
+            GROUP BY 1, 2 ORDER BY 1, 2
+            """,
+            logger: self.logger
+        )
+        var byTask: [UsageSummary.TaskUsage] = []
+        for try await (task, model, count, prompt, output, thoughts, total) in rows.decode((String, String, Int64, Int64, Int64, Int64, Int64).self) {
+            byTask.append(.init(task: task, model: model, calls: count, usage: TokenUsage(promptTokens: prompt, outputTokens: output, thoughtsTokens: thoughts, totalTokens: total)))
+        }
+        return .make(from: from, to: to, calls: calls, rows: byTask)
+    }
+
+    private static func savedResult(_ row: (UUID, UUID, String, String, String, Int64, Int64, Int64, Int64, Date), result: Data?) throws -> SavedResult {
+        let (id, user, kind, title, model, prompt, output, thoughts, total, created) = row
+        guard let kind = ResultKind(rawValue: kind) else { throw StoreUnavailable("a saved_results row has an unknown kind") }
+        return SavedResult(
+            id: id, userID: user, kind: kind, title: title, model: model,
+            usage: TokenUsage(promptTokens: prompt, outputTokens: output, thoughtsTokens: thoughts, totalTokens: total), createdAt: created, result: result
+        )
+    }
+}
+
+/// Whether the start-up migrations have been applied.
+private actor MigrationState {
+    private(set) var done = false
+
+    func markDone() { self.done = true }
+}
