@@ -1,5 +1,4 @@
 import AsyncHTTPClient
-import Crypto
 import Foundation
 import NIOCore
 import Testing
@@ -17,19 +16,10 @@ private let documentsBody = #"{"profile": \#(profile), "options": {"jobDescripti
 @Suite(.serialized) struct ContractHoleTests {
     // MARK: 1. Tokens with a repeated claim
 
-    static let secret = "integration-secret-with-at-least-32-bytes!!"
+    static let secret = TestTokens.secret
 
-    /// An HS256 token whose payload is exactly `payload`, signed with `secret`.
-    static func token(payload: String, secret: String = Self.secret) -> String {
-        func encode(_ text: String) -> String {
-            Data(text.utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-")
-                .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-        }
-        let input = encode(#"{"alg":"HS256","typ":"JWT"}"#) + "." + encode(payload)
-        let mac = HMAC<SHA256>.authenticationCode(for: Data(input.utf8), using: SymmetricKey(data: Data(secret.utf8)))
-        let signature = Data(mac).base64EncodedString().replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-        return input + "." + signature
+    static func token(payload: String) -> String {
+        TestTokens.token(payload: payload)
     }
 
     @Test func aTokenThatRepeatsAClaimIsRefusedAndTheSameTokenWithoutTheRepeatIsNot() async throws {
@@ -223,11 +213,12 @@ private let documentsBody = #"{"profile": \#(profile), "options": {"jobDescripti
     }
 
     /// The whole text of a streamed answer.
-    static func stream(_ stack: Stack, _ path: String, _ body: String) async throws -> String {
+    static func stream(_ stack: Stack, _ path: String, _ body: String, headers: [(String, String)] = []) async throws -> String {
         var request = HTTPClientRequest(url: stack.gatewayURL + path)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: "Accept", value: "text/event-stream")
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         request.body = .bytes(ByteBuffer(string: body))
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
         #expect(response.status.code == 200)

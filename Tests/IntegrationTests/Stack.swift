@@ -17,10 +17,12 @@ final class Stack: @unchecked Sendable {
     let generationPort: Int
     let coachPort: Int
     let gatewayPort: Int
+    /// The gateway's whole environment, for restarting it or starting a second replica.
+    private(set) var gatewayEnvironment: [String: String] = [:]
     let simulator: ManagedProcess
     var generation: ManagedProcess
     let coach: ManagedProcess
-    let gateway: ManagedProcess
+    private(set) var gateway: ManagedProcess
     /// The gateway's `DATA_DIR` (its embedded database), unique to this stack.
     let dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("stack-\(UUID().uuidString)")
     /// Generation replicas after the first (`generation`); empty unless asked for.
@@ -66,7 +68,7 @@ final class Stack: @unchecked Sendable {
             }
             self.extraGenerations = extraGenerations
             let generationAddresses = ([generationPort] + extraGenerations.map(\.port)).map { "127.0.0.1:\($0)" }
-            self.gateway = try ManagedProcess("Gateway", environment: [
+            let gatewayEnvironment = [
                 "PORT": "\(gatewayPort)",
                 // Each stack's embedded database in a folder of its own (removed by stop()).
                 "DATA_DIR": self.dataDirectory.path,
@@ -77,7 +79,9 @@ final class Stack: @unchecked Sendable {
                 // Generous: a test about deadlines sets its own; on a loaded machine a coach turn that
                 // calls the generation service takes several model calls in a row.
                 "CALL_TIMEOUT_SECONDS": "30",
-            ].merging(gatewayEnvironment) { _, override in override })
+            ].merging(gatewayEnvironment) { _, override in override }
+            self.gatewayEnvironment = gatewayEnvironment
+            self.gateway = try ManagedProcess("Gateway", environment: gatewayEnvironment)
             try await self.waitUntilReady()
         } catch {
             Self.slots.release()
@@ -101,6 +105,30 @@ final class Stack: @unchecked Sendable {
     /// The coach asks the stack's generation service for career paths.
     static func coachEnvironment(port: Int, simulatorPort: Int, generationPort: Int) -> [String: String] {
         serviceEnvironment(port: port, simulatorPort: simulatorPort).merging(["GENERATION_ADDR": "127.0.0.1:\(generationPort)"]) { _, new in new }
+    }
+
+    /// Stops the gateway with `signal` (SIGTERM drains; SIGKILL does not) and starts it again
+    /// with the same settings, database included, then waits until it is ready.
+    func restartGateway(with signal: Int32) async throws {
+        self.gateway.signal(signal)
+        _ = await self.gateway.waitForExit(within: .seconds(15))
+        self.gateway = try ManagedProcess("Gateway", environment: self.gatewayEnvironment)
+        try await self.waitUntilReady()
+    }
+
+    /// Another gateway replica beside the first, on its own port, with the same settings
+    /// (`overrides` on top); the caller stops it.
+    func startGatewayReplica(_ overrides: [String: String] = [:]) async throws -> (process: ManagedProcess, url: String) {
+        let port = try await freeLoopbackPort()
+        let process = try ManagedProcess("Gateway", environment: self.gatewayEnvironment.merging(overrides) { _, new in new }.merging(["PORT": "\(port)"]) { _, new in new })
+        let url = "http://127.0.0.1:\(port)"
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            if let reply = try? await self.send("GET", "/readyz", base: url), reply.status == 200 { return (process, url) }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        Issue.record("gateway replica not ready:\n\(process.output.suffix(3000))")
+        throw CancellationError()
     }
 
     func restartGeneration() throws {

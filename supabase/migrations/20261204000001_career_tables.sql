@@ -85,3 +85,8 @@ CREATE TABLE career.rate_limit_buckets (
 );
 -- Sweeping idle buckets.
 CREATE INDEX rate_limit_buckets_updated ON career.rate_limit_buckets (updated_at);
+
+-- Recorded the way the gateway's runner records it, so that a gateway started on this database
+-- later does not apply 0001_create_tables again.
+CREATE TABLE IF NOT EXISTS career.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now());
+INSERT INTO career.schema_migrations (version, name) VALUES (1, '0001_create_tables') ON CONFLICT (version) DO NOTHING;

@@ -1,5 +1,6 @@
 -- Supabase CLI copy of Sources/GatewayStore/Migrations/postgres/0002_supabase_row_level_security.sql
--- (`supabase db push`); the gateway's own runner applies the same file at start.
+-- (`supabase db push`); the gateway's own runner applies the same file at start and records it
+-- in career.schema_migrations.
 
 -- 0002: row-level security for Supabase.
 -- On Supabase a browser-side client (supabase-js, PostgREST) talks to this database as the role
@@ -56,3 +57,8 @@ BEGIN
     -- career.idempotency_keys and career.rate_limit_buckets: RLS on, no policy, no grant.
 END
 $$;
+
+-- Recorded the way the gateway's runner records it, so that a gateway started on this database
+-- later does not apply 0002_supabase_row_level_security again.
+CREATE TABLE IF NOT EXISTS career.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now());
+INSERT INTO career.schema_migrations (version, name) VALUES (2, '0002_supabase_row_level_security') ON CONFLICT (version) DO NOTHING;

@@ -1,0 +1,239 @@
+import Foundation
+import Testing
+import TestSupport
+
+private let profile = #"{"fullName": "Zoë Ünal", "jobTitle": "Software Engineer", "targetJobTitle": "Staff Engineer", "companyName": "Acme"}"#
+private let jobDescription = "Senior Swift engineer\nBuild backend services with SwiftNIO at Acme."
+
+/// Saved results and the usage ledger through real processes: gateway (with its database),
+/// both services and the simulator. Each test runs on the embedded SQLite database and, when
+/// `CAREER_TEST_DATABASE_URL` names one (scripts/test.sh starts it), on PostgreSQL; each uses
+/// users of its own, so stacks sharing the PostgreSQL database never see each other's rows.
+@Suite(.serialized) struct PersistenceEndToEndTests {
+    enum Database: String, CaseIterable, Sendable {
+        case sqlite, postgres
+    }
+
+    /// A stack that checks tokens, on `database`; nil (the test then skips, saying so) for
+    /// PostgreSQL without a server.
+    static func stack(_ database: Database, _ environment: [String: String] = [:]) async throws -> Stack? {
+        var settings = ["AUTH_DISABLED": "0", "SUPABASE_JWT_SECRET": TestTokens.secret]
+        if database == .postgres {
+            guard let url = ProcessInfo.processInfo.environment["CAREER_TEST_DATABASE_URL"] else {
+                print("SKIPPED (no PostgreSQL): the PostgreSQL case of this test; run scripts/test.sh with PostgreSQL installed")
+                return nil
+            }
+            settings["DATABASE_URL"] = url
+        }
+        return try await Stack(gatewayEnvironment: settings.merging(environment) { _, new in new })
+    }
+
+    struct User {
+        let id = UUID().uuidString.lowercased()
+        var authorization: (String, String) { ("Authorization", "Bearer " + TestTokens.user(self.id)) }
+    }
+
+    /// Every kind the spec saves, each a real call, with the body that asks for it.
+    static let savedCalls: [(path: String, body: String, kind: String)] = [
+        ("/api/v1/generate/documents", #"{"profile": \#(profile), "options": {"jobDescription": "\#(jobDescription.replacingOccurrences(of: "\n", with: "\\n"))"}}"#, "documents"),
+        ("/api/v1/analyze/application", #"{"jobDescription": "Swift engineer", "profile": \#(profile)}"#, "analysis"),
+        ("/api/v1/career/path", #"{"profile": \#(profile), "currentRole": "Engineer", "targetRole": "Engineering Manager"}"#, "careerPath"),
+        ("/api/v1/networking/brief", #"{"profile": \#(profile), "counterpartInfo": "Grace Hopper, compiler pioneer"}"#, "networkingBrief"),
+        ("/api/v1/networking/reach-out", #"{"profile": \#(profile), "counterpartInfo": "Grace Hopper, compiler pioneer"}"#, "reachOut"),
+        ("/api/v1/interview/questions", #"{"jobDescription": "Swift engineer at Acme"}"#, "interviewQuestions"),
+    ]
+
+    @Test(arguments: Database.allCases)
+    func everySavedKindRoundTripsExactly(database: Database) async throws {
+        guard let stack = try await Self.stack(database) else { return }
+        defer { Task { await stack.stop() } }
+        let user = User()
+
+        var saved: [(id: String, kind: String, answer: Data)] = []
+        for call in Self.savedCalls {
+            let reply = try await stack.send("POST", call.path, json: call.body, headers: [user.authorization])
+            #expect(reply.status == 200, "\(call.path): \(String(decoding: reply.body, as: UTF8.self))")
+            let id = try #require(reply.json["resultId"] as? String, "\(call.path) has no resultId")
+            saved.append((id, call.kind, reply.body))
+        }
+        // Streamed: `done` carries the resultId.
+        let streamed = ContractHoleTests.events(try await Self.stream(stack, "/api/v1/networking/brief", Self.savedCalls[3].body, user))
+        let done = try #require(streamed.last { $0.name == "done" })
+        #expect(done.json["resultId"] is String)
+        // The coach's career path is saved as a career path; the coach turn is not.
+        let chat = #"{"message": "Please generateAndSaveCareerPath from engineer to engineering manager", "history": [], "profile": \#(profile)}"#
+        let coach = try await stack.send("POST", "/api/v1/coach/chat", json: chat, headers: [user.authorization])
+        let careerPath = ((coach.json["action"] as? [String: Any])?["payload"] as? [String: Any])?["careerPath"] as? [String: Any]
+        let coachPathID = try #require(careerPath?["resultId"] as? String, "\(String(decoding: coach.body, as: UTF8.self))")
+        #expect(coach.json["resultId"] == nil)
+        // A parsed profile is not saved.
+        let parsed = try await stack.send("POST", "/api/v1/profile/parse", json: #"{"text": "Zoë Ünal, engineer"}"#, headers: [user.authorization])
+        #expect(parsed.status == 200)
+        #expect(parsed.json["resultId"] == nil)
+
+        for item in saved {
+            let reply = try await stack.send("GET", "/api/v1/history/\(item.id)", headers: [user.authorization])
+            #expect(reply.status == 200)
+            #expect(reply.json["kind"] as? String == item.kind)
+            // `result` is the answer exactly as it was returned, byte for byte.
+            #expect(reply.body.suffix(item.answer.count + 1) == item.answer + Data("}".utf8), "\(item.kind)")
+        }
+        let history = try await stack.send("GET", "/api/v1/history?limit=100", headers: [user.authorization])
+        let items = try #require(history.json["items"] as? [[String: Any]])
+        #expect(items.count == saved.count + 2)
+        #expect(items.first?["id"] as? String == coachPathID)  // newest first
+        #expect(items.contains { $0["id"] as? String == done.json["resultId"] as? String })
+        let documents = try #require(items.first { $0["kind"] as? String == "documents" })
+        #expect(documents["title"] as? String == "Staff Engineer at Acme")
+        #expect(items.first { $0["kind"] as? String == "careerPath" && $0["id"] as? String != coachPathID }?["title"] as? String == "Engineer → Engineering Manager")
+        #expect(history.json["nextCursor"] is NSNull)
+    }
+
+    @Test(arguments: Database.allCases)
+    func historyPagesWalkWithoutDuplicatesAndRefuseBadParameters(database: Database) async throws {
+        guard let stack = try await Self.stack(database) else { return }
+        defer { Task { await stack.stop() } }
+        let user = User()
+        var ids: [String] = []
+        for index in 0..<12 {
+            let reply = try await stack.send("POST", "/api/v1/interview/questions", json: #"{"jobDescription": "Job \#(index)"}"#, headers: [user.authorization])
+            ids.append(try #require(reply.json["resultId"] as? String))
+        }
+        var walked: [String] = []
+        var cursor: String?
+        repeat {
+            let query = "limit=5&kind=interviewQuestions" + (cursor.map { "&cursor=\($0)" } ?? "")
+            let page = try await stack.send("GET", "/api/v1/history?\(query)", headers: [user.authorization])
+            #expect(page.status == 200)
+            walked += (page.json["items"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+            cursor = page.json["nextCursor"] as? String
+        } while cursor != nil
+        #expect(walked == ids.reversed())
+
+        for (query, field) in [
+            ("limit=0", "limit"), ("limit=101", "limit"), ("limit=ten", "limit"), ("kind=resume", "kind"),
+            ("cursor=garbage", "cursor"), ("page=2", "page"), ("limit=5&limit=6", "limit"),
+        ] {
+            let reply = try await stack.send("GET", "/api/v1/history?\(query)", headers: [user.authorization])
+            #expect(reply.status == 400, "\(query)")
+            let fields = (reply.error["details"] as? [[String: Any]] ?? []).compactMap { $0["field"] as? String }
+            #expect(fields == [field], "\(query)")
+        }
+        let usage = try await stack.send("GET", "/api/v1/usage?from=yesterday", headers: [user.authorization])
+        #expect(usage.status == 400)
+    }
+
+    @Test(arguments: Database.allCases)
+    func anotherUsersItemIs404AndErasureForgetsEverything(database: Database) async throws {
+        guard let stack = try await Self.stack(database) else { return }
+        defer { Task { await stack.stop() } }
+        let owner = User()
+        let other = User()
+        let body = #"{"jobDescription": "Swift engineer"}"#
+        let first = try await stack.send("POST", "/api/v1/interview/questions", json: body, headers: [owner.authorization, ("Idempotency-Key", "k-1")])
+        let id = try #require(first.json["resultId"] as? String)
+
+        for method in ["GET", "DELETE"] {
+            let reply = try await stack.send(method, "/api/v1/history/\(id)", headers: [other.authorization])
+            #expect(reply.status == 404, "\(method)")
+            #expect(reply.error["code"] as? String == "NOT_FOUND")
+        }
+        #expect(try await stack.send("GET", "/api/v1/history/not-a-uuid", headers: [owner.authorization]).status == 404)
+        let othersList = try await stack.send("GET", "/api/v1/history", headers: [other.authorization])
+        #expect((othersList.json["items"] as? [Any])?.isEmpty == true)
+
+        // The right to erasure: saved results, usage rows and remembered idempotent answers.
+        let before = try await stack.geminiRequestCount()
+        let erased = try await stack.send("DELETE", "/api/v1/me/data", headers: [owner.authorization])
+        #expect(erased.status == 204)
+        #expect(try await stack.send("GET", "/api/v1/history/\(id)", headers: [owner.authorization]).status == 404)
+        let usage = try await stack.send("GET", "/api/v1/usage", headers: [owner.authorization])
+        #expect((usage.json["total"] as? [String: Any])?["calls"] as? Int == 0)
+        let repeated = try await stack.send("POST", "/api/v1/interview/questions", json: body, headers: [owner.authorization, ("Idempotency-Key", "k-1")])
+        #expect(repeated.status == 200)
+        #expect(repeated.headers.first(name: "Idempotent-Replayed") == nil)
+        #expect(try await stack.geminiRequestCount() == before + 1)  // answered anew, not replayed
+
+        let deleted = try await stack.send("DELETE", "/api/v1/history/\(try #require(repeated.json["resultId"] as? String))", headers: [owner.authorization])
+        #expect(deleted.status == 204)
+        #expect(try await stack.send("DELETE", "/api/v1/history/\(id)", headers: [owner.authorization]).status == 404)
+    }
+
+    @Test(arguments: Database.allCases)
+    func usageTotalsAreTheSumOfTheAnswersAndFailuresAreRecorded(database: Database) async throws {
+        guard let stack = try await Self.stack(database) else { return }
+        defer { Task { await stack.stop() } }
+        let user = User()
+        var expectedTokens = 0
+        for call in Self.savedCalls.prefix(4) {
+            let reply = try await stack.send("POST", call.path, json: call.body, headers: [user.authorization])
+            expectedTokens += (reply.json["usage"] as? [String: Any])?["totalTokens"] as? Int ?? 0
+        }
+        // A call that fails after reaching the service: two malformed answers.
+        try await stack.injectFault("malformed-output", count: 2)
+        let failed = try await stack.send("POST", "/api/v1/interview/questions", json: #"{"jobDescription": "Swift"}"#, headers: [user.authorization])
+        #expect(failed.error["reason"] as? String == "MALFORMED_MODEL_OUTPUT")
+        // Refused before any service: not in the ledger.
+        _ = try await stack.send("POST", "/api/v1/interview/questions", json: #"{"jobDescription": 5}"#, headers: [user.authorization])
+
+        // Ledger rows are written just after the answer.
+        var total: [String: Any] = [:]
+        var byTask: [[String: Any]] = []
+        for _ in 0..<50 {
+            let usage = try await stack.send("GET", "/api/v1/usage", headers: [user.authorization])
+            #expect(usage.status == 200)
+            total = usage.json["total"] as? [String: Any] ?? [:]
+            byTask = usage.json["byTask"] as? [[String: Any]] ?? []
+            if total["calls"] as? Int == 5 { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(total["calls"] as? Int == 5)
+        #expect(total["totalTokens"] as? Int == expectedTokens)
+        let tasks = Set(byTask.compactMap { $0["task"] as? String })
+        #expect(tasks == ["documents", "analysis", "careerPath", "networkingBrief", "interviewQuestions"])
+        #expect(byTask.allSatisfy { ($0["model"] as? String)?.hasPrefix("gemini-") == true || $0["task"] as? String == "interviewQuestions" })
+        let window = try await stack.send("GET", "/api/v1/usage?from=2020-01-01T00:00:00Z&to=2020-02-01T00:00:00Z", headers: [user.authorization])
+        #expect((window.json["total"] as? [String: Any])?["calls"] as? Int == 0)
+    }
+
+    @Test(arguments: Database.allCases)
+    func savedResultsSurviveTheGatewayBeingStoppedOrKilled(database: Database) async throws {
+        guard let stack = try await Self.stack(database) else { return }
+        defer { Task { await stack.stop() } }
+        let user = User()
+        let body = #"{"jobDescription": "Swift engineer"}"#
+        let first = try await stack.send("POST", "/api/v1/interview/questions", json: body, headers: [user.authorization])
+        let firstID = try #require(first.json["resultId"] as? String)
+        try await stack.restartGateway(with: SIGTERM)
+        #expect(try await stack.send("GET", "/api/v1/history/\(firstID)", headers: [user.authorization]).status == 200)
+
+        // A resultId in an answer means the row is committed: killing the gateway at once loses nothing.
+        let second = try await stack.send("POST", "/api/v1/interview/questions", json: body, headers: [user.authorization])
+        let secondID = try #require(second.json["resultId"] as? String)
+        try await stack.restartGateway(with: SIGKILL)
+        let reply = try await stack.send("GET", "/api/v1/history/\(secondID)", headers: [user.authorization])
+        #expect(reply.status == 200)
+        #expect(reply.body.suffix(second.body.count + 1) == second.body + Data("}".utf8))
+    }
+
+    @Test func withSavingOffNothingIsSavedButUsageIsKept() async throws {
+        guard let stack = try await Self.stack(.sqlite, ["SAVE_RESULTS": "0"]) else { return }
+        defer { Task { await stack.stop() } }
+        let user = User()
+        let reply = try await stack.send("POST", "/api/v1/interview/questions", json: #"{"jobDescription": "Swift"}"#, headers: [user.authorization])
+        #expect(reply.status == 200)
+        #expect(reply.json["resultId"] == nil)
+        #expect((try await stack.send("GET", "/api/v1/history", headers: [user.authorization]).json["items"] as? [Any])?.isEmpty == true)
+        var calls: Int?
+        for _ in 0..<50 {
+            calls = (try await stack.send("GET", "/api/v1/usage", headers: [user.authorization]).json["total"] as? [String: Any])?["calls"] as? Int
+            if calls == 1 { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(calls == 1)
+    }
+
+    static func stream(_ stack: Stack, _ path: String, _ body: String, _ user: User) async throws -> String {
+        try await ContractHoleTests.stream(stack, path, body, headers: [user.authorization])
+    }
+}
