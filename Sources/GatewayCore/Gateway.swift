@@ -73,13 +73,17 @@ func buildRouter(
     OperationsRoutes(services: [("generation", generation), ("coach", coach)], metrics: metrics).register(on: router)
     openAPI?.register(on: router)
     let api = router.group("api/v1").add(middleware: verifier.map(AuthMiddleware.init(verifier:)) ?? .disabled)
+    let limits = CallLimits(
+        limiter: limiter ?? RateLimiter(limits: configuration.rateLimits), idempotency: idempotency,
+        shared: persistence?.store as? any SharedCallState, callTimeout: configuration.callTimeout,
+        metrics: metrics, logger: persistence?.logger ?? Logger(label: "gateway")
+    )
     AIRoutes(
-        generation: generation, coach: coach, callTimeout: configuration.callTimeout,
-        limiter: limiter ?? RateLimiter(limits: configuration.rateLimits),
-        idempotency: idempotency, metrics: metrics, pingInterval: configuration.streamPingInterval, persistence: persistence
+        generation: generation, coach: coach, callTimeout: configuration.callTimeout, limits: limits,
+        metrics: metrics, pingInterval: configuration.streamPingInterval, persistence: persistence
     ).register(on: api)
     if let persistence {
-        HistoryRoutes(persistence: persistence, idempotency: idempotency).register(on: api)
+        HistoryRoutes(persistence: persistence, limits: limits).register(on: api)
     }
     return router
 }

@@ -12,7 +12,7 @@ import ServiceLifecycle
 /// applied every operation throws ``StoreUnavailable``.
 public final class PostgresStore: ResultStore, Service {
     let client: PostgresClient
-    private let logger: Logger
+    let logger: Logger
     private let migrated = MigrationState()
 
     /// Longest a start-up migration attempt waits before it is retried: 30 s.
@@ -31,7 +31,10 @@ public final class PostgresStore: ResultStore, Service {
         try await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
                 group.addTask { await self.client.run() }
-                group.addTask { await self.migrateUntilDone() }
+                group.addTask {
+                    await self.migrateUntilDone()
+                    await self.sweepPeriodically()
+                }
             }
         }
     }
@@ -54,42 +57,57 @@ public final class PostgresStore: ResultStore, Service {
         }
     }
 
+    /// Interval of the sweep of expired idempotency keys and refilled rate-limit buckets: 60 s.
+    static let sweepInterval: Duration = .seconds(60)
+
+    /// Deletes expired shared state every ``sweepInterval`` (each replica does; the statements
+    /// are cheap and idempotent).
+    private func sweepPeriodically() async {
+        while (try? await Task.sleep(for: Self.sweepInterval)) != nil {
+            do {
+                try await self.sweepExpired()
+            } catch {
+                self.logger.warning("sweeping expired shared state failed", metadata: ["error.type": "\(type(of: error))"])
+            }
+        }
+    }
+
     /// Applies the migrations not yet recorded, each in its own transaction, holding a
     /// session-level advisory lock on one connection so concurrent replicas take turns.
     func migrate() async throws {
         let migrations = try Migration.all(.postgres)
         try await self.client.withConnection { connection in
-            try await connection.query("CREATE SCHEMA IF NOT EXISTS career", logger: self.logger)
-            try await connection.query("SELECT pg_advisory_lock(\(Self.migrationLockKey))", logger: self.logger)
+            try await connection.query("CREATE SCHEMA IF NOT EXISTS career", logger: self.logger).drain()
+            try await connection.query("SELECT pg_advisory_lock(\(Self.migrationLockKey))", logger: self.logger).drain()
             do {
                 try await connection.query(
                     "CREATE TABLE IF NOT EXISTS career.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())",
                     logger: self.logger
-                )
+                ).drain()
                 let rows = try await connection.query("SELECT version FROM career.schema_migrations", logger: self.logger)
                 var applied = Set<Int>()
                 for try await version in rows.decode(Int.self) { applied.insert(version) }
                 for migration in migrations where !applied.contains(migration.version) {
-                    try await connection.query("BEGIN", logger: self.logger)
+                    try await connection.query("BEGIN", logger: self.logger).drain()
                     do {
                         for statement in SQLStatements.split(migration.sql) {
-                            try await connection.query(PostgresQuery(unsafeSQL: statement), logger: self.logger)
+                            try await connection.query(PostgresQuery(unsafeSQL: statement), logger: self.logger).drain()
                         }
                         try await connection.query(
                             "INSERT INTO career.schema_migrations (version, name) VALUES (\(migration.version), \(migration.name))", logger: self.logger
-                        )
-                        try await connection.query("COMMIT", logger: self.logger)
+                        ).drain()
+                        try await connection.query("COMMIT", logger: self.logger).drain()
                     } catch {
-                        _ = try? await connection.query("ROLLBACK", logger: self.logger)
+                        _ = try? await connection.query("ROLLBACK", logger: self.logger).drain()
                         throw error
                     }
                     self.logger.info("database migrated", metadata: ["db.migration": "\(migration.name)"])
                 }
             } catch {
-                _ = try? await connection.query("SELECT pg_advisory_unlock(\(Self.migrationLockKey))", logger: self.logger)
+                _ = try? await connection.query("SELECT pg_advisory_unlock(\(Self.migrationLockKey))", logger: self.logger).drain()
                 throw error
             }
-            try await connection.query("SELECT pg_advisory_unlock(\(Self.migrationLockKey))", logger: self.logger)
+            try await connection.query("SELECT pg_advisory_unlock(\(Self.migrationLockKey))", logger: self.logger).drain()
         }
     }
 
@@ -102,7 +120,7 @@ public final class PostgresStore: ResultStore, Service {
         return versions
     }
 
-    private func ready() async throws {
+    func ready() async throws {
         guard await self.migrated.done else { throw StoreUnavailable("the database is not migrated yet") }
     }
 
@@ -120,7 +138,7 @@ public final class PostgresStore: ResultStore, Service {
                     \(usage.thoughtsTokens), \(usage.totalTokens), \(answer)::json, \(result.createdAt))
             """,
             logger: self.logger
-        )
+        ).drain()
     }
 
     private static let resultColumns = "id, user_id, kind, title, model, prompt_tokens, output_tokens, thoughts_tokens, total_tokens, created_at"
@@ -154,29 +172,28 @@ public final class PostgresStore: ResultStore, Service {
         let rows = try await self.client.query(
             "SELECT \(unescaped: Self.resultColumns), result::text FROM career.saved_results WHERE user_id = \(user) AND id = \(id)", logger: self.logger
         )
+        var found: SavedResult?
         for try await row in rows.decode((UUID, UUID, String, String, String, Int64, Int64, Int64, Int64, Date, String).self) {
             let (a, b, c, d, e, f, g, h, i, j, answer) = row
-            return try Self.savedResult((a, b, c, d, e, f, g, h, i, j), result: Data(answer.utf8))
+            found = try Self.savedResult((a, b, c, d, e, f, g, h, i, j), result: Data(answer.utf8))
         }
-        return nil
+        return found
     }
 
     public func deleteResult(user: UUID, id: UUID) async throws -> Bool {
         try await self.ready()
         let rows = try await self.client.query("DELETE FROM career.saved_results WHERE user_id = \(user) AND id = \(id) RETURNING id", logger: self.logger)
-        var deleted = false
-        for try await _ in rows { deleted = true }
-        return deleted
+        return try await rows.hasRows()
     }
 
     public func eraseUser(_ user: UUID) async throws {
         try await self.ready()
         try await self.client.withTransaction(logger: self.logger) { connection in
             // The usage_tokens rows go with their calls (ON DELETE CASCADE).
-            try await connection.query("DELETE FROM career.usage_calls WHERE user_id = \(user)", logger: self.logger)
-            try await connection.query("DELETE FROM career.saved_results WHERE user_id = \(user)", logger: self.logger)
-            try await connection.query("DELETE FROM career.idempotency_keys WHERE user_id = \(user)", logger: self.logger)
-            try await connection.query("DELETE FROM career.rate_limit_buckets WHERE user_id = \(user)", logger: self.logger)
+            try await connection.query("DELETE FROM career.usage_calls WHERE user_id = \(user)", logger: self.logger).drain()
+            try await connection.query("DELETE FROM career.saved_results WHERE user_id = \(user)", logger: self.logger).drain()
+            try await connection.query("DELETE FROM career.idempotency_keys WHERE user_id = \(user)", logger: self.logger).drain()
+            try await connection.query("DELETE FROM career.rate_limit_buckets WHERE user_id = \(user)", logger: self.logger).drain()
         }
     }
 
@@ -193,7 +210,7 @@ public final class PostgresStore: ResultStore, Service {
                         \(call.replayed), \(call.requestID), \(call.createdAt))
                 """,
                 logger: self.logger
-            )
+            ).drain()
             for tokens in call.tokensByModel {
                 let usage = tokens.usage
                 try await connection.query(
@@ -202,7 +219,7 @@ public final class PostgresStore: ResultStore, Service {
                     VALUES (\(call.id), \(tokens.model), \(usage.promptTokens), \(usage.outputTokens), \(usage.thoughtsTokens), \(usage.totalTokens))
                     """,
                     logger: self.logger
-                )
+                ).drain()
             }
         }
     }
@@ -247,4 +264,19 @@ private actor MigrationState {
     private(set) var done = false
 
     func markDone() { self.done = true }
+}
+
+extension PostgresRowSequence {
+    /// Reads every row, so the connection (and its lease from the pool) is free for the next
+    /// query: a sequence dropped unread would leave that to its deinitialisation.
+    func drain() async throws {
+        for try await _ in self {}
+    }
+
+    /// Whether the statement returned any row, all of them read.
+    func hasRows() async throws -> Bool {
+        var any = false
+        for try await _ in self { any = true }
+        return any
+    }
 }

@@ -58,6 +58,13 @@ public struct SavedResult: Sendable, Equatable {
         self.createdAt = StoreTime.truncated(createdAt)
         self.result = result
     }
+
+    /// Times compare by the microsecond the tables hold: a `Date` read back may differ from the
+    /// one written in its last binary digit.
+    public static func == (lhs: SavedResult, rhs: SavedResult) -> Bool {
+        lhs.id == rhs.id && lhs.userID == rhs.userID && lhs.kind == rhs.kind && lhs.title == rhs.title && lhs.model == rhs.model
+            && lhs.usage == rhs.usage && StoreTime.microseconds(lhs.createdAt) == StoreTime.microseconds(rhs.createdAt) && lhs.result == rhs.result
+    }
 }
 
 /// A page of a user's history, newest first.

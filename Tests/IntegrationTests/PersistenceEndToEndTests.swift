@@ -233,6 +233,109 @@ private let jobDescription = "Senior Swift engineer\nBuild backend services with
         #expect(calls == 1)
     }
 
+    @Test func twoGatewayReplicasOnOnePostgreSQLShareHistoryKeysAndLimits() async throws {
+        guard let stack = try await Self.stack(.postgres, ["RATE_LIMIT_FLASH_PER_MIN": "3"]) else { return }
+        defer { Task { await stack.stop() } }
+        let replica = try await stack.startGatewayReplica()
+        defer { replica.process.signal(SIGTERM) }
+        let a = stack.gatewayURL
+        let b = replica.url
+        let user = User()
+        let body = #"{"jobDescription": "Swift engineer"}"#
+
+        // History written through one replica is read through the other.
+        let saved = try await stack.send("POST", "/api/v1/interview/questions", json: body, headers: [user.authorization, ("Idempotency-Key", "same-key")], base: a)
+        let id = try #require(saved.json["resultId"] as? String)
+        #expect(try await stack.send("GET", "/api/v1/history/\(id)", headers: [user.authorization], base: b).status == 200)
+
+        // The key's repeat on the other replica gets the first answer, with no Gemini call.
+        let calls = try await stack.geminiRequestCount()
+        var repeated: Stack.Reply?
+        for _ in 0..<20 {  // the answer is stored just after it is sent
+            repeated = try await stack.send("POST", "/api/v1/interview/questions", json: body, headers: [user.authorization, ("Idempotency-Key", "same-key")], base: b)
+            if repeated?.headers.first(name: "Idempotent-Replayed") == "true" { break }
+        }
+        #expect(repeated?.headers.first(name: "Idempotent-Replayed") == "true")
+        #expect(repeated?.body == saved.body)
+        #expect(try await stack.geminiRequestCount() == calls)
+        let conflict = try await stack.send("POST", "/api/v1/interview/questions", json: #"{"jobDescription": "Other"}"#, headers: [user.authorization, ("Idempotency-Key", "same-key")], base: b)
+        #expect(conflict.status == 409)
+
+        // The same key sent to both replicas at once runs once.
+        try await stack.injectFault("latency=800ms", count: 1)
+        let before = try await stack.geminiRequestCount()
+        async let first = stack.send("POST", "/api/v1/interview/questions", json: body, headers: [user.authorization, ("Idempotency-Key", "race")], base: a)
+        async let second = stack.send("POST", "/api/v1/interview/questions", json: body, headers: [user.authorization, ("Idempotency-Key", "race")], base: b)
+        let (one, two) = try await (first, second)
+        #expect(one.status == 200 && two.status == 200)
+        #expect(one.body == two.body)
+        #expect(try await stack.geminiRequestCount() == before + 1)
+
+        // One allowance across both replicas: 3 flash calls a minute in all.
+        let limited = User()
+        var statuses: [Int] = []
+        for index in 0..<4 {
+            statuses.append(try await stack.send("POST", "/api/v1/interview/questions", json: body, headers: [limited.authorization], base: index % 2 == 0 ? a : b).status)
+        }
+        #expect(statuses == [200, 200, 200, 429])
+        let refused = try await stack.send("POST", "/api/v1/interview/questions", json: body, headers: [limited.authorization], base: a)
+        #expect(refused.status == 429)
+        #expect(Int(refused.headers.first(name: "Retry-After") ?? "") ?? 0 >= 1)
+    }
+
+    @Test func aDatabaseOutageCostsNoAnswerAndTheGatewayRecoversByItself() async throws {
+        guard let url = ProcessInfo.processInfo.environment["CAREER_TEST_DATABASE_URL"] else {
+            print("SKIPPED (no PostgreSQL): aDatabaseOutageCostsNoAnswerAndTheGatewayRecoversByItself")
+            return
+        }
+        // The gateway reaches PostgreSQL through a proxy the test can cut.
+        let target = try #require(URLComponents(string: url))
+        let proxy = try await TCPProxy(targetHost: try #require(target.host), targetPort: try #require(target.port))
+        var proxied = target
+        proxied.port = proxy.port
+        guard let stack = try await Self.stack(.postgres, ["DATABASE_URL": try #require(proxied.string)]) else { return }
+        defer { Task { await stack.stop(); await proxy.cut() } }
+        let user = User()
+        let body = #"{"jobDescription": "Swift engineer"}"#
+        // Migrated and saving.
+        var saved: Stack.Reply?
+        for _ in 0..<100 {
+            saved = try await stack.send("POST", "/api/v1/interview/questions", json: body, headers: [user.authorization])
+            if saved?.json["resultId"] != nil { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(saved?.json["resultId"] is String)
+
+        await proxy.cut()
+        // AI answers still come, without resultId; history and usage are 503 with Retry-After.
+        let answer = try await stack.send("POST", "/api/v1/interview/questions", json: body, headers: [user.authorization])
+        #expect(answer.status == 200)
+        #expect(answer.json["resultId"] == nil)
+        for path in ["/api/v1/history", "/api/v1/usage"] {
+            let reply = try await stack.send("GET", path, headers: [user.authorization])
+            #expect(reply.status == 503, "\(path)")
+            #expect(reply.error["code"] as? String == "UNAVAILABLE")
+            #expect(reply.headers.first(name: "Retry-After") != nil)
+        }
+        // Still ready (the AI path works), and the failures are counted.
+        #expect(try await stack.send("GET", "/readyz").status == 200)
+        let metrics = String(decoding: try await stack.send("GET", "/metrics").body, as: UTF8.self)
+        #expect(metrics.contains(#"gateway_db_operations_total{operation="save_result",outcome="failed"}"#))
+
+        // Back: saving and history recover with no restart.
+        try await proxy.restore()
+        var recovered = false
+        for _ in 0..<60 {
+            let reply = try await stack.send("POST", "/api/v1/interview/questions", json: body, headers: [user.authorization])
+            if reply.json["resultId"] != nil, try await stack.send("GET", "/api/v1/history", headers: [user.authorization]).status == 200 {
+                recovered = true
+                break
+            }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        #expect(recovered, "\(stack.diagnostics)")
+    }
+
     static func stream(_ stack: Stack, _ path: String, _ body: String, _ user: User) async throws -> String {
         try await ContractHoleTests.stream(stack, path, body, headers: [user.authorization])
     }

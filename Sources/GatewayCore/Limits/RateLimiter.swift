@@ -57,7 +57,7 @@ final class RateLimiter: Sendable {
 
     static let minimumSweepCount = 1024
 
-    private let limits: RateLimits
+    let limits: RateLimits
     private let now: @Sendable () -> ContinuousClock.Instant
     private let state = NIOLockedValueBox(State())
 

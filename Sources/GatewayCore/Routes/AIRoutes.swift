@@ -19,8 +19,8 @@ struct AIRoutes {
     let generation: RPCClient
     let coach: RPCClient
     let callTimeout: Duration
-    let limiter: RateLimiter
-    let idempotency: IdempotencyStore
+    /// Rate limits and idempotency keys, shared by the replicas through PostgreSQL.
+    let limits: CallLimits
     let metrics: GatewayMetrics
     let pingInterval: Duration
     /// Saves answers and records the ledger; nil in tests of the routes alone.
@@ -89,11 +89,11 @@ struct AIRoutes {
                 requestID: context.requestID, started: started, streamed: streaming
             )
 
-            var ticket: IdempotencyStore.Ticket?
+            var ticket: CallLimits.Ticket?
             if let key = try Self.idempotencyKey(request.headers) {
                 let fingerprint = IdempotencyStore.Fingerprint(path: request.uri.path, body: body)
                 do {
-                    switch try await self.idempotency.claim(.init(user: user, key: key), fingerprint: fingerprint) {
+                    switch try await self.limits.claim(user: user, key: key, fingerprint: fingerprint) {
                     case .replay(let answer):
                         self.metrics.replays.increment()
                         self.persistence?.replayed(call)
@@ -107,10 +107,10 @@ struct AIRoutes {
                 }
             }
             // Settles the key on every path out: kept with the answer, or forgotten on failure.
-            let settlement = TicketSettlement(store: self.idempotency, ticket: ticket)
+            let settlement = TicketSettlement(ticket: ticket)
 
             do {
-                try self.acquire(user: user, tier: tier(rpcRequest))
+                try await self.acquire(user: user, tier: tier(rpcRequest))
                 let metadata = Self.metadata(context)
                 let deadline = NIODeadline.now() + TimeAmount(self.callTimeout)
                 if streaming, let streamMethod {
@@ -172,9 +172,9 @@ struct AIRoutes {
         self.post(api, path, client, method, stream: RPCMethod<Request, Career_V1_TextStreamEvent>?.none, tier: tier, record: record)
     }
 
-    private func acquire(user: String, tier: ModelTier) throws(APIErrorResponse) {
+    private func acquire(user: String, tier: ModelTier) async throws(APIErrorResponse) {
         do throws(RateLimiter.Refusal) {
-            try self.limiter.acquire(user: user, tier: tier)
+            try await self.limits.acquire(user: user, tier: tier)
         } catch {
             self.metrics.recordRateLimited(tier)
             let seconds = max(1, Int(error.retryAfter.components.seconds) + (error.retryAfter.components.attoseconds > 0 ? 1 : 0))
@@ -241,23 +241,21 @@ struct AIRoutes {
 /// also when dropped unsettled (a stream whose writer never ran), so a key never stays
 /// "running" forever.
 final class TicketSettlement: Sendable {
-    private let store: IdempotencyStore
-    private let ticket: NIOLockedValueBox<IdempotencyStore.Ticket?>
+    private let ticket: NIOLockedValueBox<CallLimits.Ticket?>
 
-    init(store: IdempotencyStore, ticket: IdempotencyStore.Ticket?) {
-        self.store = store
+    init(ticket: CallLimits.Ticket?) {
         self.ticket = NIOLockedValueBox(ticket)
     }
 
     func keep(_ answer: Data) {
-        if let ticket = self.take() { self.store.complete(ticket, answer: answer) }
+        self.take()?.keep(answer)
     }
 
     func forget() {
-        if let ticket = self.take() { self.store.abandon(ticket) }
+        self.take()?.forget()
     }
 
-    private func take() -> IdempotencyStore.Ticket? {
+    private func take() -> CallLimits.Ticket? {
         self.ticket.withLockedValue { ticket in
             defer { ticket = nil }
             return ticket

@@ -19,7 +19,7 @@ import JSONText
 /// RFC 3339 is 400 naming the parameter. A database that does not answer is 503.
 struct HistoryRoutes {
     let persistence: Persistence
-    let idempotency: IdempotencyStore
+    let limits: CallLimits
 
     static let paths: [(path: String, methods: [HTTPRequest.Method])] = [
         ("api/v1/history", [.get]),
@@ -85,7 +85,7 @@ struct HistoryRoutes {
             let subject = context.userID ?? AuthMiddleware.developmentUserID
             let user = StoreUserID.uuid(forSubject: subject)
             try await self.persistence.read("erase_user") { try await $0.eraseUser(user) }
-            self.idempotency.forget(user: subject)
+            self.limits.forget(user: subject)
             context.logger.info("user data erased")
             return Response(status: .noContent)
         }

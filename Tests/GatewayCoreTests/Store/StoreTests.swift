@@ -218,6 +218,29 @@ func withPostgresStore(url: String, _ body: @Sendable (PostgresStore) async thro
         }
     }
 
+    @Test func postgresOverTLSWhenTheURLAsksForIt() async throws {
+        guard let url = StoreBackend.postgresURL else {
+            print("SKIPPED (no PostgreSQL): postgresOverTLSWhenTheURLAsksForIt")
+            return
+        }
+        // The test server's certificate is self-signed: `require` encrypts without checking it.
+        try await withPostgresStore(url: url + "?sslmode=require") { store in
+            let user = UUID()
+            let saved = Self.item(user)
+            try await store.save(saved)
+            #expect(try await store.result(user: user, id: saved.id)?.result == Self.answer)
+            let tls = try await store.client.query("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+            for try await encrypted in tls.decode(Bool.self) { #expect(encrypted) }
+        }
+        // `verify-full` checks the certificate, which no trusted root signed: no connection.
+        let strict = PostgresStore(configuration: try DatabaseURL(url + "?sslmode=verify-full").clientConfiguration, logger: storeLogger)
+        await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await strict.client.run() }
+            await #expect(throws: (any Error).self) { try await bounded(.seconds(5)) { try await strict.migrate() } }
+            group.cancelAll()
+        }
+    }
+
     // MARK: Small parts
 
     @Test func cursorsRoundTripAndRefuseGarbage() {
@@ -269,5 +292,62 @@ func withPostgresStore(url: String, _ body: @Sendable (PostgresStore) async thro
         #expect(statements[0] == "CREATE TABLE a (x int)")
         #expect(statements[1].hasPrefix("DO $$") && statements[1].hasSuffix("$$") && statements[1].contains("END IF;"))
         #expect(statements[2] == "SELECT 2")
+    }
+}
+
+/// The PostgreSQL migrations as Supabase gets them, and what row-level security lets a
+/// browser-side client see.
+@Suite struct SupabaseMigrationTests {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../..").standardizedFileURL
+
+    @Test func theSupabaseCLICopiesHoldTheGatewaysMigrationsStatementForStatement() throws {
+        let copies = try FileManager.default.contentsOfDirectory(atPath: Self.repository.appendingPathComponent("supabase/migrations").path)
+            .filter { $0.hasSuffix(".sql") }.sorted()
+        let migrations = try Migration.all(.postgres)
+        #expect(copies.count == migrations.count)
+        for (copy, migration) in zip(copies, migrations) {
+            let copied = SQLStatements.split(try String(contentsOf: Self.repository.appendingPathComponent("supabase/migrations/\(copy)"), encoding: .utf8))
+            let original = SQLStatements.split(migration.sql)
+            // The copy may add statements around the migration (the schema, recording itself),
+            // never change one.
+            let start = try #require(copied.firstIndex(of: original[0]), "\(copy) lacks the first statement of \(migration.name)")
+            #expect(Array(copied[start..<min(copied.count, start + original.count)]) == original, "\(copy) differs from \(migration.name)")
+            #expect(copied.contains { $0.contains("career.schema_migrations") && $0.contains("(\(migration.version), '\(migration.name)')") },
+                    "\(copy) does not record itself as \(migration.name)")
+        }
+    }
+
+    /// `Tests/Fixtures/check-rls.sh`, on a PostgreSQL server of its own (never the shared test
+    /// database: it drops the schemas): the migrations on a Supabase look-alike (`auth.uid()`
+    /// reading the request's JWT claims, the `authenticated` and `anon` roles); as one user,
+    /// only that user's saved results and ledger rows are visible, only their own results can
+    /// be deleted, and nothing can be written.
+    @Test func rowLevelSecurityLetsAUserReadOnlyTheirOwnRows() async throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = [Self.repository.appendingPathComponent("Tests/Fixtures/check-rls.sh").path]
+        var environment = ProcessInfo.processInfo.environment
+        environment["CAREER_TEST_DATABASE_URL"] = nil
+        process.environment = environment
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        // Read on a thread of its own: blocking one of the (two, here) threads that run every
+        // test's async work for seconds would stall the whole suite.
+        let text = await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                let data = output.fileHandleForReading.readDataToEndOfFile()
+                process.waitUntilExit()
+                continuation.resume(returning: String(decoding: data, as: UTF8.self))
+            }
+        }
+        if process.terminationStatus == 77 {
+            print("SKIPPED (no PostgreSQL): rowLevelSecurityLetsAUserReadOnlyTheirOwnRows")
+            return
+        }
+        #expect(process.terminationStatus == 0, "\(text.split(separator: "\n").filter { $0.hasPrefix("FAIL") }.joined(separator: "\n"))")
+        #expect(text.contains("PASS: "))
+        #expect(!text.contains("FAIL: "))
     }
 }
