@@ -137,6 +137,10 @@ Try:
     -H "Authorization: Bearer $dev_token" \\
     -H 'Content-Type: application/json' \\
     -d '{"jobDescription": "Backend engineer, Swift and Postgres", "profile": {"fullName": "Ada Lovelace"}}'
+The answer is saved (its resultId); your history, and what the AI has cost you:
+  curl -s http://127.0.0.1:$gateway_port/api/v1/history -H "Authorization: Bearer $dev_token"
+  curl -s http://127.0.0.1:$gateway_port/api/v1/usage -H "Authorization: Bearer $dev_token"
+Saved results live in \${DATA_DIR:-./data}/career.sqlite3 (set DATABASE_URL for PostgreSQL).
 
 Ctrl-C stops everything.
 MSG
