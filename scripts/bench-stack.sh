@@ -151,16 +151,6 @@ python3 "$helper" tokens "$secret" 256 >"$work/tokens.txt"
 token="$(head -n 1 "$work/tokens.txt")"
 
 sim_pid="" gen_pid="" coach_pid="" gw_pid=""
-# start NAME VAR=VALUE... -- COMMAND...: in the background, output to $work/NAME.log.
-start() {
-    local name=$1; shift
-    local envs=()
-    while [[ "$1" != "--" ]]; do envs+=("$1"); shift; done
-    shift
-    env "${envs[@]}" "$@" >>"$work/$name.log" 2>&1 &
-    pids+=($!)
-    STARTED=$!
-}
 wait_http() { # port path seconds
     local i
     for i in $(seq 1 $(($3 * 20))); do

@@ -72,42 +72,61 @@ public final class PostgresStore: ResultStore, Service {
         }
     }
 
-    /// Applies the migrations not yet recorded, each in its own transaction, holding a
-    /// session-level advisory lock on one connection so concurrent replicas take turns.
+    /// Applies the migrations not yet recorded, each in its own transaction that first takes a
+    /// transaction-level advisory lock (`pg_advisory_xact_lock`), so replicas starting at once
+    /// take turns and each migration runs once. The lock goes with the transaction, whatever
+    /// happens to the caller: a replica cancelled or killed mid-migration never leaves it held.
     func migrate() async throws {
         let migrations = try Migration.all(.postgres)
+        try await Self.uninterrupted { try await self.migrate(migrations) }
+    }
+
+    /// Runs `body` to its end even when the caller is cancelled (``bounded(_:_:)`` gives up on
+    /// it at its deadline): a transaction cut between its statements could hand its connection
+    /// back to the pool still inside the transaction, holding its locks.
+    static func uninterrupted<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await Task { try await body() }.value
+    }
+
+    private func migrate(_ migrations: [Migration]) async throws {
         try await self.client.withConnection { connection in
-            try await connection.query("CREATE SCHEMA IF NOT EXISTS career", logger: self.logger).drain()
-            try await connection.query("SELECT pg_advisory_lock(\(Self.migrationLockKey))", logger: self.logger).drain()
+            // The schema and the record table too under the lock: two replicas creating them at
+            // the same instant would otherwise collide in the catalog.
+            try await connection.query("BEGIN", logger: self.logger).drain()
             do {
+                try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLockKey))", logger: self.logger).drain()
+                try await connection.query("CREATE SCHEMA IF NOT EXISTS career", logger: self.logger).drain()
                 try await connection.query(
                     "CREATE TABLE IF NOT EXISTS career.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())",
                     logger: self.logger
                 ).drain()
-                let rows = try await connection.query("SELECT version FROM career.schema_migrations", logger: self.logger)
-                var applied = Set<Int>()
-                for try await version in rows.decode(Int.self) { applied.insert(version) }
-                for migration in migrations where !applied.contains(migration.version) {
-                    try await connection.query("BEGIN", logger: self.logger).drain()
-                    do {
+                try await connection.query("COMMIT", logger: self.logger).drain()
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: self.logger).drain()
+                throw error
+            }
+            for migration in migrations {
+                try await connection.query("BEGIN", logger: self.logger).drain()
+                do {
+                    try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLockKey))", logger: self.logger).drain()
+                    let applied = try await connection.query(
+                        "SELECT 1 FROM career.schema_migrations WHERE version = \(migration.version)", logger: self.logger
+                    ).hasRows()
+                    if !applied {
                         for statement in SQLStatements.split(migration.sql) {
                             try await connection.query(PostgresQuery(unsafeSQL: statement), logger: self.logger).drain()
                         }
                         try await connection.query(
                             "INSERT INTO career.schema_migrations (version, name) VALUES (\(migration.version), \(migration.name))", logger: self.logger
                         ).drain()
-                        try await connection.query("COMMIT", logger: self.logger).drain()
-                    } catch {
-                        _ = try? await connection.query("ROLLBACK", logger: self.logger).drain()
-                        throw error
                     }
-                    self.logger.info("database migrated", metadata: ["db.migration": "\(migration.name)"])
+                    try await connection.query("COMMIT", logger: self.logger).drain()
+                    if !applied { self.logger.info("database migrated", metadata: ["db.migration": "\(migration.name)"]) }
+                } catch {
+                    _ = try? await connection.query("ROLLBACK", logger: self.logger).drain()
+                    throw error
                 }
-            } catch {
-                _ = try? await connection.query("SELECT pg_advisory_unlock(\(Self.migrationLockKey))", logger: self.logger).drain()
-                throw error
             }
-            try await connection.query("SELECT pg_advisory_unlock(\(Self.migrationLockKey))", logger: self.logger).drain()
         }
     }
 
@@ -135,13 +154,17 @@ public final class PostgresStore: ResultStore, Service {
             """
             INSERT INTO career.saved_results (id, user_id, kind, title, model, prompt_tokens, output_tokens, thoughts_tokens, total_tokens, result, created_at)
             VALUES (\(result.id), \(result.userID), \(result.kind.rawValue), \(result.title), \(result.model), \(usage.promptTokens), \(usage.outputTokens),
-                    \(usage.thoughtsTokens), \(usage.totalTokens), \(answer)::json, \(result.createdAt))
+                    \(usage.thoughtsTokens), \(usage.totalTokens), \(answer)::json, (timestamptz 'epoch' + \(StoreTime.microseconds(result.createdAt)) * interval '1 microsecond'))
             """,
             logger: self.logger
         ).drain()
     }
 
-    private static let resultColumns = "id, user_id, kind, title, model, prompt_tokens, output_tokens, thoughts_tokens, total_tokens, created_at"
+    // Times cross as whole microseconds since 1970 both ways (`timestamptz 'epoch' + n *
+    // interval '1 microsecond'` in, `EXTRACT(EPOCH …) * 1000000` out): a bound `Date` is
+    // truncated by the driver, which would put a cursor a microsecond off the row it follows.
+    private static let resultColumns =
+        "id, user_id, kind, title, model, prompt_tokens, output_tokens, thoughts_tokens, total_tokens, (EXTRACT(EPOCH FROM created_at) * 1000000)::bigint"
 
     public func history(user: UUID, kind: ResultKind?, limit: Int, after cursor: HistoryCursor?) async throws -> HistoryPage {
         try await self.ready()
@@ -153,15 +176,15 @@ public final class PostgresStore: ResultStore, Service {
             sql += " AND kind = $\(binds.count)"
         }
         if let cursor {
-            binds.append(StoreTime.date(microseconds: cursor.createdAtMicroseconds))
+            binds.append(cursor.createdAtMicroseconds)
             binds.append(cursor.id)
-            sql += " AND (created_at, id) < ($\(binds.count - 1), $\(binds.count))"
+            sql += " AND (created_at, id) < (timestamptz 'epoch' + $\(binds.count - 1) * interval '1 microsecond', $\(binds.count))"
         }
         binds.append(limit + 1)  // one more tells whether a next page exists
         sql += " ORDER BY created_at DESC, id DESC LIMIT $\(binds.count)"
         let rows = try await self.client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: self.logger)
         var items: [SavedResult] = []
-        for try await row in rows.decode((UUID, UUID, String, String, String, Int64, Int64, Int64, Int64, Date).self) {
+        for try await row in rows.decode((UUID, UUID, String, String, String, Int64, Int64, Int64, Int64, Int64).self) {
             items.append(try Self.savedResult(row, result: nil))
         }
         return HistoryPage(items: Array(items.prefix(limit)), nextCursor: items.count > limit ? HistoryCursor(after: items[limit - 1]) : nil)
@@ -173,7 +196,7 @@ public final class PostgresStore: ResultStore, Service {
             "SELECT \(unescaped: Self.resultColumns), result::text FROM career.saved_results WHERE user_id = \(user) AND id = \(id)", logger: self.logger
         )
         var found: SavedResult?
-        for try await row in rows.decode((UUID, UUID, String, String, String, Int64, Int64, Int64, Int64, Date, String).self) {
+        for try await row in rows.decode((UUID, UUID, String, String, String, Int64, Int64, Int64, Int64, Int64, String).self) {
             let (a, b, c, d, e, f, g, h, i, j, answer) = row
             found = try Self.savedResult((a, b, c, d, e, f, g, h, i, j), result: Data(answer.utf8))
         }
@@ -188,26 +211,26 @@ public final class PostgresStore: ResultStore, Service {
 
     public func eraseUser(_ user: UUID) async throws {
         try await self.ready()
-        try await self.client.withTransaction(logger: self.logger) { connection in
+        try await Self.uninterrupted { try await self.client.withTransaction(logger: self.logger) { connection in
             // The usage_tokens rows go with their calls (ON DELETE CASCADE).
             try await connection.query("DELETE FROM career.usage_calls WHERE user_id = \(user)", logger: self.logger).drain()
             try await connection.query("DELETE FROM career.saved_results WHERE user_id = \(user)", logger: self.logger).drain()
             try await connection.query("DELETE FROM career.idempotency_keys WHERE user_id = \(user)", logger: self.logger).drain()
             try await connection.query("DELETE FROM career.rate_limit_buckets WHERE user_id = \(user)", logger: self.logger).drain()
-        }
+        } }
     }
 
     public func recordUsage(_ call: UsageCall) async throws {
         try await self.ready()
         let usage = call.usage
-        try await self.client.withTransaction(logger: self.logger) { connection in
+        try await Self.uninterrupted { try await self.client.withTransaction(logger: self.logger) { connection in
             try await connection.query(
                 """
                 INSERT INTO career.usage_calls (id, user_id, task, status, reason, models, prompt_tokens, output_tokens, thoughts_tokens, total_tokens,
                                                 duration_ms, streamed, replayed, request_id, created_at)
                 VALUES (\(call.id), \(call.userID), \(call.task), \(call.status.rawValue), \(call.reason), \(call.modelList), \(usage.promptTokens),
                         \(usage.outputTokens), \(usage.thoughtsTokens), \(usage.totalTokens), \(call.durationMilliseconds), \(call.streamed),
-                        \(call.replayed), \(call.requestID), \(call.createdAt))
+                        \(call.replayed), \(call.requestID), (timestamptz 'epoch' + \(StoreTime.microseconds(call.createdAt)) * interval '1 microsecond'))
                 """,
                 logger: self.logger
             ).drain()
@@ -221,7 +244,7 @@ public final class PostgresStore: ResultStore, Service {
                     logger: self.logger
                 ).drain()
             }
-        }
+        } }
     }
 
     public func usage(user: UUID, from: Date, to: Date) async throws -> UsageSummary {
@@ -249,12 +272,12 @@ public final class PostgresStore: ResultStore, Service {
         return .make(from: from, to: to, calls: calls, rows: byTask)
     }
 
-    private static func savedResult(_ row: (UUID, UUID, String, String, String, Int64, Int64, Int64, Int64, Date), result: Data?) throws -> SavedResult {
+    private static func savedResult(_ row: (UUID, UUID, String, String, String, Int64, Int64, Int64, Int64, Int64), result: Data?) throws -> SavedResult {
         let (id, user, kind, title, model, prompt, output, thoughts, total, created) = row
         guard let kind = ResultKind(rawValue: kind) else { throw StoreUnavailable("a saved_results row has an unknown kind") }
         return SavedResult(
             id: id, userID: user, kind: kind, title: title, model: model,
-            usage: TokenUsage(promptTokens: prompt, outputTokens: output, thoughtsTokens: thoughts, totalTokens: total), createdAt: created, result: result
+            usage: TokenUsage(promptTokens: prompt, outputTokens: output, thoughtsTokens: thoughts, totalTokens: total), createdAt: StoreTime.date(microseconds: created), result: result
         )
     }
 }

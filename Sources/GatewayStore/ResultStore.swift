@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 
 /// The gateway's database: saved results and the usage ledger, per user. Two implementations:
 /// ``PostgresStore`` (`DATABASE_URL`) and ``SQLiteStore`` (an embedded file, the default).
@@ -22,20 +23,76 @@ public protocol ResultStore: Sendable {
     func usage(user: UUID, from: Date, to: Date) async throws -> UsageSummary
 }
 
-/// Runs `operation`, or throws ``StoreUnavailable`` once `limit` has passed (the operation is
-/// then cancelled). Database work never holds a caller longer than its bound.
+/// Runs `operation`, or throws ``StoreUnavailable`` once `limit` has passed. Database work
+/// never holds a caller longer than its bound: at the deadline the caller goes on and the
+/// operation is cancelled in the background, even one that does not stop at once (a pool
+/// waiting for a connection, a statement waiting for a lock).
 public func bounded<T: Sendable>(_ limit: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await operation() }
-        group.addTask {
-            try await Task.sleep(for: limit)
+    let race = BoundedRace<T>()
+    return try await withTaskCancellationHandler {
+        try await withCheckedThrowingContinuation { continuation in
+            race.start(continuation)
+            let work = Task {
+                do {
+                    race.finish(.success(try await operation()))
+                } catch {
+                    race.finish(.failure(error))
+                }
+            }
+            let timer = Task {
+                try? await Task.sleep(for: limit)
+                race.finish(.failure(StoreUnavailable("no answer from the database within \(limit)")))
+            }
+            race.whenFinished {
+                work.cancel()
+                timer.cancel()
+            }
+        }
+    } onCancel: {
+        race.finish(.failure(CancellationError()))
+    }
+}
+
+/// The first of the operation, the deadline and the caller's cancellation to finish resumes
+/// the caller; the others find it done.
+private final class BoundedRace<T: Sendable>: Sendable {
+    private struct State {
+        var continuation: CheckedContinuation<T, any Error>?
+        var result: Result<T, any Error>?
+        var onFinish: (@Sendable () -> Void)?
+        var finished = false
+    }
+
+    private let state = NIOLockedValueBox(State())
+
+    func start(_ continuation: CheckedContinuation<T, any Error>) {
+        let early = self.state.withLockedValue { state -> Result<T, any Error>? in
+            if let result = state.result { return result }  // cancelled before it began
+            state.continuation = continuation
             return nil
         }
-        defer { group.cancelAll() }
-        guard let first = try await group.next(), let value = first else {
-            throw StoreUnavailable("no answer from the database within \(limit)")
+        if let early { continuation.resume(with: early) }
+    }
+
+    func whenFinished(_ action: @escaping @Sendable () -> Void) {
+        let runNow = self.state.withLockedValue { state -> Bool in
+            guard !state.finished else { return true }
+            state.onFinish = action
+            return false
         }
-        return value
+        if runNow { action() }
+    }
+
+    func finish(_ result: Result<T, any Error>) {
+        let (continuation, action) = self.state.withLockedValue { state -> (CheckedContinuation<T, any Error>?, (@Sendable () -> Void)?) in
+            guard !state.finished else { return (nil, nil) }
+            state.finished = true
+            state.result = result
+            defer { state.continuation = nil; state.onFinish = nil }
+            return (state.continuation, state.onFinish)
+        }
+        continuation?.resume(with: result)
+        action?()
     }
 }
 

@@ -13,7 +13,7 @@ private let documentsBody = #"{"profile": \#(profile), "options": {"jobDescripti
 /// simulator): duplicate-claim tokens, chunked bodies over the limit, pings while the model
 /// thinks, streamed text that adds up to `done` byte for byte, coach arguments passed on
 /// unchanged, and 405 for every undeclared method.
-@Suite(.serialized) struct ContractHoleTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct ContractHoleTests {
     // MARK: 1. Tokens with a repeated claim
 
     static let secret = TestTokens.secret

@@ -9,7 +9,7 @@ private let jobDescription = "Senior Swift engineer\nBuild backend services with
 /// both services and the simulator. Each test runs on the embedded SQLite database and, when
 /// `CAREER_TEST_DATABASE_URL` names one (scripts/test.sh starts it), on PostgreSQL; each uses
 /// users of its own, so stacks sharing the PostgreSQL database never see each other's rows.
-@Suite(.serialized) struct PersistenceEndToEndTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct PersistenceEndToEndTests {
     enum Database: String, CaseIterable, Sendable {
         case sqlite, postgres
     }

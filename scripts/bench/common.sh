@@ -33,3 +33,15 @@ cpu_idle_percent() {
     t2=$((user + nice + system + idle + iowait + irq + softirq + steal)); i2=$((idle + iowait))
     echo $((100 * (i2 - i1) / (t2 - t1 > 0 ? t2 - t1 : 1)))
 }
+
+# start NAME VAR=VALUE... -- COMMAND...: in the background, output to $work/NAME.log; its pid is
+# added to the caller's `pids` and left in STARTED.
+start() {
+    local name=$1; shift
+    local envs=()
+    while [[ "$1" != "--" ]]; do envs+=("$1"); shift; done
+    shift
+    env "${envs[@]}" "$@" >>"$work/$name.log" 2>&1 &
+    pids+=($!)
+    STARTED=$!
+}

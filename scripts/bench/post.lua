@@ -1,8 +1,9 @@
--- wrk script: POST a JSON body, with extra headers, and print one JSON line of results.
+-- wrk script: POST a JSON body (or GET), with extra headers, and print one JSON line of results.
 --
 --   wrk -s scripts/bench/post.lua URL -- BODY_FILE [TOKENS_FILE | header:value ...]
+--   wrk -s scripts/bench/post.lua URL -- GET [TOKENS_FILE | header:value ...]
 --
--- BODY_FILE holds the JSON body. TOKENS_FILE (a file name without ':') holds one bearer token a
+-- BODY_FILE holds the JSON body; GET instead sends a GET without one. TOKENS_FILE (a file name without ':') holds one bearer token a
 -- line, used round-robin (a different user per request, so per-user rate limits do not cap the
 -- run); otherwise each further argument is a `name:value` header sent with every request.
 
@@ -13,14 +14,19 @@ local function read_file(path)
   return s
 end
 
+local method = "POST"
 local body
 local headers = {}
 local tokens = {}
 local counter = 0
 
 function init(args)
-  body = read_file(args[1])
-  headers["Content-Type"] = "application/json"
+  if args[1] == "GET" then
+    method = "GET"
+  else
+    body = read_file(args[1])
+    headers["Content-Type"] = "application/json"
+  end
   for i = 2, #args do
     local name, value = args[i]:match("^([^:]+):(.*)$")
     if name then
@@ -40,7 +46,7 @@ function request()
     counter = counter + 1
     headers["Authorization"] = "Bearer " .. tokens[counter % #tokens + 1]
   end
-  return wrk.format("POST", nil, headers, body)
+  return wrk.format(method, nil, headers, body)
 end
 
 function done(summary, latency, requests)

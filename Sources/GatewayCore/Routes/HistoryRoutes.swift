@@ -183,16 +183,78 @@ struct QueryParameters {
     }
 }
 
-/// RFC 3339 times: written in UTC with microseconds, read with or without a fraction and with
-/// any offset.
+/// RFC 3339 times: written in UTC with microseconds; read as RFC 3339 §5.6 writes them
+/// (`T` or `t` or a space, any number of fraction digits, `Z`/`z` or an offset), years 1–9999.
 enum RFC3339 {
+    /// `2026-12-01T09:30:00.123456Z`: UTC, microseconds (the tables' resolution), rounded.
     static func string(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt))
+        let micros = Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
+        let seconds = micros >= 0 ? micros / 1_000_000 : (micros - 999_999) / 1_000_000
+        let fraction = micros - seconds * 1_000_000
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(secondsFromGMT: 0)!
+        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: Double(seconds)))
+        func two(_ value: Int?) -> String { let v = value ?? 0; return v < 10 ? "0\(v)" : "\(v)" }
+        let year = String(parts.year ?? 0)
+        let micro = String(fraction)
+        return String(repeating: "0", count: max(0, 4 - year.count)) + year + "-" + two(parts.month) + "-" + two(parts.day) + "T"
+            + two(parts.hour) + ":" + two(parts.minute) + ":" + two(parts.second) + "."
+            + String(repeating: "0", count: 6 - micro.count) + micro + "Z"
     }
 
     static func date(_ text: String) -> Date? {
-        guard text.utf8.count <= 40 else { return nil }
-        return (try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
-            ?? (try? Date(text, strategy: Date.ISO8601FormatStyle()))
+        let bytes = Array(text.utf8)
+        guard bytes.count >= 20, bytes.count <= 64 else { return nil }
+        var index = 0
+        func number(_ digits: Int) -> Int? {
+            guard index + digits <= bytes.count else { return nil }
+            var value = 0
+            for byte in bytes[index..<index + digits] {
+                guard (0x30...0x39).contains(byte) else { return nil }
+                value = value * 10 + Int(byte - 0x30)
+            }
+            index += digits
+            return value
+        }
+        func expect(_ allowed: [UInt8]) -> Bool {
+            guard index < bytes.count, allowed.contains(bytes[index]) else { return false }
+            index += 1
+            return true
+        }
+        guard let year = number(4), expect([0x2D]), let month = number(2), expect([0x2D]), let day = number(2),
+              expect([0x54, 0x74, 0x20]),  // T, t or a space
+              let hour = number(2), expect([0x3A]), let minute = number(2), expect([0x3A]), let second = number(2)
+        else { return nil }
+        var fraction = 0.0
+        if index < bytes.count, bytes[index] == 0x2E {
+            index += 1
+            var scale = 0.1
+            let start = index
+            while index < bytes.count, (0x30...0x39).contains(bytes[index]) {
+                fraction += Double(bytes[index] - 0x30) * scale
+                scale /= 10
+                index += 1
+            }
+            guard index > start else { return nil }
+        }
+        var offset = 0
+        if expect([0x5A, 0x7A]) {  // Z or z
+            offset = 0
+        } else {
+            guard index < bytes.count, bytes[index] == 0x2B || bytes[index] == 0x2D else { return nil }
+            let sign = bytes[index] == 0x2D ? -1 : 1
+            index += 1
+            guard let hours = number(2), expect([0x3A]), let minutes = number(2), hours <= 23, minutes <= 59 else { return nil }
+            offset = sign * (hours * 3600 + minutes * 60)
+        }
+        guard index == bytes.count, year >= 1, (1...12).contains(month), hour <= 23, minute <= 59, second <= 60 else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(secondsFromGMT: 0)!
+        guard let days = calendar.range(of: .day, in: .month, for: calendar.date(from: DateComponents(year: year, month: month, day: 1))!),
+              days.contains(day),
+              let midnight = calendar.date(from: DateComponents(year: year, month: month, day: day))
+        else { return nil }
+        // A leap second (…:60) counts as the next second's start.
+        return midnight.addingTimeInterval(Double(hour * 3600 + minute * 60 + second - offset) + fraction)
     }
 }

@@ -62,7 +62,7 @@ func withPostgresStore(url: String, _ body: @Sendable (PostgresStore) async thro
     }
 }
 
-@Suite struct StoreTests {
+@Suite(.timeLimit(.minutes(3))) struct StoreTests {
     static let answer = Data(##"{"resume":"# Zoë Ünal\n\n- Built \"things\" 🚀\n","coverLetter":null,"warnings":[],"model":"gemini-2.5-flash","usage":{"promptTokens":1,"outputTokens":2,"thoughtsTokens":0,"totalTokens":3}}"##.utf8)
 
     static func item(_ user: UUID, kind: ResultKind = .documents, at date: Date = Date(), title: String = "Swift engineer at Acme") -> SavedResult {
@@ -243,6 +243,27 @@ func withPostgresStore(url: String, _ body: @Sendable (PostgresStore) async thro
 
     // MARK: Small parts
 
+    @Test func aBoundReturnsAtItsDeadlineEvenWhenTheWorkIgnoresCancellation() async throws {
+        let started = ContinuousClock.now
+        await #expect(throws: StoreUnavailable.self) {
+            try await bounded(.milliseconds(200)) {
+                // Work that does not stop when cancelled, like a pool waiting for a connection.
+                await withCheckedContinuation { continuation in
+                    Thread.detachNewThread {
+                        Thread.sleep(forTimeInterval: 3)
+                        continuation.resume()
+                    }
+                }
+                return 1
+            }
+        }
+        #expect(ContinuousClock.now - started < .seconds(2))
+        #expect(try await bounded(.seconds(5)) { 42 } == 42)
+        await #expect(throws: CancellationError.self) {
+            try await bounded(.seconds(5)) { throw CancellationError() }
+        }
+    }
+
     @Test func cursorsRoundTripAndRefuseGarbage() {
         let cursor = HistoryCursor(createdAtMicroseconds: 1_800_000_000_123_456, id: UUID())
         #expect(HistoryCursor(token: cursor.token) == cursor)
@@ -297,7 +318,7 @@ func withPostgresStore(url: String, _ body: @Sendable (PostgresStore) async thro
 
 /// The PostgreSQL migrations as Supabase gets them, and what row-level security lets a
 /// browser-side client see.
-@Suite struct SupabaseMigrationTests {
+@Suite(.timeLimit(.minutes(3))) struct SupabaseMigrationTests {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../..").standardizedFileURL
 
     @Test func theSupabaseCLICopiesHoldTheGatewaysMigrationsStatementForStatement() throws {
