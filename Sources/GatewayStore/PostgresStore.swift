@@ -9,7 +9,7 @@ import ServiceLifecycle
 /// Run it as a service of the gateway's `ServiceGroup` (``run()``): that runs the pool and
 /// applies the migrations, retrying with backoff while the database cannot be reached, so the
 /// gateway starts (and answers AI calls) with the database down. Until the migrations are
-/// applied every operation throws ``StoreUnavailable``.
+/// applied every operation waits for them, within its caller's bound.
 public final class PostgresStore: ResultStore, Service {
     let client: PostgresClient
     let logger: Logger
@@ -139,8 +139,11 @@ public final class PostgresStore: ResultStore, Service {
         return versions
     }
 
+    /// Waits for the start-up migrations: a gateway that has just started saves its first
+    /// answers once they are applied (a few milliseconds on a reachable database) instead of
+    /// dropping them; every caller bounds the wait (``bounded(_:_:)``).
     func ready() async throws {
-        guard await self.migrated.done else { throw StoreUnavailable("the database is not migrated yet") }
+        await self.migrated.wait()
     }
 
     // MARK: ResultStore
@@ -282,11 +285,22 @@ public final class PostgresStore: ResultStore, Service {
     }
 }
 
-/// Whether the start-up migrations have been applied.
+/// Whether the start-up migrations have been applied, and who waits for them.
 private actor MigrationState {
     private(set) var done = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
 
-    func markDone() { self.done = true }
+    func markDone() {
+        self.done = true
+        for waiter in self.waiters { waiter.resume() }
+        self.waiters = []
+    }
+
+    /// Returns once the migrations are applied (callers bound the wait).
+    func wait() async {
+        guard !self.done else { return }
+        await withCheckedContinuation { self.waiters.append($0) }
+    }
 }
 
 extension PostgresRowSequence {

@@ -18,6 +18,9 @@ final class CallLimits: Sendable {
     let lease: Duration
     let metrics: GatewayMetrics
     let logger: Logger
+    /// After a shared operation fails, this replica's own limits decide for a while without
+    /// waiting on the database first.
+    let breaker = DatabaseBreaker()
 
     /// Longest a shared limit or key operation may take before the local one decides: 1 s.
     static let sharedBound: Duration = .seconds(1)
@@ -35,12 +38,13 @@ final class CallLimits: Sendable {
 
     /// Takes one call from the user's allowance for `tier`, or throws how long to wait.
     func acquire(user: String, tier: ModelTier) async throws(RateLimiter.Refusal) {
-        if let shared = self.shared {
+        if let shared = self.shared, !self.breaker.isOpen {
             let id = StoreUserID.uuid(forSubject: user)
             let perMinute = self.limiter.limits.perMinute(tier)
             do {
                 let wait = try await bounded(Self.sharedBound) { try await shared.takeCall(user: id, tier: tier.rawValue, perMinute: perMinute) }
                 self.metrics.recordDatabase(operation: "rate_limit", failed: false)
+                self.breaker.recordSuccess()
                 if let wait { throw RateLimiter.Refusal(retryAfter: wait) }
                 return
             } catch let refusal as RateLimiter.Refusal {
@@ -68,7 +72,7 @@ final class CallLimits: Sendable {
     /// Replays the key's answer, claims the key for this call, or throws ``IdempotencyStore/Conflict``;
     /// waits while another call with the same key and request is running (on any replica).
     func claim(user: String, key: String, fingerprint: IdempotencyStore.Fingerprint) async throws(IdempotencyStore.Conflict) -> Claim {
-        if let shared = self.shared {
+        if let shared = self.shared, !self.breaker.isOpen {
             do {
                 return try await self.claimShared(shared, user: user, key: key, fingerprint: fingerprint)
             } catch let conflict as IdempotencyStore.Conflict {
@@ -147,6 +151,7 @@ final class CallLimits: Sendable {
     }
 
     private func sharedFailed(_ operation: String, _ error: any Error) {
+        self.breaker.recordFailure()
         self.metrics.recordDatabase(operation: operation, failed: true)
         self.logger.warning("shared limits unavailable; this replica's own decide", metadata: ["db.operation": "\(operation)", "db.error": "\(Persistence.describe(error))"])
     }

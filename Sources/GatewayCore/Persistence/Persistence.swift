@@ -16,6 +16,9 @@ public final class Persistence: Sendable {
     let saveResults: Bool
     let metrics: GatewayMetrics
     let logger: Logger
+    /// Skips saving for a while after a failed save, so an outage does not cost every answer
+    /// the whole ``saveBound``.
+    let breaker = DatabaseBreaker()
 
     /// Longest a save may hold an answer: 2 s.
     static let saveBound: Duration = .seconds(2)
@@ -92,11 +95,17 @@ public final class Persistence: Sendable {
         let item = SavedResult(
             id: id, userID: StoreUserID.uuid(forSubject: user), kind: kind, title: title, model: model, usage: usage, createdAt: Date(), result: result
         )
+        guard !self.breaker.isOpen else {
+            self.metrics.recordDatabase(operation: "save_result", failed: true)
+            return false
+        }
         do {
             try await bounded(Self.saveBound) { [store] in try await store.save(item) }
+            self.breaker.recordSuccess()
             self.metrics.recordDatabase(operation: "save_result", failed: false)
             return true
         } catch {
+            self.breaker.recordFailure()
             self.metrics.recordDatabase(operation: "save_result", failed: true)
             self.logger.error("saving an answer failed; answered without resultId", metadata: ["error.type": "\(type(of: error))", "db.error": "\(Self.describe(error))"])
             return false
