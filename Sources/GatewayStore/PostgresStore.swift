@@ -46,7 +46,11 @@ public final class PostgresStore: ResultStore, Service {
         var backoff: Duration = .milliseconds(500)
         while !Task.isCancelled {
             do {
-                try await self.migrate()
+                // Not through `uninterrupted`: this runs beside the pool, and at shutdown the
+                // pool stops; a detached migration asking it for a connection then would wait
+                // forever and hold the shutdown. Cancelled here, the connection closes with the
+                // pool, and the transaction with it.
+                try await self.migrate(try Migration.all(.postgres))
                 await self.migrated.markDone()
                 return
             } catch {
@@ -72,7 +76,8 @@ public final class PostgresStore: ResultStore, Service {
         }
     }
 
-    /// Applies the migrations not yet recorded, each in its own transaction that first takes a
+    /// Applies the migrations not yet recorded (for a caller other than the store's own
+    /// ``run()``), each in its own transaction that first takes a
     /// transaction-level advisory lock (`pg_advisory_xact_lock`), so replicas starting at once
     /// take turns and each migration runs once. The lock goes with the transaction, whatever
     /// happens to the caller: a replica cancelled or killed mid-migration never leaves it held.

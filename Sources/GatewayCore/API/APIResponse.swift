@@ -1,5 +1,6 @@
 import CareerProto
 import Foundation
+import GatewayStore
 import JSONText
 
 /// An answer message the gateway writes as an endpoint's JSON body.
@@ -34,10 +35,24 @@ public struct APIStreamEvent: Sendable, Equatable {
     public var name: String
     /// The event's JSON.
     public var data: Data
+    /// For `done`: what the ledger and the saved copy need, read from the answer message.
+    var accounting: AnswerAccounting?
 
     public init(name: String, data: Data) {
         self.name = name
         self.data = data
+    }
+
+    /// Events are equal when they send the same bytes; the accounting is what they were made of.
+    public static func == (lhs: APIStreamEvent, rhs: APIStreamEvent) -> Bool {
+        lhs.name == rhs.name && lhs.data == rhs.data
+    }
+
+    /// The `done` event of `answer`.
+    static func done(_ answer: some APIResponse & AccountedAnswer) -> APIStreamEvent {
+        var event = APIStreamEvent(name: Self.done, data: answer.jsonBody())
+        event.accounting = answer.accounting
+        return event
     }
 }
 
@@ -45,6 +60,32 @@ public struct APIStreamEvent: Sendable, Equatable {
 public protocol APIStreamEventConvertible: Sendable {
     /// The event, or nil when the message holds none (an empty `oneof`).
     var apiStreamEvent: APIStreamEvent? { get }
+}
+
+/// An answer the ledger accounts for: every answer message has the model that answered and
+/// its usage; the coach's also its planned career path.
+protocol AccountedAnswer {
+    var model: String { get }
+    var usage: Career_V1_Usage { get }
+    var accounting: AnswerAccounting { get }
+}
+
+extension AccountedAnswer {
+    var accounting: AnswerAccounting { AnswerAccounting(model: self.model, usage: self.usage) }
+}
+
+extension Career_V1_GenerateDocumentsResponse: AccountedAnswer {}
+extension Career_V1_ParseProfileResponse: AccountedAnswer {}
+extension Career_V1_AnalyzeApplicationResponse: AccountedAnswer {}
+extension Career_V1_CareerPathResponse: AccountedAnswer {}
+extension Career_V1_TextAnswer: AccountedAnswer {}
+extension Career_V1_InterviewQuestionsResponse: AccountedAnswer {}
+extension Career_V1_ChatResponse: AccountedAnswer {
+    var accounting: AnswerAccounting {
+        var path: Career_V1_CareerPathResponse?
+        if self.hasAction, case .saveCareerPath(let save)? = self.action.kind, save.hasCareerPath { path = save.careerPath }
+        return AnswerAccounting(model: self.model, usage: self.usage, coachCareerPath: path)
+    }
 }
 
 // MARK: - Shared parts
@@ -98,7 +139,7 @@ extension Career_V1_DocumentsStreamEvent: APIStreamEventConvertible {
             }
             return APIStreamEvent(name: APIStreamEvent.delta, data: JSONValue.object(members).jsonData())
         case .done(let answer):
-            return APIStreamEvent(name: APIStreamEvent.done, data: answer.jsonBody())
+            return .done(answer)
         }
     }
 }
@@ -175,7 +216,7 @@ extension Career_V1_TextStreamEvent: APIStreamEventConvertible {
         switch event {
         case nil: nil
         case .delta(let delta): APIStreamEvent(name: APIStreamEvent.delta, data: delta.jsonValue.jsonData())
-        case .done(let answer): APIStreamEvent(name: APIStreamEvent.done, data: answer.jsonBody())
+        case .done(let answer): .done(answer)
         }
     }
 }
@@ -231,7 +272,7 @@ extension Career_V1_ChatStreamEvent: APIStreamEventConvertible {
             guard let json = action.jsonValue else { return nil }
             return APIStreamEvent(name: APIStreamEvent.action, data: json.jsonData())
         case .done(let answer):
-            return APIStreamEvent(name: APIStreamEvent.done, data: answer.jsonBody())
+            return .done(answer)
         }
     }
 }

@@ -1,38 +1,36 @@
+import CareerProto
 import Foundation
 import GatewayStore
 import JSONText
 
-/// What the ledger and the saved item need from an answer's JSON: the model that answered, the
-/// usage, the tokens per model (a coach answer that planned a career path mixes the coach's
-/// model with the generation service's), and the coach's career path when there is one.
-struct AnswerAccounting {
-    var model = ""
-    var usage = TokenUsage.zero
-    var tokensByModel: [UsageCall.ModelTokens] = []
-    var coachCareerPath: (json: Data, currentRole: String, targetRole: String)?
+/// What the ledger and the saved item need from an answer: the model that answered, the usage,
+/// the tokens per model (a coach answer that planned a career path mixes the coach's model with
+/// the generation service's), and the coach's career path when there is one. Read from the
+/// answer message itself (``APIResponse/accounting``), never by parsing the JSON written from it.
+struct AnswerAccounting: Sendable, Equatable {
+    var model: String
+    var usage: TokenUsage
+    var tokensByModel: [UsageCall.ModelTokens]
+    var coachCareerPath: CareerPathCopy?
 
-    init(answer: Data) {
-        guard let value = try? JSONValue(parsing: answer), case .object(let members) = value else {
-            self.init(members: [])
-            return
-        }
-        self.init(members: members)
+    /// The coach's planned career path, saved as a career path of its own.
+    struct CareerPathCopy: Sendable, Equatable {
+        var answer: Career_V1_CareerPathResponse
+        var accounting: AnswerAccounting { AnswerAccounting(model: self.answer.model, usage: self.answer.usage) }
     }
 
-    init(members: [(key: String, value: JSONValue)]) {
-        self.model = Self.string(members, "model") ?? ""
-        self.usage = Self.usage(members)
-        if !self.model.isEmpty { self.tokensByModel = [.init(model: self.model, usage: self.usage)] }
-        guard let path = Self.coachCareerPath(members), case .object(let pathMembers) = path else { return }
-        let pathAccounting = AnswerAccounting(members: pathMembers)
-        for tokens in pathAccounting.tokensByModel {
-            if let index = self.tokensByModel.firstIndex(where: { $0.model == tokens.model }) {
-                self.tokensByModel[index].usage = self.tokensByModel[index].usage + tokens.usage
-            } else {
-                self.tokensByModel.append(tokens)
-            }
+    init(model: String, usage: Career_V1_Usage, coachCareerPath: Career_V1_CareerPathResponse? = nil) {
+        self.model = model
+        self.usage = TokenUsage(usage)
+        self.tokensByModel = model.isEmpty ? [] : [.init(model: model, usage: self.usage)]
+        guard let path = coachCareerPath else { return }
+        self.coachCareerPath = CareerPathCopy(answer: path)
+        let pathTokens = TokenUsage(path.usage)
+        if let index = self.tokensByModel.firstIndex(where: { $0.model == path.model }) {
+            self.tokensByModel[index].usage = self.tokensByModel[index].usage + pathTokens
+        } else if !path.model.isEmpty {
+            self.tokensByModel.append(.init(model: path.model, usage: pathTokens))
         }
-        self.coachCareerPath = (path.jsonData(), Self.string(pathMembers, "currentRole") ?? "", Self.string(pathMembers, "targetRole") ?? "")
     }
 
     /// `answer` (a JSON object as the gateway writes it) with `"resultId"` as its last member.
@@ -60,32 +58,6 @@ struct AnswerAccounting {
         action[payloadIndex].value = .object(payload)
         members[actionIndex].value = .object(action)
         return JSONValue.object(members).jsonData()
-    }
-
-    private static func coachCareerPath(_ members: [(key: String, value: JSONValue)]) -> JSONValue? {
-        guard let action = Self.member(members, "action"), case .object(let action) = action,
-              Self.string(action, "type") == "saveCareerPath",
-              let payload = Self.member(action, "payload"), case .object(let payload) = payload
-        else { return nil }
-        return Self.member(payload, "careerPath")
-    }
-
-    private static func member(_ members: [(key: String, value: JSONValue)], _ key: String) -> JSONValue? {
-        members.first { $0.key == key }?.value
-    }
-
-    private static func string(_ members: [(key: String, value: JSONValue)], _ key: String) -> String? {
-        guard case .string(let text)? = Self.member(members, key) else { return nil }
-        return text
-    }
-
-    private static func usage(_ members: [(key: String, value: JSONValue)]) -> TokenUsage {
-        guard case .object(let usage)? = Self.member(members, "usage") else { return .zero }
-        func count(_ key: String) -> Int64 {
-            guard case .number(let literal)? = Self.member(usage, key) else { return 0 }
-            return Int64(literal) ?? 0
-        }
-        return TokenUsage(promptTokens: count("promptTokens"), outputTokens: count("outputTokens"), thoughtsTokens: count("thoughtsTokens"), totalTokens: count("totalTokens"))
     }
 }
 
@@ -119,5 +91,11 @@ enum ResultTitle {
 
     static func cut(_ text: String) -> String {
         text.count > Self.maxLength ? String(text.prefix(Self.maxLength - 1)) + "…" : text
+    }
+}
+
+extension TokenUsage {
+    init(_ usage: Career_V1_Usage) {
+        self.init(promptTokens: usage.promptTokens, outputTokens: usage.outputTokens, thoughtsTokens: usage.thoughtsTokens, totalTokens: usage.totalTokens)
     }
 }

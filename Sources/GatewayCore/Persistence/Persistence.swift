@@ -52,9 +52,9 @@ public final class Persistence: Sendable {
     }
 
     /// Saves `answer` when its kind is saved and returns it with `resultId` (unchanged when
-    /// nothing was saved), and records the call in the ledger.
-    func finish(_ call: Call, answer: Data) async -> Data {
-        let accounting = AnswerAccounting(answer: answer)
+    /// nothing was saved), and records the call in the ledger. `accounting` comes from the
+    /// answer message, so the answer's JSON is not read again.
+    func finish(_ call: Call, answer: Data, accounting: AnswerAccounting) async -> Data {
         self.record(call, status: .ok, reason: nil, tokens: accounting.tokensByModel, replayed: false)
         guard self.saveResults else { return answer }
         // The saved bytes are the answer as the user gets it, `resultId` included.
@@ -64,15 +64,16 @@ public final class Persistence: Sendable {
             let saved = await self.save(id: id, kind: kind, title: call.title, user: call.user, model: accounting.model, usage: accounting.usage, result: withID)
             return saved ? withID : answer
         }
-        // The coach's planned career path is saved as a career path of its own.
-        if accounting.coachCareerPath != nil {
+        // The coach's planned career path is saved as a career path of its own; the copy in the
+        // coach's answer gets the same `resultId`, as its last member (the same bytes).
+        if let path = accounting.coachCareerPath {
             let id = UUID()
-            guard let withID = AnswerAccounting.adding(resultID: id, toCoachCareerPathIn: answer),
-                  let path = AnswerAccounting(answer: withID).coachCareerPath
-            else { return answer }
-            let pathAccounting = AnswerAccounting(answer: path.json)
-            let title = ResultTitle.careerPath(currentRole: path.currentRole, targetRole: path.targetRole)
-            let saved = await self.save(id: id, kind: .careerPath, title: title, user: call.user, model: pathAccounting.model, usage: pathAccounting.usage, result: path.json)
+            guard let withID = AnswerAccounting.adding(resultID: id, toCoachCareerPathIn: answer) else { return answer }
+            let title = ResultTitle.careerPath(currentRole: path.answer.currentRole, targetRole: path.answer.targetRole)
+            let saved = await self.save(
+                id: id, kind: .careerPath, title: title, user: call.user, model: path.accounting.model, usage: path.accounting.usage,
+                result: AnswerAccounting.adding(resultID: id, to: path.answer.jsonBody())
+            )
             return saved ? withID : answer
         }
         return answer

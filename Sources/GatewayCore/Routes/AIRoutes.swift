@@ -68,7 +68,7 @@ struct AIRoutes {
         var title: @Sendable (Request) -> String
     }
 
-    private func post<Request: APIRequest, Response: APIResponse, Event: APIStreamEventConvertible & SwiftProtobuf.Message>(
+    private func post<Request: APIRequest, Response: APIResponse & AccountedAnswer, Event: APIStreamEventConvertible & SwiftProtobuf.Message>(
         _ api: RouterGroup<GatewayRequestContext>,
         _ path: RouterPath,
         _ client: RPCClient,
@@ -134,7 +134,10 @@ struct AIRoutes {
                     let stream = EventStream(
                         first: first, feed: feed, requestID: context.requestID,
                         logger: context.logger, metrics: self.metrics, rpcMethod: streamMethod.path,
-                        finishDone: { answer in await persistence?.finish(call, answer: answer) ?? answer },
+                        finishDone: { event in
+                            guard let persistence, let accounting = event.accounting else { return event.data }
+                            return await persistence.finish(call, answer: event.data, accounting: accounting)
+                        },
                         onDone: { settlement.keep($0) },
                         onFailure: { error in
                             settlement.forget()
@@ -143,8 +146,9 @@ struct AIRoutes {
                     )
                     return stream.response(for: request)
                 }
-                var answer = try await client.unary(method, rpcRequest, metadata: metadata, deadline: deadline).jsonBody()
-                if let persistence = self.persistence { answer = await persistence.finish(call, answer: answer) }
+                let response = try await client.unary(method, rpcRequest, metadata: metadata, deadline: deadline)
+                var answer = response.jsonBody()
+                if let persistence = self.persistence { answer = await persistence.finish(call, answer: answer, accounting: response.accounting) }
                 settlement.keep(answer)
                 return Self.json(answer)
             } catch {
@@ -161,7 +165,7 @@ struct AIRoutes {
         }
     }
 
-    private func post<Request: APIRequest, Response: APIResponse>(
+    private func post<Request: APIRequest, Response: APIResponse & AccountedAnswer>(
         _ api: RouterGroup<GatewayRequestContext>,
         _ path: RouterPath,
         _ client: RPCClient,

@@ -1,6 +1,6 @@
 import CareerProto
 import Foundation
-import GatewayCore
+@testable import GatewayCore
 import JSONText
 import Testing
 
@@ -267,5 +267,46 @@ struct APIResponseTests {
         let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         #expect(object["text"] as? String == answer.text)
         #expect(Set(object.keys) == ["text", "model", "usage"])
+    }
+}
+
+/// The ledger's view of an answer comes from the message, per model that spent the tokens.
+@Suite struct AnswerAccountingTests {
+    static func usage(_ total: Int64) -> Career_V1_Usage {
+        .with { $0.promptTokens = total / 2; $0.outputTokens = total / 2; $0.totalTokens = total }
+    }
+
+    @Test func aCoachAnswerWithACareerPathCountsBothModels() {
+        let path = Career_V1_CareerPathResponse.with { $0.model = "gemini-2.5-flash"; $0.usage = Self.usage(40); $0.currentRole = "A"; $0.targetRole = "B" }
+        let chat = Career_V1_ChatResponse.with {
+            $0.model = "gemini-2.5-pro"
+            $0.usage = Self.usage(100)
+            $0.action = .with { $0.saveCareerPath = .with { $0.careerPath = path } }
+        }
+        let accounting = chat.accounting
+        #expect(accounting.model == "gemini-2.5-pro")
+        #expect(accounting.usage.totalTokens == 100)  // the chat's own, as its answer says
+        #expect(accounting.tokensByModel.map(\.model) == ["gemini-2.5-pro", "gemini-2.5-flash"])
+        #expect(accounting.tokensByModel.map(\.usage.totalTokens) == [100, 40])
+        #expect(accounting.coachCareerPath?.answer == path)
+        // The same model twice is one entry.
+        var samePath = path
+        samePath.model = "gemini-2.5-pro"
+        var same = chat
+        same.action = .with { $0.saveCareerPath = .with { $0.careerPath = samePath } }
+        #expect(same.accounting.tokensByModel.map(\.usage.totalTokens) == [140])
+        // A stream's `done` carries the same accounting.
+        let done = Career_V1_ChatStreamEvent.with { $0.done = chat }
+        #expect(done.apiStreamEvent?.accounting == accounting)
+    }
+
+    @Test func resultIDsAreTheLastMemberOfTheAnswerAndOfTheCoachsCareerPath() throws {
+        let id = try #require(UUID(uuidString: "6F1C2A9E-2B7D-4C1E-9A3F-0D5B8E7C4A21"))
+        #expect(AnswerAccounting.adding(resultID: id, to: Data(#"{"text":"x"}"#.utf8)) == Data(#"{"text":"x","resultId":"6f1c2a9e-2b7d-4c1e-9a3f-0d5b8e7c4a21"}"#.utf8))
+        #expect(AnswerAccounting.adding(resultID: id, to: Data("{}".utf8)) == Data(#"{"resultId":"6f1c2a9e-2b7d-4c1e-9a3f-0d5b8e7c4a21"}"#.utf8))
+        let coach = Data(#"{"text":"ok","action":{"type":"saveCareerPath","payload":{"careerPath":{"path":[]}}},"model":"m"}"#.utf8)
+        #expect(AnswerAccounting.adding(resultID: id, toCoachCareerPathIn: coach)
+            == Data(#"{"text":"ok","action":{"type":"saveCareerPath","payload":{"careerPath":{"path":[],"resultId":"6f1c2a9e-2b7d-4c1e-9a3f-0d5b8e7c4a21"}}},"model":"m"}"#.utf8))
+        #expect(AnswerAccounting.adding(resultID: id, toCoachCareerPathIn: Data(#"{"text":"ok"}"#.utf8)) == nil)
     }
 }
