@@ -133,10 +133,10 @@ PY
     else
         psql "$database_url" -X -q -c "INSERT INTO career.saved_results SELECT gen_random_uuid(), '$user'::uuid, 'documents', 'Job ' || i, 'gemini-2.5-flash', 1, 2, 0, 3, '{\"resume\":\"# Resume\",\"model\":\"gemini-2.5-flash\"}'::json, now() - i * interval '1 millisecond' FROM generate_series(1, $HISTORY_ITEMS) i"
     fi
-    # A cursor half-way down the list: 25 pages of 200 in.
+    # A cursor half-way down the list, walked in pages of 100 (the largest `limit`).
     cursor=""
-    for _ in $(seq 1 $((HISTORY_ITEMS / 400))); do
-        cursor="$(curl -fsS "http://127.0.0.1:$gateway_port/api/v1/history?limit=200${cursor:+&cursor=$cursor}" -H "Authorization: Bearer $token" | jq -r '.nextCursor')"
+    for _ in $(seq 1 $((HISTORY_ITEMS / 200))); do
+        cursor="$(curl -fsS "http://127.0.0.1:$gateway_port/api/v1/history?limit=100${cursor:+&cursor=$cursor}" -H "Authorization: Bearer $token" | jq -r '.nextCursor')"
     done
     for page in first deep; do
         path="/api/v1/history?limit=20"
