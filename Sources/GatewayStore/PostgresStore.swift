@@ -17,6 +17,9 @@ public final class PostgresStore: ResultStore, Service {
 
     /// Longest a start-up migration attempt waits before it is retried: 30 s.
     static let maximumMigrationBackoff: Duration = .seconds(30)
+    /// Longest one start-up migration attempt may take before it is given up and retried
+    /// (a connection that stopped answering): 2 minutes, far above what the migrations need.
+    static let migrationAttemptLimit: Duration = .seconds(120)
     /// The advisory lock key the migrations hold, so that replicas starting at once apply each
     /// migration once: the first eight bytes of SHA-1("career-backend migrations"), as a bigint.
     static let migrationLockKey: Int64 = 0x6361_7265_6572_6d67
@@ -50,7 +53,14 @@ public final class PostgresStore: ResultStore, Service {
                 // pool stops; a detached migration asking it for a connection then would wait
                 // forever and hold the shutdown. Cancelled here, the connection closes with the
                 // pool, and the transaction with it.
-                try await self.migrate(try Migration.all(.postgres))
+                //
+                // And through `bounded`, so that shutdown never waits for the attempt: a
+                // statement sent on a connection the pool has just closed (the ROLLBACK after
+                // the shutdown failed the statement before it) is never answered by
+                // postgres-nio 1.33 (it writes to the closed channel with no promise), and the
+                // attempt would hang the store's `run()` and the gateway's shutdown with it.
+                let migrations = try Migration.all(.postgres)
+                try await bounded(Self.migrationAttemptLimit) { try await self.migrate(migrations) }
                 await self.migrated.markDone()
                 return
             } catch {
@@ -69,7 +79,9 @@ public final class PostgresStore: ResultStore, Service {
     private func sweepPeriodically() async {
         while (try? await Task.sleep(for: Self.sweepInterval)) != nil {
             do {
-                try await self.sweepExpired()
+                // Bounded for the reason the start-up migration is: shutdown must not wait
+                // for a statement the pool's closing left unanswered.
+                try await bounded(Self.sweepInterval) { try await self.sweepExpired() }
             } catch {
                 self.logger.warning("sweeping expired shared state failed", metadata: ["error.type": "\(type(of: error))"])
             }
