@@ -22,7 +22,16 @@ if [ ! -x "$plugin" ]; then
   echo "generate.sh: building protoc-gen-swift $swift_protobuf_version (once)" >&2
   src=$cache/swift-protobuf-$swift_protobuf_version
   mkdir -p "$cache"
-  [ -d "$src" ] || git clone -q --branch "$swift_protobuf_version" https://github.com/apple/swift-protobuf.git "$src"
+  if [ ! -d "$src" ]; then
+    # The copy SwiftPM already resolved, when it is this version (no network needed); else GitHub.
+    checkout=.build/checkouts/swift-protobuf
+    if [ -d "$checkout" ] && grep -q "\"$swift_protobuf_version\"" Package.resolved 2>/dev/null; then
+      cp -R "$checkout" "$src"
+      rm -rf "$src/.build"
+    else
+      git clone -q --branch "$swift_protobuf_version" https://github.com/apple/swift-protobuf.git "$src"
+    fi
+  fi
   (cd "$src" && swift build -c release --product protoc-gen-swift)
 fi
 

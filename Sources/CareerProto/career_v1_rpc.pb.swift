@@ -316,11 +316,40 @@ public nonisolated struct Career_V1_CallStatus: Sendable {
   /// Clears the value of `details`. Subsequent reads from it will return its default value.
   public mutating func clearDetails() {self._details = nil}
 
+  /// The model tokens the call spent, one entry per model, whatever its outcome: a failed call
+  /// reports what it spent before failing (answers thrown away as malformed, truncated or
+  /// blocked; retries; a fallback model). Empty when the call spent none.
+  public var usage: [Career_V1_ModelUsage] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _details: Career_V1_ErrorDetails? = nil
+}
+
+/// Tokens one model spent on a call. The token fields are those of common.proto's `Usage`,
+/// repeated so that this file stands alone: a client in another language needs only rpc.proto
+/// for the envelope.
+public nonisolated struct Career_V1_ModelUsage: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The model's name, e.g. "gemini-2.5-pro".
+  public var model: String = String()
+
+  public var promptTokens: Int64 = 0
+
+  public var outputTokens: Int64 = 0
+
+  public var thoughtsTokens: Int64 = 0
+
+  public var totalTokens: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 /// Machine-readable detail of a failed call.
@@ -751,7 +780,7 @@ nonisolated extension Career_V1_CallMessage: SwiftProtobuf.Message, SwiftProtobu
 
 nonisolated extension Career_V1_CallStatus: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".CallStatus"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}code\0\u{1}message\0\u{1}details\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}code\0\u{1}message\0\u{1}details\0\u{1}usage\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -762,6 +791,7 @@ nonisolated extension Career_V1_CallStatus: SwiftProtobuf.Message, SwiftProtobuf
       case 1: try { try decoder.decodeSingularEnumField(value: &self.code) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.message) }()
       case 3: try { try decoder.decodeSingularMessageField(value: &self._details) }()
+      case 4: try { try decoder.decodeRepeatedMessageField(value: &self.usage) }()
       default: break
       }
     }
@@ -781,6 +811,9 @@ nonisolated extension Career_V1_CallStatus: SwiftProtobuf.Message, SwiftProtobuf
     try { if let v = self._details {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
     } }()
+    if !self.usage.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.usage, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -788,6 +821,57 @@ nonisolated extension Career_V1_CallStatus: SwiftProtobuf.Message, SwiftProtobuf
     if lhs.code != rhs.code {return false}
     if lhs.message != rhs.message {return false}
     if lhs._details != rhs._details {return false}
+    if lhs.usage != rhs.usage {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Career_V1_ModelUsage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ModelUsage"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}model\0\u{3}prompt_tokens\0\u{3}output_tokens\0\u{3}thoughts_tokens\0\u{3}total_tokens\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.model) }()
+      case 2: try { try decoder.decodeSingularInt64Field(value: &self.promptTokens) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self.outputTokens) }()
+      case 4: try { try decoder.decodeSingularInt64Field(value: &self.thoughtsTokens) }()
+      case 5: try { try decoder.decodeSingularInt64Field(value: &self.totalTokens) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.model.isEmpty {
+      try visitor.visitSingularStringField(value: self.model, fieldNumber: 1)
+    }
+    if self.promptTokens != 0 {
+      try visitor.visitSingularInt64Field(value: self.promptTokens, fieldNumber: 2)
+    }
+    if self.outputTokens != 0 {
+      try visitor.visitSingularInt64Field(value: self.outputTokens, fieldNumber: 3)
+    }
+    if self.thoughtsTokens != 0 {
+      try visitor.visitSingularInt64Field(value: self.thoughtsTokens, fieldNumber: 4)
+    }
+    if self.totalTokens != 0 {
+      try visitor.visitSingularInt64Field(value: self.totalTokens, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Career_V1_ModelUsage, rhs: Career_V1_ModelUsage) -> Bool {
+    if lhs.model != rhs.model {return false}
+    if lhs.promptTokens != rhs.promptTokens {return false}
+    if lhs.outputTokens != rhs.outputTokens {return false}
+    if lhs.thoughtsTokens != rhs.thoughtsTokens {return false}
+    if lhs.totalTokens != rhs.totalTokens {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -283,6 +283,51 @@ void   career__v1__call_status__free_unpacked
   assert(message->base.descriptor == &career__v1__call_status__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   career__v1__model_usage__init
+                     (Career__V1__ModelUsage         *message)
+{
+  static const Career__V1__ModelUsage init_value = CAREER__V1__MODEL_USAGE__INIT;
+  *message = init_value;
+}
+size_t career__v1__model_usage__get_packed_size
+                     (const Career__V1__ModelUsage *message)
+{
+  assert(message->base.descriptor == &career__v1__model_usage__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t career__v1__model_usage__pack
+                     (const Career__V1__ModelUsage *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &career__v1__model_usage__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t career__v1__model_usage__pack_to_buffer
+                     (const Career__V1__ModelUsage *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &career__v1__model_usage__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Career__V1__ModelUsage *
+       career__v1__model_usage__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Career__V1__ModelUsage *)
+     protobuf_c_message_unpack (&career__v1__model_usage__descriptor,
+                                allocator, len, data);
+}
+void   career__v1__model_usage__free_unpacked
+                     (Career__V1__ModelUsage *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &career__v1__model_usage__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   career__v1__error_details__init
                      (Career__V1__ErrorDetails         *message)
 {
@@ -957,7 +1002,7 @@ const ProtobufCMessageDescriptor career__v1__call_message__descriptor =
   (ProtobufCMessageInit) career__v1__call_message__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor career__v1__call_status__field_descriptors[3] =
+static const ProtobufCFieldDescriptor career__v1__call_status__field_descriptors[4] =
 {
   {
     "code",
@@ -995,16 +1040,29 @@ static const ProtobufCFieldDescriptor career__v1__call_status__field_descriptors
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "usage",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Career__V1__CallStatus, n_usage),
+    offsetof(Career__V1__CallStatus, usage),
+    &career__v1__model_usage__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned career__v1__call_status__field_indices_by_name[] = {
   0,   /* field[0] = code */
   2,   /* field[2] = details */
   1,   /* field[1] = message */
+  3,   /* field[3] = usage */
 };
 static const ProtobufCIntRange career__v1__call_status__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor career__v1__call_status__descriptor =
 {
@@ -1014,11 +1072,101 @@ const ProtobufCMessageDescriptor career__v1__call_status__descriptor =
   "Career__V1__CallStatus",
   "career.v1",
   sizeof(Career__V1__CallStatus),
-  3,
+  4,
   career__v1__call_status__field_descriptors,
   career__v1__call_status__field_indices_by_name,
   1,  career__v1__call_status__number_ranges,
   (ProtobufCMessageInit) career__v1__call_status__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor career__v1__model_usage__field_descriptors[5] =
+{
+  {
+    "model",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Career__V1__ModelUsage, model),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "prompt_tokens",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Career__V1__ModelUsage, prompt_tokens),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "output_tokens",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Career__V1__ModelUsage, output_tokens),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "thoughts_tokens",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Career__V1__ModelUsage, thoughts_tokens),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "total_tokens",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Career__V1__ModelUsage, total_tokens),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned career__v1__model_usage__field_indices_by_name[] = {
+  0,   /* field[0] = model */
+  2,   /* field[2] = output_tokens */
+  1,   /* field[1] = prompt_tokens */
+  3,   /* field[3] = thoughts_tokens */
+  4,   /* field[4] = total_tokens */
+};
+static const ProtobufCIntRange career__v1__model_usage__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor career__v1__model_usage__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "career.v1.ModelUsage",
+  "ModelUsage",
+  "Career__V1__ModelUsage",
+  "career.v1",
+  sizeof(Career__V1__ModelUsage),
+  5,
+  career__v1__model_usage__field_descriptors,
+  career__v1__model_usage__field_indices_by_name,
+  1,  career__v1__model_usage__number_ranges,
+  (ProtobufCMessageInit) career__v1__model_usage__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor career__v1__error_details__field_descriptors[3] =

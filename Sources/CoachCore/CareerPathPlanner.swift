@@ -26,7 +26,25 @@ struct CareerPathPlanner: Sendable {
             $0.currentRole = currentRole
             $0.targetRole = targetRole
         }
-        return try await self.client.unary(GenerationMethods.planCareerPath, request, metadata: metadata, deadline: callDeadline(context))
+        // What the generation service spent is part of what this chat call spent, failed or
+        // not: it goes into the chat call's status with the coach's own tokens.
+        do {
+            let reply = try await self.client.unaryReply(GenerationMethods.planCareerPath, request, metadata: metadata, deadline: callDeadline(context))
+            Self.add(reply.usage, to: context.usage)
+            return reply.response
+        } catch let error as RPCError {
+            Self.add(error.usage, to: context.usage)
+            throw error
+        }
+    }
+
+    private static func add(_ spent: [Career_V1_ModelUsage], to usage: CallUsage) {
+        for entry in spent {
+            usage.add(
+                model: entry.model, promptTokens: entry.promptTokens, outputTokens: entry.outputTokens,
+                thoughtsTokens: entry.thoughtsTokens, totalTokens: entry.totalTokens
+            )
+        }
     }
 
     /// Why the path failed, in words the user can read (never the service's own message).

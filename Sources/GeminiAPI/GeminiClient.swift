@@ -156,6 +156,8 @@ public final class GeminiClient: Sendable {
                 let response = try await self.sendWithRetries(
                     url: url, body: body, model: model, deadline: deadline, attempts: attempts, logger: logger
                 )
+                // Before the checks: a blocked or truncated answer cost its tokens too.
+                GeminiUsageMeter.spent(model: model, usage: response.usage)
                 do throws(GeminiError) {
                     try response.validate()
                 } catch {

@@ -362,7 +362,18 @@ static ProtobufCMessage *build_frame_call_message_large(Arena *arena) {
     return &f->base;
 }
 
-// Frame{call_id 42, status{INVALID_ARGUMENT, message, details{reason, 3 violations, retry}}}.
+static Career__V1__ModelUsage *model_usage(Arena *arena, char *model, int64_t prompt, int64_t output, int64_t thoughts, int64_t total) {
+    Career__V1__ModelUsage *u = NEW(arena, career__v1__model_usage);
+    u->model = model;
+    u->prompt_tokens = prompt;
+    u->output_tokens = output;
+    u->thoughts_tokens = thoughts;
+    u->total_tokens = total;
+    return u;
+}
+
+// Frame{call_id 42, status{INVALID_ARGUMENT, message, details{reason, 3 violations, retry},
+// usage of two models (one count past 32 bits)}}.
 static ProtobufCMessage *build_frame_status_error(Arena *arena) {
     Career__V1__Frame *f = frame(arena, 42);
     Career__V1__CallStatus *status = NEW(arena, career__v1__call_status);
@@ -377,6 +388,10 @@ static ProtobufCMessage *build_frame_status_error(Arena *arena) {
     details->field_violations[2] = violation(arena, "options.technicality", "must be 0–100 🚀");
     details->retry_after_millis = 1500;
     status->details = details;
+    status->n_usage = 2;
+    status->usage = ARRAY(arena, 2, Career__V1__ModelUsage *);
+    status->usage[0] = model_usage(arena, "gemini-2.5-pro", 5000000000LL, 812, 1024, 5000001836LL);
+    status->usage[1] = model_usage(arena, "gemini-2.5-flash", 1200, 0, 0, 1200);
     f->kind_case = CAREER__V1__FRAME__KIND_STATUS;
     f->status = status;
     return &f->base;

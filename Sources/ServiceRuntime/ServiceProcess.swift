@@ -18,6 +18,8 @@ public struct ServiceProcess: Sendable {
     public var companions: [any Service]
 
     public init(configuration: ServiceConfiguration, router: RPCRouter, runner: ModelRunner, companions: [any Service] = [], logger: Logger) {
+        var router = router
+        router.meterGeminiUsage()
         self.server = RPCServer(
             configuration: RPCServerConfiguration(
                 host: configuration.listenHost,

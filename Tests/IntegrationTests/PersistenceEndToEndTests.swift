@@ -164,15 +164,20 @@ private let jobDescription = "Senior Swift engineer\nBuild backend services with
         guard let stack = try await Self.stack(database) else { return }
         defer { Task { await stack.stop() } }
         let user = User()
-        var expectedTokens = 0
+        var answerTokens: [String: Int] = [:]
         for call in Self.savedCalls.prefix(4) {
             let reply = try await stack.send("POST", call.path, json: call.body, headers: [user.authorization])
-            expectedTokens += (reply.json["usage"] as? [String: Any])?["totalTokens"] as? Int ?? 0
+            answerTokens[call.kind] = (reply.json["usage"] as? [String: Any])?["totalTokens"] as? Int ?? 0
         }
-        // A call that fails after reaching the service: two malformed answers.
+        // Calls that fail after the model answered still cost tokens, and the ledger has them:
+        // two malformed answers; a streamed answer cut at the token limit.
         try await stack.injectFault("malformed-output", count: 2)
         let failed = try await stack.send("POST", "/api/v1/interview/questions", json: #"{"jobDescription": "Swift"}"#, headers: [user.authorization])
         #expect(failed.error["reason"] as? String == "MALFORMED_MODEL_OUTPUT")
+        try await stack.injectFault("max-tokens", count: 1)
+        let truncated = ContractHoleTests.events(try await Self.stream(stack, "/api/v1/networking/brief", Self.savedCalls[3].body, user))
+        #expect(truncated.last?.name == "error")
+        #expect((truncated.last?.json["error"] as? [String: Any])?["reason"] as? String == "OUTPUT_TRUNCATED")
         // Refused before any service: not in the ledger.
         _ = try await stack.send("POST", "/api/v1/interview/questions", json: #"{"jobDescription": 5}"#, headers: [user.authorization])
 
@@ -184,14 +189,27 @@ private let jobDescription = "Senior Swift engineer\nBuild backend services with
             #expect(usage.status == 200)
             total = usage.json["total"] as? [String: Any] ?? [:]
             byTask = usage.json["byTask"] as? [[String: Any]] ?? []
-            if total["calls"] as? Int == 5 { break }
+            if total["calls"] as? Int == 6 { break }
             try await Task.sleep(for: .milliseconds(100))
         }
-        #expect(total["calls"] as? Int == 5)
-        #expect(total["totalTokens"] as? Int == expectedTokens)
+        #expect(total["calls"] as? Int == 6)
+        /// A task's figure summed over its rows (one per model).
+        func sum(_ task: String, _ figure: String) -> Int {
+            byTask.filter { $0["task"] as? String == task }.reduce(0) { $0 + ($1[figure] as? Int ?? 0) }
+        }
+        // Each successful answer's tokens are its task's (one call per task).
+        for task in ["documents", "analysis", "careerPath"] {
+            #expect(sum(task, "totalTokens") == answerTokens[task], "\(task)")
+        }
+        // The failed calls' tokens are there, under the model that spent them.
+        #expect(sum("interviewQuestions", "totalTokens") > 0)
+        #expect(sum("interviewQuestions", "promptTokens") > 0)
+        #expect(sum("networkingBrief", "calls") == 2)
+        #expect(sum("networkingBrief", "totalTokens") > answerTokens["networkingBrief"] ?? 0)
+        #expect(total["totalTokens"] as? Int == byTask.reduce(0) { $0 + ($1["totalTokens"] as? Int ?? 0) })
         let tasks = Set(byTask.compactMap { $0["task"] as? String })
         #expect(tasks == ["documents", "analysis", "careerPath", "networkingBrief", "interviewQuestions"])
-        #expect(byTask.allSatisfy { ($0["model"] as? String)?.hasPrefix("gemini-") == true || $0["task"] as? String == "interviewQuestions" })
+        #expect(byTask.allSatisfy { ($0["model"] as? String)?.hasPrefix("gemini-") == true })
         let window = try await stack.send("GET", "/api/v1/usage?from=2020-01-01T00:00:00Z&to=2020-02-01T00:00:00Z", headers: [user.authorization])
         #expect((window.json["total"] as? [String: Any])?["calls"] as? Int == 0)
     }

@@ -180,7 +180,12 @@ final class Stack: @unchecked Sendable {
         return processes.map { process, port in
             // The readiness polls would fill the gateway's tail.
             let lines = process.output.split(separator: "\n").filter { !$0.contains(#""http.route":"/readyz""#) }
-            let log = lines.suffix(15).joined(separator: "\n")
+            var log = lines.suffix(15).joined(separator: "\n")
+            // A process that crashed: its log from the crash report's head (the reason and the
+            // crashed thread's frames), which the register dump at its end would push out.
+            if !process.isRunning, let crash = lines.firstIndex(where: { $0.contains("Fatal error") || $0.contains("crashed") }) {
+                log = lines[max(0, crash - 5)...].prefix(60).joined(separator: "\n") + "\n  …\n" + log
+            }
             return "\(process.name) on port \(port), \(process.isRunning ? "running" : "exited"):\n\(log)"
         }.joined(separator: "\n")
     }

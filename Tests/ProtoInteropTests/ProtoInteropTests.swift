@@ -320,6 +320,9 @@ struct Mutation: Sendable, CustomTestStringConvertible {
         Mutation(.frameStatusError, "repeated message element", report: "Frame.status.details.field_violations[2].issue") {
             (f: inout Career_V1_Frame) in f.status.details.fieldViolations[2].issue = "must be 0-100 🚀"
         },
+        Mutation(.frameStatusError, "repeated usage element", report: "Frame.status.usage[0].prompt_tokens") {
+            (f: inout Career_V1_Frame) in f.status.usage[0].promptTokens = 5_000_000_001
+        },
         // Raw bytes.
         Mutation(.framePing, "an extra field protobuf-c does not know",
                  report: "Frame: 1 field(s) unknown to protobuf-c, the first is number 111 (wire type 0)") { bytes in

@@ -192,6 +192,20 @@ enum SwiftFixtures {
                 ]
                 $0.retryAfterMillis = 1500
             }
+            $0.usage = [
+                modelUsage("gemini-2.5-pro", 5_000_000_000, 812, 1024, 5_000_001_836),
+                modelUsage("gemini-2.5-flash", 1200, 0, 0, 1200),
+            ]
+        }
+    }
+
+    static func modelUsage(_ model: String, _ prompt: Int64, _ output: Int64, _ thoughts: Int64, _ total: Int64) -> Career_V1_ModelUsage {
+        .with {
+            $0.model = model
+            $0.promptTokens = prompt
+            $0.outputTokens = output
+            $0.thoughtsTokens = thoughts
+            $0.totalTokens = total
         }
     }
 

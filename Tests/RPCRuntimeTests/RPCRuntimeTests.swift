@@ -2,7 +2,7 @@ import CareerProto
 import Foundation
 import NIOCore
 import NIOPosix
-import RPCRuntime
+@testable import RPCRuntime
 import RPCWire
 import ServiceLifecycle
 import Testing
@@ -543,5 +543,60 @@ func eventually(within limit: Duration = .seconds(30), _ condition: () -> Bool) 
             return
         }
         try await Task.sleep(for: .milliseconds(10))
+    }
+}
+
+/// The tokens a call spent travel in its closing status, whatever the outcome (PROTOCOL.md
+/// section 7): the gateway's usage ledger reads them there.
+@Suite struct CallStatusUsageTests {
+    static let spend = RPCMethod<Career_V1_TextDelta, Career_V1_TextDelta>(service: "test.Usage", name: "Spend", kind: .unary)
+
+    /// Spends tokens on two models, then answers or fails as the request says; the router's
+    /// call scope adds the tokens of a third.
+    static var router: RPCRouter {
+        var router = RPCRouter()
+        router.register(Self.spend) { request, context in
+            context.usage.add(model: "gemini-2.5-pro", promptTokens: 10, outputTokens: 5, thoughtsTokens: 2, totalTokens: 17)
+            context.usage.add(model: "gemini-2.5-flash", promptTokens: 3, outputTokens: 1, thoughtsTokens: 0, totalTokens: 4)
+            context.usage.add(model: "gemini-2.5-pro", promptTokens: 1, outputTokens: 1, thoughtsTokens: 0, totalTokens: 2)
+            if request.text == "fail" { throw RPCError(code: .internal, message: "malformed twice", reason: "MALFORMED_MODEL_OUTPUT") }
+            return request
+        }
+        router.callScope = { context, handler in
+            context.usage.add(model: "scope-model", promptTokens: 1, outputTokens: 0, thoughtsTokens: 0, totalTokens: 1)
+            try await handler()
+        }
+        return router
+    }
+
+    static func summary(_ usage: [Career_V1_ModelUsage]) -> [String] {
+        usage.map { "\($0.model) \($0.promptTokens)/\($0.outputTokens)/\($0.thoughtsTokens)/\($0.totalTokens)" }
+    }
+
+    static let expected = ["scope-model 1/0/0/1", "gemini-2.5-pro 11/6/2/19", "gemini-2.5-flash 3/1/0/4"]
+
+    @Test func anOKStatusCarriesTheTokensPerModel() async throws {
+        try await withRPCServer(serverConfiguration(), router: Self.router) { _, address in
+            let client = try client(address)
+            defer { client.shutDown() }
+            let reply = try await client.unaryReply(Self.spend, text("ok"))
+            #expect(reply.response.text == "ok")
+            #expect(Self.summary(reply.usage) == Self.expected)
+        }
+    }
+
+    @Test func aFailedCallStillReportsWhatItSpent() async throws {
+        try await withRPCServer(serverConfiguration(), router: Self.router) { _, address in
+            let client = try client(address)
+            defer { client.shutDown() }
+            let error = await #expect(throws: RPCError.self) { _ = try await client.unaryReply(Self.spend, text("fail")) }
+            #expect(error?.reason == "MALFORMED_MODEL_OUTPUT")
+            #expect(Self.summary(error?.usage ?? []) == Self.expected)
+        }
+    }
+
+    @Test func aCallThatSpentNothingHasAnEmptyOKStatus() throws {
+        let frame = Career_V1_Frame.status(callID: 1, nil, usage: [])
+        #expect(try frame.serializedBytes() == [0x08, 0x01, 0x32, 0x00])
     }
 }

@@ -22,6 +22,7 @@ typedef struct Career__V1__CallStart Career__V1__CallStart;
 typedef struct Career__V1__CallStart__MetadataEntry Career__V1__CallStart__MetadataEntry;
 typedef struct Career__V1__CallMessage Career__V1__CallMessage;
 typedef struct Career__V1__CallStatus Career__V1__CallStatus;
+typedef struct Career__V1__ModelUsage Career__V1__ModelUsage;
 typedef struct Career__V1__ErrorDetails Career__V1__ErrorDetails;
 typedef struct Career__V1__FieldViolation Career__V1__FieldViolation;
 typedef struct Career__V1__CallCancel Career__V1__CallCancel;
@@ -207,10 +208,39 @@ struct  Career__V1__CallStatus
    */
   char *message;
   Career__V1__ErrorDetails *details;
+  /*
+   * The model tokens the call spent, one entry per model, whatever its outcome: a failed call
+   * reports what it spent before failing (answers thrown away as malformed, truncated or
+   * blocked; retries; a fallback model). Empty when the call spent none.
+   */
+  size_t n_usage;
+  Career__V1__ModelUsage **usage;
 };
 #define CAREER__V1__CALL_STATUS__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&career__v1__call_status__descriptor) \
-    , CAREER__V1__STATUS_CODE__STATUS_CODE_OK, (char *)protobuf_c_empty_string, NULL }
+    , CAREER__V1__STATUS_CODE__STATUS_CODE_OK, (char *)protobuf_c_empty_string, NULL, 0,NULL }
+
+
+/*
+ * Tokens one model spent on a call. The token fields are those of common.proto's `Usage`,
+ * repeated so that this file stands alone: a client in another language needs only rpc.proto
+ * for the envelope.
+ */
+struct  Career__V1__ModelUsage
+{
+  ProtobufCMessage base;
+  /*
+   * The model's name, e.g. "gemini-2.5-pro".
+   */
+  char *model;
+  int64_t prompt_tokens;
+  int64_t output_tokens;
+  int64_t thoughts_tokens;
+  int64_t total_tokens;
+};
+#define CAREER__V1__MODEL_USAGE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&career__v1__model_usage__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, 0, 0, 0 }
 
 
 /*
@@ -418,6 +448,25 @@ Career__V1__CallStatus *
 void   career__v1__call_status__free_unpacked
                      (Career__V1__CallStatus *message,
                       ProtobufCAllocator *allocator);
+/* Career__V1__ModelUsage methods */
+void   career__v1__model_usage__init
+                     (Career__V1__ModelUsage         *message);
+size_t career__v1__model_usage__get_packed_size
+                     (const Career__V1__ModelUsage   *message);
+size_t career__v1__model_usage__pack
+                     (const Career__V1__ModelUsage   *message,
+                      uint8_t             *out);
+size_t career__v1__model_usage__pack_to_buffer
+                     (const Career__V1__ModelUsage   *message,
+                      ProtobufCBuffer     *buffer);
+Career__V1__ModelUsage *
+       career__v1__model_usage__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   career__v1__model_usage__free_unpacked
+                     (Career__V1__ModelUsage *message,
+                      ProtobufCAllocator *allocator);
 /* Career__V1__ErrorDetails methods */
 void   career__v1__error_details__init
                      (Career__V1__ErrorDetails         *message);
@@ -536,6 +585,9 @@ typedef void (*Career__V1__CallMessage_Closure)
 typedef void (*Career__V1__CallStatus_Closure)
                  (const Career__V1__CallStatus *message,
                   void *closure_data);
+typedef void (*Career__V1__ModelUsage_Closure)
+                 (const Career__V1__ModelUsage *message,
+                  void *closure_data);
 typedef void (*Career__V1__ErrorDetails_Closure)
                  (const Career__V1__ErrorDetails *message,
                   void *closure_data);
@@ -565,6 +617,7 @@ extern const ProtobufCMessageDescriptor career__v1__call_start__descriptor;
 extern const ProtobufCMessageDescriptor career__v1__call_start__metadata_entry__descriptor;
 extern const ProtobufCMessageDescriptor career__v1__call_message__descriptor;
 extern const ProtobufCMessageDescriptor career__v1__call_status__descriptor;
+extern const ProtobufCMessageDescriptor career__v1__model_usage__descriptor;
 extern const ProtobufCMessageDescriptor career__v1__error_details__descriptor;
 extern const ProtobufCMessageDescriptor career__v1__field_violation__descriptor;
 extern const ProtobufCMessageDescriptor career__v1__call_cancel__descriptor;

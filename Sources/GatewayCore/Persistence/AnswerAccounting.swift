@@ -2,6 +2,7 @@ import CareerProto
 import Foundation
 import GatewayStore
 import JSONText
+import RPCRuntime
 
 /// What the ledger and the saved item need from an answer: the model that answered, the usage,
 /// the tokens per model (a coach answer that planned a career path mixes the coach's model with
@@ -97,5 +98,24 @@ enum ResultTitle {
 extension TokenUsage {
     init(_ usage: Career_V1_Usage) {
         self.init(promptTokens: usage.promptTokens, outputTokens: usage.outputTokens, thoughtsTokens: usage.thoughtsTokens, totalTokens: usage.totalTokens)
+    }
+}
+
+extension UsageCall.ModelTokens {
+    /// The tokens per model a call's closing RPC status reported (PROTOCOL.md section 7).
+    static func fromStatus(_ usage: [Career_V1_ModelUsage]) -> [Self] {
+        usage.map { entry in
+            Self(model: entry.model, usage: TokenUsage(
+                promptTokens: entry.promptTokens, outputTokens: entry.outputTokens,
+                thoughtsTokens: entry.thoughtsTokens, totalTokens: entry.totalTokens
+            ))
+        }
+    }
+
+    /// What a failed call spent: what its status reported; nothing when the failure was not
+    /// a service's status (the client left, the connection broke).
+    static func spent(by error: (any Error)?) -> [Self] {
+        guard let error = error as? RPCError else { return [] }
+        return Self.fromStatus(error.usage)
     }
 }

@@ -79,8 +79,9 @@ public final class Persistence: Sendable {
         return answer
     }
 
-    /// Records a call that reached a service and failed (or whose client left).
-    func fail(_ call: Call, error: APIErrorResponse?) {
+    /// Records a call that reached a service and failed (or whose client left), with the
+    /// tokens it spent before failing (its RPC status says; none when the client left).
+    func fail(_ call: Call, error: APIErrorResponse?, tokens: [UsageCall.ModelTokens] = []) {
         let status: CallStatus
         switch error {
         case nil: status = .cancelled
@@ -88,7 +89,7 @@ public final class Persistence: Sendable {
         case let error? where error.code == .cancelled: status = .cancelled
         default: status = .error
         }
-        self.record(call, status: status, reason: error?.reason ?? (error == nil ? "CLIENT_LEFT" : nil), tokens: [], replayed: false)
+        self.record(call, status: status, reason: error?.reason ?? (error == nil ? "CLIENT_LEFT" : nil), tokens: tokens, replayed: false)
     }
 
     /// Whether the item was committed within ``saveBound``.

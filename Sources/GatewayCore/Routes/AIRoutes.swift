@@ -139,16 +139,22 @@ struct AIRoutes {
                             return await persistence.finish(call, answer: event.data, accounting: accounting)
                         },
                         onDone: { settlement.keep($0) },
-                        onFailure: { error in
+                        onFailure: { error, cause in
                             settlement.forget()
-                            persistence?.fail(call, error: error)
+                            persistence?.fail(call, error: error, tokens: UsageCall.ModelTokens.spent(by: cause))
                         }
                     )
                     return stream.response(for: request)
                 }
-                let response = try await client.unary(method, rpcRequest, metadata: metadata, deadline: deadline)
+                let (response, usage) = try await client.unaryReply(method, rpcRequest, metadata: metadata, deadline: deadline)
                 var answer = response.jsonBody()
-                if let persistence = self.persistence { answer = await persistence.finish(call, answer: answer, accounting: response.accounting) }
+                if let persistence = self.persistence {
+                    var accounting = response.accounting
+                    // The status's tokens per model are the exact account (a fallback model, a
+                    // malformed answer asked again); the answer's own are its total.
+                    if !usage.isEmpty { accounting.tokensByModel = UsageCall.ModelTokens.fromStatus(usage) }
+                    answer = await persistence.finish(call, answer: answer, accounting: accounting)
+                }
                 settlement.keep(answer)
                 return Self.json(answer)
             } catch {
@@ -157,7 +163,7 @@ struct AIRoutes {
                     self.metrics.recordRPCError(method: (streaming ? streamMethod?.path : nil) ?? method.path, code: error.code.name)
                     // A call the service never started (none reachable) is not in the ledger.
                     if error.reason != "NOT_STARTED" && error.reason != "SERVICE_UNAVAILABLE" {
-                        self.persistence?.fail(call, error: APIErrorResponse.from(error))
+                        self.persistence?.fail(call, error: APIErrorResponse.from(error), tokens: UsageCall.ModelTokens.spent(by: error))
                     }
                 }
                 throw error

@@ -61,9 +61,13 @@ extension GeminiClient {
             try await stream(model: try call.validModelName(), request: request, deadline: deadline, sink: sink, logger: call.logger)
             let accumulated = sink.accumulated
             call.succeeded(usage: accumulated.usage, metadata: ["gemini.chunks": "\(accumulated.chunkCount)"])
+            // Metered before the consumer can see the end (and its call end with it).
+            GeminiUsageMeter.spent(model: call.modelName, usage: accumulated.usage)
             completion.markComplete()
             continuation.finish()
         } catch {
+            // A failed or abandoned stream cost what its chunks reported.
+            GeminiUsageMeter.spent(model: call.modelName, usage: sink.accumulated.usage)
             continuation.finish(throwing: call.failed(error, metadata: ["gemini.chunks": "\(sink.accumulated.chunkCount)"]))
         }
     }

@@ -56,11 +56,22 @@ public final class RPCClient: Service, Sendable {
         metadata: Metadata = [:],
         deadline: NIODeadline? = nil
     ) async throws -> Response {
+        try await self.unaryReply(method, request, metadata: metadata, deadline: deadline).response
+    }
+
+    /// Makes a unary call, and returns with its response the model tokens its status reported
+    /// (a failure's are in the thrown ``RPCError/usage``).
+    public func unaryReply<Request, Response>(
+        _ method: RPCMethod<Request, Response>,
+        _ request: Request,
+        metadata: Metadata = [:],
+        deadline: NIODeadline? = nil
+    ) async throws -> (response: Response, usage: [Career_V1_ModelUsage]) {
         let payload = try Self.serialize(request)
-        let bytes = try await self.withConnection(deadline: deadline) { connection in
+        let reply = try await self.withConnection(deadline: deadline) { connection in
             try await connection.unary(method: method.path, metadata: metadata, deadline: deadline, payload: payload)
         }
-        return try Self.deserialize(Response.self, from: bytes)
+        return (try Self.deserialize(Response.self, from: reply.payload), reply.usage)
     }
 
     /// Starts a server-streaming call. A failure to reach any replica throws here; everything
@@ -155,13 +166,13 @@ public final class RPCClient: Service, Sendable {
                 group.addTask {
                     await subchannel.checkHealth { connection in
                         let deadline = NIODeadline.now() + TimeAmount(timeout)
-                        let bytes = try await connection.unary(
+                        let reply = try await connection.unary(
                             method: HealthMethods.check.path,
                             metadata: [:],
                             deadline: deadline,
                             payload: try Career_V1_HealthCheckRequest().serializedBytes()
                         )
-                        return try Career_V1_HealthCheckResponse(serializedBytes: bytes).status == .serving
+                        return try Career_V1_HealthCheckResponse(serializedBytes: reply.payload).status == .serving
                     }
                 }
             }

@@ -39,8 +39,11 @@ extension Career_V1_Frame {
         return .make(callID: 0, .goAway(goAway))
     }
 
-    static func status(callID: UInt32, _ error: RPCError?) -> Career_V1_Frame {
-        .make(callID: callID, .status(error?.callStatus ?? Career_V1_CallStatus()))
+    /// A call's closing status: OK when `error` is nil, with the tokens the call spent.
+    static func status(callID: UInt32, _ error: RPCError?, usage: [Career_V1_ModelUsage] = []) -> Career_V1_Frame {
+        var status = error?.callStatus ?? Career_V1_CallStatus()
+        if !usage.isEmpty { status.usage = usage }
+        return .make(callID: callID, .status(status))
     }
 }
 

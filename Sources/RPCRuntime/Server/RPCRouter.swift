@@ -19,6 +19,11 @@ public struct RPCRouter: Sendable {
 
     private(set) var handlers: [String: AnyHandler] = [:]
 
+    /// Runs around every handler of this router (set it before serving), with the call's
+    /// context: where a service sets up what all of its calls share, such as metering the
+    /// model tokens a call spends into ``ServerCallContext/usage``.
+    public var callScope: (@Sendable (ServerCallContext, _ handler: () async throws -> Void) async throws -> Void)?
+
     public init() {}
 
     /// Registers a unary method.
@@ -48,7 +53,11 @@ public struct RPCRouter: Sendable {
     }
 
     func handler(for path: String) -> AnyHandler? {
-        self.handlers[path]
+        guard let handler = self.handlers[path] else { return nil }
+        guard let scope = self.callScope else { return handler }
+        return { bytes, context, sink in
+            try await scope(context) { try await handler(bytes, context, sink) }
+        }
     }
 
     public var methodPaths: [String] { self.handlers.keys.sorted() }

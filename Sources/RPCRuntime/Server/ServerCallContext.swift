@@ -11,12 +11,15 @@ public struct ServerCallContext: Sendable {
     public var deadline: NIODeadline?
     /// Carries `rpc.method` and `request.id` metadata.
     public var logger: Logger
+    /// The model tokens the call spends: sent with its closing status, whatever the outcome.
+    public let usage: CallUsage
 
-    public init(method: String, metadata: Metadata, deadline: NIODeadline?, logger: Logger) {
+    public init(method: String, metadata: Metadata, deadline: NIODeadline?, logger: Logger, usage: CallUsage = CallUsage()) {
         self.method = method
         self.metadata = metadata
         self.deadline = deadline
         self.logger = logger
+        self.usage = usage
     }
 
     /// The gateway's request id, when the caller sent one.

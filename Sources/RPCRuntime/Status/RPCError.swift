@@ -14,6 +14,9 @@ public struct RPCError: Error, Sendable, CustomStringConvertible {
     public var retryAfter: Duration?
     /// The underlying error, for logs at debug level only; never sent over the wire.
     public var cause: (any Error)?
+    /// The model tokens the failed call spent, per model, as its status reported them (a
+    /// client reads them; a server sends its call's ``ServerCallContext/usage`` instead).
+    public var usage: [Career_V1_ModelUsage] = []
 
     public init(
         code: Code,
@@ -146,6 +149,7 @@ extension RPCError {
             fieldViolations: details.fieldViolations.map { FieldViolation(field: $0.field, issue: $0.issue) },
             retryAfter: details.retryAfterMillis > 0 ? .milliseconds(Int64(clamping: details.retryAfterMillis)) : nil
         )
+        self.usage = status.usage
     }
 }
 

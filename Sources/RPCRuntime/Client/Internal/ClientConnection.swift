@@ -122,7 +122,7 @@ final class ClientConnection: Sendable {
         return (UInt32(id), start)
     }
 
-    func unary(method: String, metadata: Metadata, deadline: NIODeadline?, payload: Data) async throws -> Data {
+    func unary(method: String, metadata: Metadata, deadline: NIODeadline?, payload: Data) async throws -> ClientConnectionHandler.UnaryReply {
         let (id, start) = try self.makeStart(method: method, metadata: metadata, payload: payload)
         let handler = self.handler
         self.inFlightCalls.wrappingIncrement(ordering: .relaxed)

@@ -10,7 +10,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     typealias OutboundOut = ByteBuffer
 
     enum Receiver {
-        case unary(CheckedContinuation<Data, any Error>)
+        case unary(CheckedContinuation<UnaryReply, any Error>)
         case streaming(AsyncThrowingStream<Data, any Error>.Continuation)
     }
 
@@ -18,6 +18,14 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         var receiver: Receiver
         var response: Data?
         var deadlineTimer: Scheduled<Void>?
+        /// The tokens an OK status reported.
+        var usage: [Career_V1_ModelUsage] = []
+    }
+
+    /// A unary call's response and the tokens its OK status reported.
+    struct UnaryReply {
+        var payload: Data
+        var usage: [Career_V1_ModelUsage]
     }
 
     private let hello: Career_V1_Hello
@@ -94,8 +102,9 @@ final class ClientConnectionHandler: ChannelInboundHandler {
                 continuation.yield(message.payload)
             }
         case .status(let status):
-            guard let call = self.calls.removeValue(forKey: frame.callID) else { return }
+            guard var call = self.calls.removeValue(forKey: frame.callID) else { return }
             call.deadlineTimer?.cancel()
+            call.usage = status.usage
             let failure = status.code == .ok ? nil : RPCError(callStatus: status)
             Self.finish(call, failure: failure)
         case .goAway(let goAway):
@@ -195,7 +204,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
             if let failure {
                 continuation.resume(throwing: failure)
             } else if let response = call.response {
-                continuation.resume(returning: response)
+                continuation.resume(returning: UnaryReply(payload: response, usage: call.usage))
             } else {
                 continuation.resume(throwing: RPCError(code: .internal, message: "the service ended a unary call without a response"))
             }

@@ -28,6 +28,8 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         var generation: UInt64
         var task: Task<Void, Never>?
         var deadlineTimer: Scheduled<Void>?
+        /// What the call has spent so far, for its status however it ends.
+        var usage: CallUsage?
     }
 
     private let shared: ServerShared
@@ -254,6 +256,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         }
         let callContext = ServerCallContext(method: start.method, metadata: Metadata(start.metadata), deadline: deadline, logger: logger)
         let payload = start.payload
+        call.usage = callContext.usage
         self.calls[callID] = call
         self.calls[callID]?.task = Task {
             let sink = RPCRouter.MessageSink(
@@ -309,7 +312,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     private func complete(callID: UInt32, generation: UInt64, failure: RPCError?) {
         guard self.calls[callID]?.generation == generation, let call = self.calls.removeValue(forKey: callID) else { return }
         call.deadlineTimer?.cancel()
-        self.write(.status(callID: callID, failure))
+        self.write(.status(callID: callID, failure, usage: call.usage?.byModel ?? []))
         self.lastActivity = .now()
         self.closeIfDrained()
     }
@@ -317,7 +320,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     private func expire(callID: UInt32, generation: UInt64) {
         guard self.calls[callID]?.generation == generation, let call = self.calls.removeValue(forKey: callID) else { return }
         call.task?.cancel()
-        self.write(.status(callID: callID, RPCError(code: .deadlineExceeded, message: "deadline exceeded")))
+        self.write(.status(callID: callID, RPCError(code: .deadlineExceeded, message: "deadline exceeded"), usage: call.usage?.byModel ?? []))
         self.closeIfDrained()
     }
 
