@@ -7,8 +7,10 @@ import NIOConcurrencyHelpers
 /// Every method either completes or throws; callers bound how long they wait (``bounded(_:_:)``)
 /// since a database that is down can make a call wait for a connection.
 public protocol ResultStore: Sendable {
-    /// Saves `result` (its `result` bytes must be set); committed when this returns.
-    func save(_ result: SavedResult) async throws
+    /// Saves results and adds usage-ledger rows, all in one transaction: committed when this
+    /// returns, or none of them. Each result's `result` bytes must be set. Many writes in one
+    /// call cost the database one commit (``WriteQueue`` gathers them).
+    func write(_ writes: StoreWrites) async throws
     /// A page of the user's results, newest first, without their `result` bytes.
     func history(user: UUID, kind: ResultKind?, limit: Int, after cursor: HistoryCursor?) async throws -> HistoryPage
     /// One result with its bytes; nil when the user has no such result.
@@ -17,10 +19,39 @@ public protocol ResultStore: Sendable {
     func deleteResult(user: UUID, id: UUID) async throws -> Bool
     /// Deletes every saved result and usage row of the user.
     func eraseUser(_ user: UUID) async throws
-    /// Adds one row to the usage ledger.
-    func recordUsage(_ call: UsageCall) async throws
     /// The user's usage with `from <= created_at < to`.
     func usage(user: UUID, from: Date, to: Date) async throws -> UsageSummary
+}
+
+/// Results to save and usage rows to add, written together.
+public struct StoreWrites: Sendable {
+    public var results: [SavedResult]
+    public var usage: [UsageCall]
+
+    public init(results: [SavedResult] = [], usage: [UsageCall] = []) {
+        self.results = results
+        self.usage = usage
+    }
+
+    public var isEmpty: Bool { self.results.isEmpty && self.usage.isEmpty }
+
+    /// Refuses a result without its answer bytes before anything is written.
+    func checked() throws -> Self {
+        guard self.results.allSatisfy({ $0.result != nil }) else { throw StoreUnavailable("a saved result needs its answer") }
+        return self
+    }
+}
+
+extension ResultStore {
+    /// Saves one result; committed when this returns.
+    public func save(_ result: SavedResult) async throws {
+        try await self.write(StoreWrites(results: [result]))
+    }
+
+    /// Adds one row to the usage ledger.
+    public func recordUsage(_ call: UsageCall) async throws {
+        try await self.write(StoreWrites(usage: [call]))
+    }
 }
 
 /// Runs `operation`, or throws ``StoreUnavailable`` once `limit` has passed. Database work

@@ -104,17 +104,58 @@ public final class SQLiteStore: ResultStore, Service {
 
     // MARK: ResultStore
 
-    public func save(_ result: SavedResult) async throws {
-        guard let bytes = result.result else { throw StoreUnavailable("a saved result needs its answer") }
-        try await self.lock.run {
-            _ = try await self.connection.query(
-                """
-                INSERT INTO saved_results (id, user_id, kind, title, model, prompt_tokens, output_tokens, thoughts_tokens, total_tokens, result, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
+    public func write(_ writes: StoreWrites) async throws {
+        let writes = try writes.checked()
+        var statements: [(sql: String, binds: [SQLiteData])] = []
+        statements += Self.inserts(
+            into: "saved_results", ["id", "user_id", "kind", "title", "model", "prompt_tokens", "output_tokens", "thoughts_tokens", "total_tokens", "result", "created_at"],
+            writes.results.map { result in
                 [Self.text(result.id), Self.text(result.userID), .text(result.kind.rawValue), .text(result.title), .text(result.model)]
-                    + Self.tokens(result.usage) + [.text(String(decoding: bytes, as: UTF8.self)), Self.time(result.createdAt)]
-            )
+                    + Self.tokens(result.usage) + [.text(String(decoding: result.result ?? Data(), as: UTF8.self)), Self.time(result.createdAt)]
+            }
+        )
+        statements += Self.inserts(
+            into: "usage_calls", ["id", "user_id", "task", "status", "reason", "models", "prompt_tokens", "output_tokens", "thoughts_tokens", "total_tokens",
+                                  "duration_ms", "streamed", "replayed", "request_id", "created_at"],
+            writes.usage.map { call in
+                [Self.text(call.id), Self.text(call.userID), .text(call.task), .text(call.status.rawValue), call.reason.map(SQLiteData.text) ?? .null,
+                 .text(call.modelList)] + Self.tokens(call.usage)
+                    + [.integer(Int(call.durationMilliseconds)), .integer(call.streamed ? 1 : 0), .integer(call.replayed ? 1 : 0),
+                       .text(call.requestID), Self.time(call.createdAt)]
+            }
+        )
+        statements += Self.inserts(
+            into: "usage_tokens", ["call_id", "model", "prompt_tokens", "output_tokens", "thoughts_tokens", "total_tokens"],
+            writes.usage.flatMap { call in call.tokensByModel.map { [Self.text(call.id), .text($0.model)] + Self.tokens($0.usage) } }
+        )
+        guard !statements.isEmpty else { return }
+        let batch = statements
+        try await self.lock.run {
+            // One statement is atomic by itself; more share one transaction (one commit).
+            if batch.count == 1 {
+                _ = try await self.connection.query(batch[0].sql, batch[0].binds)
+                return
+            }
+            try await self.transaction {
+                for statement in batch {
+                    _ = try await self.connection.query(statement.sql, statement.binds)
+                }
+            }
+        }
+    }
+
+    /// Rows per INSERT statement: 200 rows of at most 15 columns stay far below SQLite's
+    /// 32,766 host parameters.
+    static let rowsPerInsert = 200
+
+    /// Multi-row INSERTs of `rows` (none when there are none): one statement per
+    /// ``rowsPerInsert`` rows, so a batch costs a few statements, not one per row.
+    private static func inserts(into table: String, _ columns: [String], _ rows: [[SQLiteData]]) -> [(sql: String, binds: [SQLiteData])] {
+        let row = "(" + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")"
+        return stride(from: 0, to: rows.count, by: Self.rowsPerInsert).map { start in
+            let chunk = rows[start..<min(start + Self.rowsPerInsert, rows.count)]
+            let sql = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES " + Array(repeating: row, count: chunk.count).joined(separator: ", ")
+            return (sql, chunk.flatMap { $0 })
         }
     }
 
@@ -159,30 +200,6 @@ public final class SQLiteStore: ResultStore, Service {
                 // The usage_tokens rows go with their calls (ON DELETE CASCADE).
                 _ = try await self.connection.query("DELETE FROM usage_calls WHERE user_id = ?", [Self.text(user)])
                 _ = try await self.connection.query("DELETE FROM saved_results WHERE user_id = ?", [Self.text(user)])
-            }
-        }
-    }
-
-    public func recordUsage(_ call: UsageCall) async throws {
-        try await self.lock.run {
-            try await self.transaction {
-                _ = try await self.connection.query(
-                    """
-                    INSERT INTO usage_calls (id, user_id, task, status, reason, models, prompt_tokens, output_tokens, thoughts_tokens, total_tokens,
-                                             duration_ms, streamed, replayed, request_id, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                    [Self.text(call.id), Self.text(call.userID), .text(call.task), .text(call.status.rawValue), call.reason.map(SQLiteData.text) ?? .null,
-                     .text(call.modelList)] + Self.tokens(call.usage)
-                        + [.integer(Int(call.durationMilliseconds)), .integer(call.streamed ? 1 : 0), .integer(call.replayed ? 1 : 0),
-                           .text(call.requestID), Self.time(call.createdAt)]
-                )
-                for tokens in call.tokensByModel {
-                    _ = try await self.connection.query(
-                        "INSERT INTO usage_tokens (call_id, model, prompt_tokens, output_tokens, thoughts_tokens, total_tokens) VALUES (?, ?, ?, ?, ?, ?)",
-                        [Self.text(call.id), .text(tokens.model)] + Self.tokens(tokens.usage)
-                    )
-                }
             }
         }
     }

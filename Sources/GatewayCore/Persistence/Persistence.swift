@@ -19,6 +19,8 @@ public final class Persistence: Sendable {
     /// Skips saving for a while after a failed save, so an outage does not cost every answer
     /// the whole ``saveBound``.
     let breaker = DatabaseBreaker()
+    /// Saves and ledger rows of calls answered at once share a commit.
+    let writes: WriteQueue
 
     /// Longest a save may hold an answer: 2 s.
     static let saveBound: Duration = .seconds(2)
@@ -30,6 +32,12 @@ public final class Persistence: Sendable {
         self.saveResults = saveResults
         self.metrics = metrics
         self.logger = logger
+        self.writes = WriteQueue(store: store) { rows, failure in
+            for _ in 0..<rows { metrics.recordDatabase(operation: "record_usage", failed: failure != nil) }
+            if let failure {
+                logger.error("recording usage failed", metadata: ["error.type": "\(type(of: failure))", "db.error": "\(Self.describe(failure))", "db.rows": "\(rows)"])
+            }
+        }
     }
 
     /// What a route tells about the call it finished.
@@ -102,7 +110,7 @@ public final class Persistence: Sendable {
             return false
         }
         do {
-            try await bounded(Self.saveBound) { [store] in try await store.save(item) }
+            try await bounded(Self.saveBound) { [writes] in try await writes.save(item) }
             self.breaker.recordSuccess()
             self.metrics.recordDatabase(operation: "save_result", failed: false)
             return true
@@ -119,15 +127,7 @@ public final class Persistence: Sendable {
             userID: StoreUserID.uuid(forSubject: call.user), task: call.task, status: status, reason: reason, tokensByModel: tokens,
             duration: ContinuousClock.now - call.started, streamed: call.streamed, replayed: replayed, requestID: call.requestID, createdAt: Date()
         )
-        Task { [store, metrics, logger] in
-            do {
-                try await bounded(Self.saveBound) { try await store.recordUsage(row) }
-                metrics.recordDatabase(operation: "record_usage", failed: false)
-            } catch {
-                metrics.recordDatabase(operation: "record_usage", failed: true)
-                logger.error("recording usage failed", metadata: ["error.type": "\(type(of: error))", "db.error": "\(Self.describe(error))"])
-            }
-        }
+        self.writes.record(row)
     }
 
     /// A database error for a log line: its type and, for ours, the fixed description (never
