@@ -69,7 +69,8 @@ start coach "${svc[@]}" LISTEN_ADDR="127.0.0.1:$coach_port" GENERATION_ADDR="127
 
 gateway_pid=""
 start_gateway() { # MODE: off | sqlite | postgres
-    local extra=(DATA_DIR="$work/data-$1-$RANDOM")
+    data_dir="$work/data-$1-$RANDOM"  # the newest gateway's, for the history fill below
+    local extra=(DATA_DIR="$data_dir")
     case $1 in
         off) extra+=(SAVE_RESULTS=0) ;;
         postgres) extra+=(DATABASE_URL="$database_url") ;;
@@ -121,7 +122,7 @@ PY
 for mode in sqlite postgres; do
     start_gateway "$mode"
     if [[ $mode == sqlite ]]; then
-        file="$(ls "$work"/data-sqlite-*/career.sqlite3 | tail -n 1)"
+        file="$data_dir/career.sqlite3"
         python3 - "$file" "$user" "$HISTORY_ITEMS" <<'PY'
 import sqlite3, sys, time, uuid
 db = sqlite3.connect(sys.argv[1], timeout=30)

@@ -45,7 +45,9 @@ public struct GatewayConfiguration: Sendable {
     public var streamPingInterval: Duration
     /// `DATABASE_URL`: PostgreSQL for saved results, the usage ledger and the state replicas
     /// share (`postgres://user:password@host:port/db?sslmode=require`). Unset: the embedded
-    /// SQLite file in ``dataDirectory``.
+    /// SQLite file in ``dataDirectory``. `DATABASE_PASSWORD`, when set, is the password of a
+    /// URL that has none (as libpq's `PGPASSWORD`): a compose file or a Secret can then keep the
+    /// password apart from the URL.
     public var database: DatabaseURL?
     /// `DATA_DIR`: where the embedded database lives when `DATABASE_URL` is unset. Default `./data`.
     public var dataDirectory: String
@@ -79,7 +81,9 @@ public struct GatewayConfiguration: Sendable {
         self.streamPingInterval = try reader.seconds("SSE_PING_SECONDS", default: .seconds(15), range: 0.1...300)
         if let url = reader.string("DATABASE_URL") {
             do {
-                self.database = try DatabaseURL(url)
+                var database = try DatabaseURL(url)
+                if database.password == nil, let password = reader.string("DATABASE_PASSWORD") { database.password = password }
+                self.database = database
             } catch {
                 // The URL itself is never echoed: it holds the database password.
                 throw ConfigurationError(setting: "DATABASE_URL", problem: error.description)

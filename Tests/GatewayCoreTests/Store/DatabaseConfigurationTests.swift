@@ -22,6 +22,15 @@ import Testing
         #expect(try self.configuration(["DATABASE_URL": "postgres://career:pw@db:5432/career?sslmode=require"]).database?.host == "db")
     }
 
+    @Test func databasePasswordFillsAURLWithoutOne() throws {
+        let apart = try self.configuration(["DATABASE_URL": "postgres://career@db:5432/career", "DATABASE_PASSWORD": "from-a-secret"])
+        #expect(apart.database?.password == "from-a-secret")
+        #expect(apart.database?.username == "career")
+        // The URL's own password wins.
+        let inURL = try self.configuration(["DATABASE_URL": "postgres://career:in-url@db:5432/career", "DATABASE_PASSWORD": "from-a-secret"])
+        #expect(inURL.database?.password == "in-url")
+    }
+
     @Test func aBadSettingNamesItselfAndNeverTheDatabasePassword() {
         for (name, value) in [("DATABASE_URL", "postgres://career:s3cret-password@db:5432/career?sslmode=sometimes"),
                               ("DATABASE_URL", "mysql://career:s3cret-password@db/career"), ("SAVE_RESULTS", "maybe")] {
