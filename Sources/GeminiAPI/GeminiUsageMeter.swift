@@ -14,9 +14,9 @@ public struct GeminiUsageMeter: Sendable {
         self.record = record
     }
 
-    /// Meters `usage` of `model` with the current task's meter, if any: the client does for
-    /// every answer; a service adds what a call it made to another service spent.
-    public static func spent(model: String, usage: GeminiUsage) {
+    /// Meters `usage` of `model` with the current task's meter, if any (the client does, for
+    /// every answer it receives).
+    static func spent(model: String, usage: GeminiUsage) {
         guard usage != .zero, let meter = Self.current else { return }
         meter.record(model, usage)
     }

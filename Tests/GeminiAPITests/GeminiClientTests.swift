@@ -1,6 +1,7 @@
 import Foundation
 import GeminiAPI
 import GeminiSimulatorCore
+import NIOConcurrencyHelpers
 import NIOCore
 import Testing
 
@@ -231,6 +232,25 @@ struct GeminiClientTests {
             #expect(error.reason == "CONTENT_BLOCKED")
             #expect(error.attempts == 1)
             if fault == "safety-block" { #expect(error.blockReason == "SAFETY") }
+        }
+    }
+
+    /// An answer that is refused (blocked, truncated) still cost its tokens: the task's meter
+    /// hears of them, by model, before the error is thrown.
+    @Test(arguments: ["safety-block", "max-tokens"])
+    func aRefusedAnswerIsStillMetered(fault: String) async throws {
+        try await withHarness { harness in
+            try await harness.queueFault(fault)
+            let spent = NIOLockedValueBox<[(String, GeminiUsage)]>([])
+            let meter = GeminiUsageMeter { model, usage in spent.withLockedValue { $0.append((model, usage)) } }
+            let error = await GeminiUsageMeter.$current.withValue(meter) {
+                await geminiError { try await harness.client.generateContent(model: "gemini-2.5-flash", request: textRequest("hi"), deadline: soon()) }
+            }
+            #expect(error != nil)
+            let entries = spent.withLockedValue { $0 }
+            #expect(entries.count == 1)
+            #expect(entries.first?.0 == "gemini-2.5-flash")
+            #expect((entries.first?.1.promptTokens ?? 0) > 0)
         }
     }
 
