@@ -19,6 +19,9 @@ public final class WriteQueue: Sendable {
         var saves: [PendingSave] = []
         var usage: [UsageCall] = []
         var writing = false
+        /// Usage rows dropped since the last report (reported once per batch, not per row, so
+        /// an outage does not flood the log).
+        var droppedUsage = 0
     }
 
     private let store: any ResultStore
@@ -51,12 +54,14 @@ public final class WriteQueue: Sendable {
 
     /// Adds `call` to the ledger with the next batch, without waiting for it.
     public func record(_ call: UsageCall) {
-        let (start, dropped) = self.state.withLockedValue { state -> (Bool, Bool) in
-            guard state.usage.count < Self.maxWaitingUsage else { return (false, true) }
+        let start = self.state.withLockedValue { state -> Bool in
+            guard state.usage.count < Self.maxWaitingUsage else {
+                state.droppedUsage += 1
+                return false  // a writer runs: the queue is full
+            }
             state.usage.append(call)
-            return (Self.claimWriter(&state), false)
+            return Self.claimWriter(&state)
         }
-        if dropped { self.onUsageWritten(1, StoreUnavailable("too many usage rows waiting for the database")) }
         if start { self.startWriter() }
     }
 
@@ -88,6 +93,11 @@ public final class WriteQueue: Sendable {
                 if let failure { save.committed.resume(throwing: failure) } else { save.committed.resume() }
             }
             if !usage.isEmpty { self.onUsageWritten(usage.count, failure) }
+            let dropped = self.state.withLockedValue { state in
+                defer { state.droppedUsage = 0 }
+                return state.droppedUsage
+            }
+            if dropped > 0 { self.onUsageWritten(dropped, StoreUnavailable("\(dropped) usage rows dropped: too many were waiting for the database")) }
         }
     }
 

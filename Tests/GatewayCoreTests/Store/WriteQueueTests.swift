@@ -9,12 +9,14 @@ import Testing
 private final class CountingStore: ResultStore, Sendable {
     let base: any ResultStore
     let delay: Duration
+    let delayFirstOnly: Bool
     let failing: Bool
     private let batches = NIOLockedValueBox<[Int]>([])
 
-    init(base: any ResultStore, delay: Duration = .zero, failing: Bool = false) {
+    init(base: any ResultStore, delay: Duration = .zero, delayFirstOnly: Bool = false, failing: Bool = false) {
         self.base = base
         self.delay = delay
+        self.delayFirstOnly = delayFirstOnly
         self.failing = failing
     }
 
@@ -22,8 +24,8 @@ private final class CountingStore: ResultStore, Sendable {
     var batchSizes: [Int] { self.batches.withLockedValue { $0 } }
 
     func write(_ writes: StoreWrites) async throws {
-        self.batches.withLockedValue { $0.append(writes.results.count + writes.usage.count) }
-        try await Task.sleep(for: self.delay)
+        let first = self.batches.withLockedValue { $0.append(writes.results.count + writes.usage.count); return $0.count == 1 }
+        if first || !self.delayFirstOnly { try await Task.sleep(for: self.delay) }
         if self.failing { throw StoreUnavailable("the test database refuses writes") }
         try await self.base.write(writes)
     }
@@ -100,6 +102,30 @@ private final class CountingStore: ResultStore, Sendable {
             for _ in 0..<100 where failedRows.withLockedValue({ $0 }) < 10 { try await Task.sleep(for: .milliseconds(20)) }
             #expect(failedRows.withLockedValue { $0 } == 10)
             #expect(try await base.history(user: user, kind: nil, limit: 20, after: nil).items.isEmpty)
+        }
+    }
+
+    @Test func usageRowsBeyondTheWaitingLimitAreDroppedAndReportedNotHeld() async throws {
+        try await withStore(.sqlite) { base in
+            // The database is slow to take the first batch: rows pile up behind it.
+            let store = CountingStore(base: base, delay: .milliseconds(500), delayFirstOnly: true)
+            let written = NIOLockedValueBox(0)
+            let dropped = NIOLockedValueBox(0)
+            let queue = WriteQueue(store: store) { rows, failure in
+                if failure == nil { written.withLockedValue { $0 += rows } } else { dropped.withLockedValue { $0 += rows } }
+            }
+            let user = UUID()
+            let offered = WriteQueue.maxWaitingUsage + WriteQueue.maxBatch + 100
+            for _ in 0..<offered { queue.record(Self.usageRow(user)) }
+            for _ in 0..<300 where written.withLockedValue({ $0 }) + dropped.withLockedValue({ $0 }) < offered {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            // At most the waiting limit plus the batch being written were kept; the rest were
+            // reported as failed writes.
+            let kept = written.withLockedValue { $0 }
+            #expect(dropped.withLockedValue { $0 } >= 100)
+            #expect(kept + dropped.withLockedValue { $0 } == offered)
+            #expect(try await base.usage(user: user, from: .distantPast, to: .distantFuture).calls == Int64(kept))
         }
     }
 
