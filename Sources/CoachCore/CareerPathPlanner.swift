@@ -30,20 +30,11 @@ struct CareerPathPlanner: Sendable {
         // not: it goes into the chat call's status with the coach's own tokens.
         do {
             let reply = try await self.client.unaryReply(GenerationMethods.planCareerPath, request, metadata: metadata, deadline: callDeadline(context))
-            Self.add(reply.usage, to: context.usage)
+            context.usage.add(reply.usage)
             return reply.response
         } catch let error as RPCError {
-            Self.add(error.usage, to: context.usage)
+            context.usage.add(error.usage)
             throw error
-        }
-    }
-
-    private static func add(_ spent: [Career_V1_ModelUsage], to usage: CallUsage) {
-        for entry in spent {
-            usage.add(
-                model: entry.model, promptTokens: entry.promptTokens, outputTokens: entry.outputTokens,
-                thoughtsTokens: entry.thoughtsTokens, totalTokens: entry.totalTokens
-            )
         }
     }
 

@@ -558,7 +558,8 @@ func eventually(within limit: Duration = .seconds(30), _ condition: () -> Bool) 
         router.register(Self.spend) { request, context in
             context.usage.add(model: "gemini-2.5-pro", promptTokens: 10, outputTokens: 5, thoughtsTokens: 2, totalTokens: 17)
             context.usage.add(model: "gemini-2.5-flash", promptTokens: 3, outputTokens: 1, thoughtsTokens: 0, totalTokens: 4)
-            context.usage.add(model: "gemini-2.5-pro", promptTokens: 1, outputTokens: 1, thoughtsTokens: 0, totalTokens: 2)
+            // What a call to another service reported, merged model by model.
+            context.usage.add([.with { $0.model = "gemini-2.5-pro"; $0.promptTokens = 1; $0.outputTokens = 1; $0.totalTokens = 2 }])
             if request.text == "fail" { throw RPCError(code: .internal, message: "malformed twice", reason: "MALFORMED_MODEL_OUTPUT") }
             return request
         }

@@ -58,11 +58,12 @@ public final class GatewayMetrics: Sendable {
         ).increment()
     }
 
-    func recordDatabase(operation: String, failed: Bool) {
+    /// `count` operations of one kind (a batch of ledger rows counts each row).
+    func recordDatabase(operation: String, failed: Bool, count: Int = 1) {
         self.registry.makeCounter(
             descriptor: Self.name("gateway_db_operations_total", "database operations, by outcome"),
             labels: [("operation", operation), ("outcome", failed ? "failed" : "ok")]
-        ).increment()
+        ).increment(by: Int64(count))
     }
 
     private static func name(_ name: String, _ help: String) -> MetricNameDescriptor {

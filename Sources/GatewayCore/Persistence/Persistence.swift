@@ -33,7 +33,7 @@ public final class Persistence: Sendable {
         self.metrics = metrics
         self.logger = logger
         self.writes = WriteQueue(store: store) { rows, failure in
-            for _ in 0..<rows { metrics.recordDatabase(operation: "record_usage", failed: failure != nil) }
+            metrics.recordDatabase(operation: "record_usage", failed: failure != nil, count: rows)
             if let failure {
                 logger.error("recording usage failed", metadata: ["error.type": "\(type(of: failure))", "db.error": "\(Self.describe(failure))", "db.rows": "\(rows)"])
             }

@@ -30,6 +30,17 @@ public final class CallUsage: Sendable {
         }
     }
 
+    /// Adds what another call reported spending (its status's `usage`), model by model: a
+    /// service that calls another counts that call's tokens as its own call's.
+    public func add(_ spent: [Career_V1_ModelUsage]) {
+        for entry in spent {
+            self.add(
+                model: entry.model, promptTokens: entry.promptTokens, outputTokens: entry.outputTokens,
+                thoughtsTokens: entry.thoughtsTokens, totalTokens: entry.totalTokens
+            )
+        }
+    }
+
     /// Every model's tokens so far, in the order the models first spent any.
     public var byModel: [Career_V1_ModelUsage] { self.entries.withLockedValue { $0 } }
 }
