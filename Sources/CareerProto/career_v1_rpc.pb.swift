@@ -388,11 +388,17 @@ public nonisolated struct Career_V1_FieldViolation: Sendable {
 }
 
 /// Sent by the client to abandon a call. The server stops the call's work and sends nothing
-/// more for it (a status may already be on its way).
+/// more for it (a status may already be on its way), unless `report_status` asks for the
+/// closing status (PROTOCOL.md section 6.7).
 public nonisolated struct Career_V1_CallCancel: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
+
+  /// When true, the server sends the call's closing `CallStatus` (CANCELLED, with the model
+  /// tokens the call spent in `usage`) once its work has stopped, so the caller can account for
+  /// an abandoned call. The call's id stays in use until that status.
+  public var reportStatus: Bool = false
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -954,18 +960,29 @@ nonisolated extension Career_V1_FieldViolation: SwiftProtobuf.Message, SwiftProt
 
 nonisolated extension Career_V1_CallCancel: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".CallCancel"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}report_status\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    // Load everything into unknown fields
-    while try decoder.nextFieldNumber() != nil {}
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBoolField(value: &self.reportStatus) }()
+      default: break
+      }
+    }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.reportStatus != false {
+      try visitor.visitSingularBoolField(value: self.reportStatus, fieldNumber: 1)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Career_V1_CallCancel, rhs: Career_V1_CallCancel) -> Bool {
+    if lhs.reportStatus != rhs.reportStatus {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

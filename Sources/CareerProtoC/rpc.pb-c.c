@@ -1284,9 +1284,29 @@ const ProtobufCMessageDescriptor career__v1__field_violation__descriptor =
   (ProtobufCMessageInit) career__v1__field_violation__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-#define career__v1__call_cancel__field_descriptors NULL
-#define career__v1__call_cancel__field_indices_by_name NULL
-#define career__v1__call_cancel__number_ranges NULL
+static const ProtobufCFieldDescriptor career__v1__call_cancel__field_descriptors[1] =
+{
+  {
+    "report_status",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Career__V1__CallCancel, report_status),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned career__v1__call_cancel__field_indices_by_name[] = {
+  0,   /* field[0] = report_status */
+};
+static const ProtobufCIntRange career__v1__call_cancel__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
 const ProtobufCMessageDescriptor career__v1__call_cancel__descriptor =
 {
   PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
@@ -1295,10 +1315,10 @@ const ProtobufCMessageDescriptor career__v1__call_cancel__descriptor =
   "Career__V1__CallCancel",
   "career.v1",
   sizeof(Career__V1__CallCancel),
-  0,
+  1,
   career__v1__call_cancel__field_descriptors,
   career__v1__call_cancel__field_indices_by_name,
-  0,  career__v1__call_cancel__number_ranges,
+  1,  career__v1__call_cancel__number_ranges,
   (ProtobufCMessageInit) career__v1__call_cancel__init,
   NULL,NULL,NULL    /* reserved[123] */
 };

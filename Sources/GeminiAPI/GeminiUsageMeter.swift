@@ -17,7 +17,12 @@ public struct GeminiUsageMeter: Sendable {
     /// Meters `usage` of `model` with the current task's meter, if any (the client does, for
     /// every answer it receives).
     static func spent(model: String, usage: GeminiUsage) {
-        guard usage != .zero, let meter = Self.current else { return }
-        meter.record(model, usage)
+        Self.current?.spend(model: model, usage: usage)
+    }
+
+    /// Meters `usage` of `model` with this meter.
+    func spend(model: String, usage: GeminiUsage) {
+        guard usage != .zero else { return }
+        self.record(model, usage)
     }
 }

@@ -413,6 +413,15 @@ static ProtobufCMessage *build_frame_cancel(Arena *arena) {
     return &f->base;
 }
 
+// Frame{call_id 45, cancel{report_status true}}: a cancel that asks for the closing status.
+static ProtobufCMessage *build_frame_cancel_report_status(Arena *arena) {
+    Career__V1__Frame *f = frame(arena, 45);
+    f->kind_case = CAREER__V1__FRAME__KIND_CANCEL;
+    f->cancel = NEW(arena, career__v1__call_cancel);
+    f->cancel->report_status = 1;
+    return &f->base;
+}
+
 // Frame{ping{opaque 0xFEDCBA9876543210, ack true}}.
 static ProtobufCMessage *build_frame_ping(Arena *arena) {
     Career__V1__Frame *f = frame(arena, 0);
@@ -759,6 +768,7 @@ static const FixtureEntry fixtures[] = {
     FIXTURE(PIFFixtureFrameStatusError, frame_status_error, career__v1__frame),
     FIXTURE(PIFFixtureFrameStatusOk, frame_status_ok, career__v1__frame),
     FIXTURE(PIFFixtureFrameCancel, frame_cancel, career__v1__frame),
+    FIXTURE(PIFFixtureFrameCancelReportStatus, frame_cancel_report_status, career__v1__frame),
     FIXTURE(PIFFixtureFramePing, frame_ping, career__v1__frame),
     FIXTURE(PIFFixtureFrameGoAway, frame_go_away, career__v1__frame),
     FIXTURE(PIFFixtureFrameGoAwayUnknownCode, frame_go_away_unknown_code, career__v1__frame),

@@ -11,8 +11,16 @@ public final class TestRPCService: Sendable {
     public static let echo = RPCMethod<Career_V1_TextDelta, Career_V1_TextDelta>(service: "test.Echo", name: "Echo", kind: .unary)
     /// Sends as many responses as the request text's number, then ends.
     public static let count = RPCMethod<Career_V1_TextDelta, Career_V1_TextDelta>(service: "test.Echo", name: "Count", kind: .serverStreaming)
-    /// Waits until cancelled, then records it.
+    /// Spends ``tokensBeforeHanging``, waits until cancelled, records it and spends
+    /// ``tokensWhenCancelled`` (as a model stream being read meters what it got when it is cut).
     public static let hang = RPCMethod<Career_V1_TextDelta, Career_V1_TextDelta>(service: "test.Echo", name: "Hang", kind: .unary)
+    /// ``hang`` as a stream: one message first, then the same.
+    public static let hangStream = RPCMethod<Career_V1_TextDelta, Career_V1_TextDelta>(service: "test.Echo", name: "HangStream", kind: .serverStreaming)
+    /// The model name and tokens ``hang`` reports spending: 7 prompt tokens before it waits, 3
+    /// output tokens when cancelled.
+    public static let hangModel = "test-model"
+    public static let tokensBeforeHanging: Int64 = 7
+    public static let tokensWhenCancelled: Int64 = 3
     /// Echoes the call's metadata and remaining deadline.
     public static let inspect = RPCMethod<Career_V1_TextDelta, Career_V1_TextDelta>(service: "test.Echo", name: "Inspect", kind: .unary)
     /// Sleeps for the request text's number of milliseconds, then echoes.
@@ -35,6 +43,18 @@ public final class TestRPCService: Sendable {
 
     private func record(_ event: String) { self.events.withLockedValue { $0.append(event) } }
 
+    private func hang(_ context: ServerCallContext) async throws {
+        context.usage.add(model: Self.hangModel, promptTokens: Self.tokensBeforeHanging, outputTokens: 0, thoughtsTokens: 0, totalTokens: Self.tokensBeforeHanging)
+        self.record("hang started")
+        do {
+            try await Task.sleep(for: .seconds(60))
+        } catch {
+            context.usage.add(model: Self.hangModel, promptTokens: 0, outputTokens: Self.tokensWhenCancelled, thoughtsTokens: 0, totalTokens: Self.tokensWhenCancelled)
+            self.record("hang cancelled")
+            throw error
+        }
+    }
+
     public var router: RPCRouter {
         var router = RPCRouter()
         router.register(Self.echo) { request, _ in
@@ -46,15 +66,13 @@ public final class TestRPCService: Sendable {
                 try await writer.write(.with { $0.text = "\(index)" })
             }
         }
-        router.register(Self.hang) { [self] _, _ in
-            self.record("hang started")
-            do {
-                try await Task.sleep(for: .seconds(60))
-            } catch {
-                self.record("hang cancelled")
-                throw error
-            }
+        router.register(Self.hang) { [self] _, context in
+            try await self.hang(context)
             return Career_V1_TextDelta()
+        }
+        router.register(Self.hangStream) { [self] _, writer, context in
+            try await writer.write(.with { $0.text = "first" })
+            try await self.hang(context)
         }
         router.register(Self.inspect) { _, context in
             let remaining = context.deadline.map { ($0 - .now()).nanoseconds / 1_000_000 }

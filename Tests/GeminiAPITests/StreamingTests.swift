@@ -69,6 +69,37 @@ struct StreamingTests {
     /// leaving, and Hummingbird then closes); it must say `Connection: close`, or a pooled
     /// client sends its next request on the closing connection and gets "Remote connection
     /// closed" (thousands of retries in the held-streams benchmark).
+    /// A consumer that leaves a stream finds its tokens metered by the time its cancellation
+    /// returns: the service's call then reports them in its closing status, rather than
+    /// whenever the producer notices.
+    @Test func anAbandonedStreamIsMeteredAsItsConsumerIsCancelled() async throws {
+        try await withHarness { harness in
+            try await harness.queueFault("chunk-delay=2s")
+            let spent = NIOLockedValueBox<[(String, GeminiUsage)]>([])
+            let meter = GeminiUsageMeter { model, usage in spent.withLockedValue { $0.append((model, usage)) } }
+            let firstChunk = AsyncStream<Void>.makeStream()
+            let consumer = Task {
+                try await GeminiUsageMeter.$current.withValue(meter) {
+                    for try await _ in harness.client.streamGenerateContent(model: Self.model, request: textRequest("hi"), deadline: soon()) {
+                        firstChunk.continuation.yield()
+                    }
+                }
+            }
+            for await _ in firstChunk.stream { break }
+            consumer.cancel()
+            // Straight after cancel() returned: no waiting for the producer.
+            let entries = spent.withLockedValue { $0 }
+            #expect(entries.count == 1)
+            #expect(entries.first?.0 == Self.model)
+            #expect((entries.first?.1.promptTokens ?? 0) > 0)
+            #expect((entries.first?.1.outputTokens ?? 0) > 0)
+            _ = try? await consumer.value
+            // The producer's own end does not meter it again.
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(spent.withLockedValue { $0.count } == 1)
+        }
+    }
+
     @Test func streamsOneAfterAnotherOnOnePooledConnectionNeedNoRetry() async throws {
         try await withHarness(maxInFlight: 1) { harness in
             for _ in 0..<6 {

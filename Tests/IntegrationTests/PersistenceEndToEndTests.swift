@@ -1,4 +1,6 @@
+import AsyncHTTPClient
 import Foundation
+import NIOCore
 import Testing
 import TestSupport
 
@@ -212,6 +214,47 @@ private let jobDescription = "Senior Swift engineer\nBuild backend services with
         #expect(byTask.allSatisfy { ($0["model"] as? String)?.hasPrefix("gemini-") == true })
         let window = try await stack.send("GET", "/api/v1/usage?from=2020-01-01T00:00:00Z&to=2020-02-01T00:00:00Z", headers: [user.authorization])
         #expect((window.json["total"] as? [String: Any])?["calls"] as? Int == 0)
+    }
+
+    /// Calls the gateway gave up on still cost what the model produced before they were cut,
+    /// and the ledger has it: the gateway's cancel asks the service for the call's closing status.
+    @Test func callsTheGatewayGaveUpOnAreInTheLedgerWithWhatTheySpent() async throws {
+        guard let stack = try await Self.stack(.sqlite, ["CALL_TIMEOUT_SECONDS": "2"]) else { return }
+        defer { Task { await stack.stop() } }
+        let user = User()
+        // A stream whose client leaves after its first event.
+        try await stack.injectFault("chunk-delay=1s", count: 1)
+        let reader = Task {
+            var request = HTTPClientRequest(url: stack.gatewayURL + Self.savedCalls[3].path)
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.headers.add(name: "Accept", value: "text/event-stream")
+            request.headers.add(name: user.authorization.0, value: user.authorization.1)
+            request.body = .bytes(ByteBuffer(string: Self.savedCalls[3].body))
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+            for try await _ in response.body { break }
+        }
+        _ = try? await reader.value
+        // A stream that runs past the gateway's 2 s deadline in the middle of the answer.
+        try await stack.injectFault("chunk-delay=1500ms", count: 1)
+        let expired = ContractHoleTests.events(try await Self.stream(stack, Self.savedCalls[4].path, Self.savedCalls[4].body, user))
+        #expect(expired.first?.name == "delta")
+        #expect((expired.last?.json["error"] as? [String: Any])?["code"] as? String == "DEADLINE_EXCEEDED")
+
+        var byTask: [[String: Any]] = []
+        for _ in 0..<100 {
+            byTask = try await stack.send("GET", "/api/v1/usage", headers: [user.authorization]).json["byTask"] as? [[String: Any]] ?? []
+            if byTask.count == 2 && byTask.allSatisfy({ ($0["outputTokens"] as? Int ?? 0) > 0 }) { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        for task in ["networkingBrief", "reachOut"] {
+            let row = byTask.first { $0["task"] as? String == task }
+            #expect(row?["calls"] as? Int == 1, "\(task)")
+            // The prompt, and the output of the chunks sent before the call was cut.
+            #expect((row?["promptTokens"] as? Int ?? 0) > 0, "\(task)")
+            #expect((row?["outputTokens"] as? Int ?? 0) > 0, "\(task)")
+            #expect(row?["model"] as? String == "gemini-2.5-flash", "\(task)")
+        }
     }
 
     @Test(arguments: Database.allCases)

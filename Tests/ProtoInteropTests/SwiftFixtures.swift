@@ -26,6 +26,7 @@ enum SwiftFixtures {
         case .frameStatusError: frameStatusError
         case .frameStatusOk: Career_V1_Frame.with { $0.callID = 43; $0.status = .init() }
         case .frameCancel: Career_V1_Frame.with { $0.callID = 44; $0.cancel = .init() }
+        case .frameCancelReportStatus: Career_V1_Frame.with { $0.callID = 45; $0.cancel = .with { $0.reportStatus = true } }
         case .framePing: framePing
         case .frameGoAway: frameGoAway
         case .frameGoAwayUnknownCode: frameGoAwayUnknownCode

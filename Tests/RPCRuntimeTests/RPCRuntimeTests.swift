@@ -380,17 +380,12 @@ private func text(_ value: String) -> Career_V1_TextDelta { .with { $0.text = va
             let payload: [UInt8] = try text("50").serializedBytes()
             bytes.writeImmutableBuffer(try frame { $0.callID = 5; $0.callStart = .with { $0.method = "/test.Echo/Sleep"; $0.payload = Data(payload) } })
             try await raw.channel.writeAndFlush(bytes)
-            let status = try await raw.executeThenClose { inbound, _ -> Career_V1_StatusCode? in
-                var buffer = ByteBuffer()
-                for try await var chunk in inbound {
-                    buffer.writeBuffer(&chunk)
-                    while let length = buffer.getInteger(at: buffer.readerIndex, endianness: .big, as: UInt32.self),
-                          buffer.readableBytes >= 4 + Int(length) {
-                        buffer.moveReaderIndex(forwardBy: 4)
-                        let decoded = try Career_V1_Frame(serializedBytes: buffer.readBytes(length: Int(length))!)
-                        if case .status(let status) = decoded.kind { return status.code }
-                    }
-                }
+            let frames = try await readFrames(raw) { frame in
+                if case .status = frame.kind { return true }
+                return false
+            }
+            let status: Career_V1_StatusCode? = frames.last.flatMap { frame in
+                if case .status(let status) = frame.kind { return status.code }
                 return nil
             }
             #expect(status == .ok)

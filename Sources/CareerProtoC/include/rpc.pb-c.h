@@ -284,15 +284,22 @@ struct  Career__V1__FieldViolation
 
 /*
  * Sent by the client to abandon a call. The server stops the call's work and sends nothing
- * more for it (a status may already be on its way).
+ * more for it (a status may already be on its way), unless `report_status` asks for the
+ * closing status (PROTOCOL.md section 6.7).
  */
 struct  Career__V1__CallCancel
 {
   ProtobufCMessage base;
+  /*
+   * When true, the server sends the call's closing `CallStatus` (CANCELLED, with the model
+   * tokens the call spent in `usage`) once its work has stopped, so the caller can account for
+   * an abandoned call. The call's id stays in use until that status.
+   */
+  protobuf_c_boolean report_status;
 };
 #define CAREER__V1__CALL_CANCEL__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&career__v1__call_cancel__descriptor) \
-     }
+    , 0 }
 
 
 /*

@@ -111,11 +111,4 @@ extension UsageCall.ModelTokens {
             ))
         }
     }
-
-    /// What a failed call spent: what its status reported; nothing when the failure was not
-    /// a service's status (the client left, the connection broke).
-    static func spent(by error: (any Error)?) -> [Self] {
-        guard let error = error as? RPCError else { return [] }
-        return Self.fromStatus(error.usage)
-    }
 }

@@ -56,14 +56,19 @@ public final class Persistence: Sendable {
 
     /// Records an idempotent repeat: no service reached, no tokens, `replayed`.
     func replayed(_ call: Call) {
-        self.record(call, status: .ok, reason: nil, tokens: [], replayed: true)
+        self.record(call, status: .ok, reason: nil, tokens: [], duration: ContinuousClock.now - call.started, replayed: true)
+    }
+
+    /// The ledger row of a call that reached a service, written when the call has ended for
+    /// its user and the service has said what it spent.
+    func ledgerEntry(for call: Call) -> LedgerEntry {
+        LedgerEntry(persistence: self, call: call)
     }
 
     /// Saves `answer` when its kind is saved and returns it with `resultId` (unchanged when
-    /// nothing was saved), and records the call in the ledger. `accounting` comes from the
-    /// answer message, so the answer's JSON is not read again.
+    /// nothing was saved). `accounting` comes from the answer message, so the answer's JSON is
+    /// not read again. (The ledger row is the call's ``LedgerEntry``.)
     func finish(_ call: Call, answer: Data, accounting: AnswerAccounting) async -> Data {
-        self.record(call, status: .ok, reason: nil, tokens: accounting.tokensByModel, replayed: false)
         guard self.saveResults else { return answer }
         // The saved bytes are the answer as the user gets it, `resultId` included.
         if let kind = call.kind {
@@ -87,9 +92,14 @@ public final class Persistence: Sendable {
         return answer
     }
 
+    /// Records a call that reached a service and was answered.
+    func recordAnswered(_ call: Call, tokens: [UsageCall.ModelTokens], duration: Duration) {
+        self.record(call, status: .ok, reason: nil, tokens: tokens, duration: duration, replayed: false)
+    }
+
     /// Records a call that reached a service and failed (or whose client left), with the
-    /// tokens it spent before failing (its RPC status says; none when the client left).
-    func fail(_ call: Call, error: APIErrorResponse?, tokens: [UsageCall.ModelTokens] = []) {
+    /// tokens it spent before it ended (its RPC status says).
+    func fail(_ call: Call, error: APIErrorResponse?, tokens: [UsageCall.ModelTokens], duration: Duration) {
         let status: CallStatus
         switch error {
         case nil: status = .cancelled
@@ -97,7 +107,7 @@ public final class Persistence: Sendable {
         case let error? where error.code == .cancelled: status = .cancelled
         default: status = .error
         }
-        self.record(call, status: status, reason: error?.reason ?? (error == nil ? "CLIENT_LEFT" : nil), tokens: tokens, replayed: false)
+        self.record(call, status: status, reason: error?.reason ?? (error == nil ? "CLIENT_LEFT" : nil), tokens: tokens, duration: duration, replayed: false)
     }
 
     /// Whether the item was committed within ``saveBound``.
@@ -122,10 +132,10 @@ public final class Persistence: Sendable {
         }
     }
 
-    private func record(_ call: Call, status: CallStatus, reason: String?, tokens: [UsageCall.ModelTokens], replayed: Bool) {
+    private func record(_ call: Call, status: CallStatus, reason: String?, tokens: [UsageCall.ModelTokens], duration: Duration, replayed: Bool) {
         let row = UsageCall(
             userID: StoreUserID.uuid(forSubject: call.user), task: call.task, status: status, reason: reason, tokensByModel: tokens,
-            duration: ContinuousClock.now - call.started, streamed: call.streamed, replayed: replayed, requestID: call.requestID, createdAt: Date()
+            duration: duration, streamed: call.streamed, replayed: replayed, requestID: call.requestID, createdAt: Date()
         )
         self.writes.record(row)
     }

@@ -108,13 +108,17 @@ struct AIRoutes {
             }
             // Settles the key on every path out: kept with the answer, or forgotten on failure.
             let settlement = TicketSettlement(ticket: ticket)
+            // The call's ledger row: written once the call has ended for the user and the
+            // service has said what it spent (later, for a call the gateway gave up on).
+            let ledger = self.persistence?.ledgerEntry(for: call)
+            let settled = ledger?.settlement
 
             do {
                 try await self.acquire(user: user, tier: tier(rpcRequest))
                 let metadata = Self.metadata(context)
                 let deadline = NIODeadline.now() + TimeAmount(self.callTimeout)
                 if streaming, let streamMethod {
-                    let cursor = EventCursor(try await client.serverStreaming(streamMethod, rpcRequest, metadata: metadata, deadline: deadline))
+                    let cursor = EventCursor(try await client.serverStreaming(streamMethod, rpcRequest, metadata: metadata, deadline: deadline, settled: settled))
                     let feed = EventFeed(cursor, pingInterval: self.pingInterval)
                     // The first event, or a ping when the model is still thinking after one ping
                     // interval (the stream then starts with it); an early failure stays a plain
@@ -135,36 +139,34 @@ struct AIRoutes {
                         first: first, feed: feed, requestID: context.requestID,
                         logger: context.logger, metrics: self.metrics, rpcMethod: streamMethod.path,
                         finishDone: { event in
+                            ledger?.end(.answered(answerTokens: event.accounting?.tokensByModel ?? []))
                             guard let persistence, let accounting = event.accounting else { return event.data }
                             return await persistence.finish(call, answer: event.data, accounting: accounting)
                         },
                         onDone: { settlement.keep($0) },
-                        onFailure: { error, cause in
+                        onFailure: { error in
                             settlement.forget()
-                            persistence?.fail(call, error: error, tokens: UsageCall.ModelTokens.spent(by: cause))
+                            ledger?.end(.failed(error))
                         }
                     )
                     return stream.response(for: request)
                 }
-                let (response, usage) = try await client.unaryReply(method, rpcRequest, metadata: metadata, deadline: deadline)
+                let (response, _) = try await client.unaryReply(method, rpcRequest, metadata: metadata, deadline: deadline, settled: settled)
                 var answer = response.jsonBody()
                 if let persistence = self.persistence {
-                    var accounting = response.accounting
-                    // The status's tokens per model are the exact account (a fallback model, a
-                    // malformed answer asked again); the answer's own are its total.
-                    if !usage.isEmpty { accounting.tokensByModel = UsageCall.ModelTokens.fromStatus(usage) }
+                    let accounting = response.accounting
+                    ledger?.end(.answered(answerTokens: accounting.tokensByModel))
                     answer = await persistence.finish(call, answer: answer, accounting: accounting)
                 }
                 settlement.keep(answer)
                 return Self.json(answer)
             } catch {
                 settlement.forget()
+                // Written only if a service settled the call: one never started (none
+                // reachable, a 429 of our own) has no row.
+                ledger?.end(.failed(APIErrorResponse.from(error)))
                 if let error = error as? RPCError {
                     self.metrics.recordRPCError(method: (streaming ? streamMethod?.path : nil) ?? method.path, code: error.code.name)
-                    // A call the service never started (none reachable) is not in the ledger.
-                    if error.reason != "NOT_STARTED" && error.reason != "SERVICE_UNAVAILABLE" {
-                        self.persistence?.fail(call, error: APIErrorResponse.from(error), tokens: UsageCall.ModelTokens.spent(by: error))
-                    }
                 }
                 throw error
             }

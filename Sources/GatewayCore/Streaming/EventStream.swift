@@ -32,8 +32,8 @@ struct EventStream: Sendable {
     /// Called once with the `done` event's data as sent (the idempotency store keeps it).
     let onDone: @Sendable (Data) -> Void
     /// Called once when the stream ends without `done`: with the error sent, or nil when the
-    /// client left, and the error that caused it (an ``RPCError`` carries what the call spent).
-    let onFailure: @Sendable (APIErrorResponse?, (any Error)?) -> Void
+    /// client left.
+    let onFailure: @Sendable (APIErrorResponse?) -> Void
 
     static let headers: HTTPFields = [
         .contentType: "text/event-stream",
@@ -66,7 +66,7 @@ struct EventStream: Sendable {
 
     private enum Outcome: Sendable {
         case done(Data)
-        case failed(APIErrorResponse, cause: (any Error)?)
+        case failed(APIErrorResponse)
         case clientLeft
     }
 
@@ -86,11 +86,11 @@ struct EventStream: Sendable {
             case .ended:
                 let error = APIErrorResponse(code: .internal, message: "the service ended the stream without an answer", reason: "INCOMPLETE_STREAM")
                 try await writer.write(self.errorFrame(error))
-                return .failed(error, cause: nil)
+                return .failed(error)
             case .failed(let error):
                 let apiError = APIErrorResponse.from(error)
                 try await writer.write(self.errorFrame(apiError))
-                return .failed(apiError, cause: error)
+                return .failed(apiError)
             }
             item = await self.feed.next()
         }
@@ -102,12 +102,12 @@ struct EventStream: Sendable {
         case .done(let answer):
             self.onDone(answer)
             self.logger.info("stream ended", metadata: ["stream.outcome": "done"])
-        case .failed(let error, let cause):
-            self.onFailure(error, cause)
+        case .failed(let error):
+            self.onFailure(error)
             self.metrics.recordRPCError(method: self.rpcMethod, code: error.code.name)
             self.logger.info("stream ended", metadata: ["stream.outcome": "error", "rpc.code": "\(error.code.name)"])
         case .clientLeft:
-            self.onFailure(nil, nil)
+            self.onFailure(nil)
             self.logger.info("stream ended", metadata: ["stream.outcome": "client_left"])
         }
     }

@@ -39,36 +39,41 @@ extension GeminiClient {
     ) -> GeminiResponseStream {
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: GenerateContentResponse.self, throwing: (any Error).self)
         let completion = StreamCompletion()
+        let call = CallRecord(model: model, logger: self.logger, metrics: self.metrics, streaming: true)
+        let sink = StreamSink(continuation: continuation, meter: GeminiUsageMeter.current, model: call.modelName)
         let producer = Task {
-            await self.produceStream(model: model, request: request, deadline: deadline, continuation: continuation, completion: completion)
+            await self.produceStream(call: call, request: request, deadline: deadline, sink: sink, completion: completion)
         }
         continuation.onTermination = { termination in
-            if case .cancelled = termination { producer.cancel() }
+            guard case .cancelled = termination else { return }
+            // The consumer left: what the chunks so far reported is metered now, while the
+            // consumer's call is still open (its closing status reports it), not whenever the
+            // producer notices.
+            sink.meter()
+            producer.cancel()
         }
         return GeminiResponseStream(base: stream, completion: completion)
     }
 
     private func produceStream(
-        model: String,
+        call: CallRecord,
         request: GenerateContentRequest,
         deadline: NIODeadline,
-        continuation: AsyncThrowingStream<GenerateContentResponse, any Error>.Continuation,
+        sink: StreamSink,
         completion: StreamCompletion
     ) async {
-        let call = CallRecord(model: model, logger: self.logger, metrics: self.metrics, streaming: true)
-        let sink = StreamSink(continuation: continuation)
         do {
             try await stream(model: try call.validModelName(), request: request, deadline: deadline, sink: sink, logger: call.logger)
             let accumulated = sink.accumulated
             call.succeeded(usage: accumulated.usage, metadata: ["gemini.chunks": "\(accumulated.chunkCount)"])
             // Metered before the consumer can see the end (and its call end with it).
-            GeminiUsageMeter.spent(model: call.modelName, usage: accumulated.usage)
+            sink.meter()
             completion.markComplete()
-            continuation.finish()
+            sink.finish(throwing: nil)
         } catch {
             // A failed or abandoned stream cost what its chunks reported.
-            GeminiUsageMeter.spent(model: call.modelName, usage: sink.accumulated.usage)
-            continuation.finish(throwing: call.failed(error, metadata: ["gemini.chunks": "\(sink.accumulated.chunkCount)"]))
+            sink.meter()
+            sink.finish(throwing: call.failed(error, metadata: ["gemini.chunks": "\(sink.accumulated.chunkCount)"]))
         }
     }
 
@@ -225,9 +230,31 @@ private struct StreamErrorProbe: Decodable {
 final class StreamSink: Sendable {
     private let continuation: AsyncThrowingStream<GenerateContentResponse, any Error>.Continuation
     private let state = NIOLockedValueBox(GeminiStreamAccumulator())
+    /// The meter of the task that opened the stream (the producer and the consumer's
+    /// cancellation may run elsewhere), and whether this stream's tokens went to it yet.
+    private let meterOfCaller: GeminiUsageMeter?
+    private let metered = NIOLockedValueBox(false)
+    private let model: String
 
-    init(continuation: AsyncThrowingStream<GenerateContentResponse, any Error>.Continuation) {
+    init(continuation: AsyncThrowingStream<GenerateContentResponse, any Error>.Continuation, meter: GeminiUsageMeter?, model: String) {
         self.continuation = continuation
+        self.meterOfCaller = meter
+        self.model = model
+    }
+
+    /// Meters what the chunks so far reported, once per stream, whichever of the producer's end
+    /// and the consumer's leaving comes first.
+    func meter() {
+        let first = self.metered.withLockedValue { metered in
+            defer { metered = true }
+            return !metered
+        }
+        guard first, let meter = self.meterOfCaller else { return }
+        meter.spend(model: self.model, usage: self.accumulated.usage)
+    }
+
+    func finish(throwing error: (any Error)?) {
+        self.continuation.finish(throwing: error)
     }
 
     /// True once a chunk has reached the consumer: from then on the call is never retried.

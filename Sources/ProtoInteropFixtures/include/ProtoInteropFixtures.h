@@ -33,6 +33,7 @@ typedef enum __attribute__((enum_extensibility(closed))) PIFFixture {
     PIFFixtureFrameStatusError,
     PIFFixtureFrameStatusOk,
     PIFFixtureFrameCancel,
+    PIFFixtureFrameCancelReportStatus,
     PIFFixtureFramePing,
     PIFFixtureFrameGoAway,
     PIFFixtureFrameGoAwayUnknownCode,

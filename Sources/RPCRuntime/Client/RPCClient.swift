@@ -59,17 +59,26 @@ public final class RPCClient: Service, Sendable {
         try await self.unaryReply(method, request, metadata: metadata, deadline: deadline).response
     }
 
+    /// Told once, when the service is done with a call, the model tokens its closing status
+    /// reported (PROTOCOL.md section 7): as the status ends the call; for a call this client
+    /// cancelled or saw pass its deadline, when the service's status for it comes (its cancel
+    /// asks for one), or with nothing after ``ClientConnectionHandler/settleGrace`` or when the
+    /// connection is lost. Never told for a call no service started (thrown as `NOT_STARTED`
+    /// or as no replica reachable). So a caller can account for every call, abandoned ones too.
+    public typealias Settled = @Sendable ([Career_V1_ModelUsage]) -> Void
+
     /// Makes a unary call, and returns with its response the model tokens its status reported
     /// (a failure's are in the thrown ``RPCError/usage``).
     public func unaryReply<Request, Response>(
         _ method: RPCMethod<Request, Response>,
         _ request: Request,
         metadata: Metadata = [:],
-        deadline: NIODeadline? = nil
+        deadline: NIODeadline? = nil,
+        settled: Settled? = nil
     ) async throws -> (response: Response, usage: [Career_V1_ModelUsage]) {
         let payload = try Self.serialize(request)
         let reply = try await self.withConnection(deadline: deadline) { connection in
-            try await connection.unary(method: method.path, metadata: metadata, deadline: deadline, payload: payload)
+            try await connection.unary(method: method.path, metadata: metadata, deadline: deadline, payload: payload, settled: settled)
         }
         return (try Self.deserialize(Response.self, from: reply.payload), reply.usage)
     }
@@ -80,11 +89,12 @@ public final class RPCClient: Service, Sendable {
         _ method: RPCMethod<Request, Response>,
         _ request: Request,
         metadata: Metadata = [:],
-        deadline: NIODeadline? = nil
+        deadline: NIODeadline? = nil,
+        settled: Settled? = nil
     ) async throws -> RPCResponseStream<Response> {
         let payload = try Self.serialize(request)
         let stream = try await self.withConnection(deadline: deadline) { connection in
-            try connection.serverStreaming(method: method.path, metadata: metadata, deadline: deadline, payload: payload)
+            try connection.serverStreaming(method: method.path, metadata: metadata, deadline: deadline, payload: payload, settled: settled)
         }
         return RPCResponseStream(stream)
     }

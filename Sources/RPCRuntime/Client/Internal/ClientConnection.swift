@@ -122,15 +122,30 @@ final class ClientConnection: Sendable {
         return (UInt32(id), start)
     }
 
-    func unary(method: String, metadata: Metadata, deadline: NIODeadline?, payload: Data) async throws -> ClientConnectionHandler.UnaryReply {
-        let (id, start) = try self.makeStart(method: method, metadata: metadata, payload: payload)
+    /// `makeStart`, telling `settled` that a call refused here spent nothing, unless it may still
+    /// start elsewhere (`NOT_STARTED`).
+    private func makeStart(
+        method: String, metadata: Metadata, payload: Data, settled: ClientConnectionHandler.Settled?
+    ) throws -> (UInt32, Career_V1_CallStart) {
+        do {
+            return try self.makeStart(method: method, metadata: metadata, payload: payload)
+        } catch let error as RPCError {
+            if error.reason != "NOT_STARTED" { settled?([]) }
+            throw error
+        }
+    }
+
+    func unary(
+        method: String, metadata: Metadata, deadline: NIODeadline?, payload: Data, settled: ClientConnectionHandler.Settled? = nil
+    ) async throws -> ClientConnectionHandler.UnaryReply {
+        let (id, start) = try self.makeStart(method: method, metadata: metadata, payload: payload, settled: settled)
         let handler = self.handler
         self.inFlightCalls.wrappingIncrement(ordering: .relaxed)
         defer { self.inFlightCalls.wrappingDecrement(ordering: .relaxed) }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 handler.eventLoop.execute {
-                    handler.value.startCall(id: id, start: start, deadline: deadline, receiver: .unary(continuation))
+                    handler.value.startCall(id: id, start: start, deadline: deadline, receiver: .unary(continuation), settled: settled)
                 }
             }
         } onCancel: {
@@ -138,8 +153,10 @@ final class ClientConnection: Sendable {
         }
     }
 
-    func serverStreaming(method: String, metadata: Metadata, deadline: NIODeadline?, payload: Data) throws -> AsyncThrowingStream<Data, any Error> {
-        let (id, start) = try self.makeStart(method: method, metadata: metadata, payload: payload)
+    func serverStreaming(
+        method: String, metadata: Metadata, deadline: NIODeadline?, payload: Data, settled: ClientConnectionHandler.Settled? = nil
+    ) throws -> AsyncThrowingStream<Data, any Error> {
+        let (id, start) = try self.makeStart(method: method, metadata: metadata, payload: payload, settled: settled)
         let handler = self.handler
         let inFlightCalls = self.inFlightCalls
         let (stream, continuation) = AsyncThrowingStream<Data, any Error>.makeStream()
@@ -151,7 +168,7 @@ final class ClientConnection: Sendable {
             }
         }
         handler.eventLoop.execute {
-            handler.value.startCall(id: id, start: start, deadline: deadline, receiver: .streaming(continuation))
+            handler.value.startCall(id: id, start: start, deadline: deadline, receiver: .streaming(continuation), settled: settled)
         }
         return stream
     }

@@ -14,13 +14,27 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         case streaming(AsyncThrowingStream<Data, any Error>.Continuation)
     }
 
+    typealias Settled = RPCClient.Settled
+
     private struct PendingCall {
         var receiver: Receiver
         var response: Data?
         var deadlineTimer: Scheduled<Void>?
         /// The tokens an OK status reported.
         var usage: [Career_V1_ModelUsage] = []
+        var settled: Settled?
     }
+
+    /// A call this client ended (cancelled, or past its deadline) whose caller waits for the
+    /// service's closing status, which reports what the call spent.
+    private struct Settling {
+        var settled: Settled
+        var timer: Scheduled<Void>?
+    }
+
+    /// How long a call this client ended waits for the service's closing status before its
+    /// caller is told it spent nothing known.
+    static let settleGrace = TimeAmount.seconds(5)
 
     /// A unary call's response and the tokens its OK status reported.
     struct UnaryReply {
@@ -34,6 +48,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     private let onUnusable: @Sendable () -> Void
     private var context: ChannelHandlerContext?
     private var calls: [UInt32: PendingCall] = [:]
+    private var settling: [UInt32: Settling] = [:]
     /// Calls cancelled before their start reached the loop (a cancellation races the start).
     private var cancelledEarly: Set<UInt32> = []
     private var acceptsCalls = false
@@ -68,6 +83,13 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         self.stopTakingCalls()
         self.handshake.fail(RPCError(code: .unavailable, message: "connection closed during the handshake"))
         self.failAll(RPCError(code: .unavailable, message: "connection to the service was lost", reason: "CONNECTION_LOST"))
+        // No status can come now for the calls this client ended.
+        let settling = self.settling
+        self.settling.removeAll()
+        for (_, waiting) in settling {
+            waiting.timer?.cancel()
+            waiting.settled([])
+        }
         self.onUnusable()  // also when the handshake never finished
         context.fireChannelInactive()
     }
@@ -102,10 +124,17 @@ final class ClientConnectionHandler: ChannelInboundHandler {
                 continuation.yield(message.payload)
             }
         case .status(let status):
+            if let waiting = self.settling.removeValue(forKey: frame.callID) {
+                waiting.timer?.cancel()
+                waiting.settled(status.usage)
+                return
+            }
             guard var call = self.calls.removeValue(forKey: frame.callID) else { return }
             call.deadlineTimer?.cancel()
             call.usage = status.usage
             let failure = status.code == .ok ? nil : RPCError(callStatus: status)
+            // Settled first, so a caller that resumes with the answer finds it accounted for.
+            call.settled?(status.usage)
             Self.finish(call, failure: failure)
         case .goAway(let goAway):
             let error = RPCError(code: RPCError.Code(rawValue: goAway.code.rawValue) ?? .unavailable, message: goAway.message)
@@ -130,10 +159,13 @@ final class ClientConnectionHandler: ChannelInboundHandler {
 
     // MARK: Calls (on the event loop)
 
-    func startCall(id: UInt32, start: Career_V1_CallStart, deadline: NIODeadline?, receiver: Receiver) {
-        var call = PendingCall(receiver: receiver)
+    /// Starts a call. `settled`, when given, is told once what the call spent, unless the call
+    /// never started (a `NOT_STARTED` failure, which the caller may try elsewhere).
+    func startCall(id: UInt32, start: Career_V1_CallStart, deadline: NIODeadline?, receiver: Receiver, settled: Settled? = nil) {
+        var call = PendingCall(receiver: receiver, settled: settled)
         if self.cancelledEarly.remove(id) != nil {
             Self.finish(call, failure: RPCError(code: .cancelled, message: "call cancelled"))
+            settled?([])
             return
         }
         guard self.acceptsCalls, !self.closed else {
@@ -145,6 +177,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
             let remaining = deadline - .now()
             guard remaining > .zero else {
                 Self.finish(call, failure: RPCError(code: .deadlineExceeded, message: "deadline exceeded before the call started"))
+                settled?([])
                 return
             }
             // Round up, so the server never sees a shorter deadline than ours.
@@ -166,14 +199,30 @@ final class ClientConnectionHandler: ChannelInboundHandler {
             return
         }
         call.deadlineTimer?.cancel()
-        self.write(.make(callID: id, .cancel(Career_V1_CallCancel())))
-        Self.finish(call, failure: RPCError(code: .cancelled, message: "call cancelled"))
+        self.end(id: id, call, failure: RPCError(code: .cancelled, message: "call cancelled"))
     }
 
     private func expire(id: UInt32) {
         guard let call = self.calls.removeValue(forKey: id) else { return }
-        self.write(.make(callID: id, .cancel(Career_V1_CallCancel())))
-        Self.finish(call, failure: RPCError(code: .deadlineExceeded, message: "deadline exceeded"))
+        self.end(id: id, call, failure: RPCError(code: .deadlineExceeded, message: "deadline exceeded"))
+    }
+
+    /// Ends a call on this side (cancelled, or past its deadline): the service is told to stop
+    /// and the caller gets `failure` at once. When the caller waits to hear what the call spent,
+    /// the cancel asks for the call's closing status, awaited for at most ``settleGrace``.
+    private func end(id: UInt32, _ call: PendingCall, failure: RPCError) {
+        self.write(.make(callID: id, .cancel(.with { $0.reportStatus = call.settled != nil })))
+        Self.finish(call, failure: failure)
+        guard let settled = call.settled else { return }
+        guard let eventLoop = self.context?.eventLoop, !self.closed else {
+            settled([])
+            return
+        }
+        let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
+        self.settling[id] = Settling(settled: settled, timer: eventLoop.scheduleTask(in: Self.settleGrace) {
+            guard let waiting = loopBound.value.settling.removeValue(forKey: id) else { return }
+            waiting.settled([])
+        })
     }
 
     var inFlight: Int { self.calls.count }
@@ -194,6 +243,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         self.calls.removeAll()
         for (_, call) in calls {
             call.deadlineTimer?.cancel()
+            call.settled?([])
             Self.finish(call, failure: error)
         }
     }

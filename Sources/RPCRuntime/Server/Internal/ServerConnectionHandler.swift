@@ -30,6 +30,10 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         var deadlineTimer: Scheduled<Void>?
         /// What the call has spent so far, for its status however it ends.
         var usage: CallUsage?
+        /// Set when the call ended before its handler did (past its deadline, or cancelled by a
+        /// client that asked for the closing status): nothing more is sent for it until the
+        /// handler has stopped, then this status, with what the call spent by then.
+        var endedAs: RPCError?
     }
 
     private let shared: ServerShared
@@ -167,12 +171,8 @@ final class ServerConnectionHandler: ChannelInboundHandler {
             self.handleHello(hello)
         case .callStart(let start):
             self.handleCallStart(callID: frame.callID, start)
-        case .cancel:
-            if let call = self.calls.removeValue(forKey: frame.callID) {
-                call.deadlineTimer?.cancel()
-                call.task?.cancel()
-                self.closeIfDrained()
-            }
+        case .cancel(let cancel):
+            self.cancelCall(callID: frame.callID, reportStatus: cancel.reportStatus)
         case .ping(let ping):
             if !ping.ack {
                 var pong = ping
@@ -293,8 +293,25 @@ final class ServerConnectionHandler: ChannelInboundHandler {
 
     // MARK: Call lifecycle (on the event loop)
 
+    /// A client's `CallCancel`: the handler stops. Without `report_status` the call is forgotten
+    /// at once and nothing more is sent for it; with it, the call keeps its id until the handler
+    /// has stopped, and its status then reports what it spent (PROTOCOL.md section 6.7).
+    private func cancelCall(callID: UInt32, reportStatus: Bool) {
+        guard var call = self.calls[callID], call.endedAs == nil else { return }
+        call.deadlineTimer?.cancel()
+        call.deadlineTimer = nil
+        if reportStatus {
+            call.endedAs = RPCError(code: .cancelled, message: "call cancelled by the client")
+            self.calls[callID] = call
+        } else {
+            self.calls[callID] = nil
+        }
+        call.task?.cancel()
+        self.closeIfDrained()
+    }
+
     private func sendMessage(callID: UInt32, generation: UInt64, payload: [UInt8]) {
-        guard self.calls[callID]?.generation == generation else { return }
+        guard let running = self.calls[callID], running.generation == generation, running.endedAs == nil else { return }
         // The envelope adds a few bytes; keep well inside what the peer accepts.
         guard payload.count <= self.shared.configuration.maxFrameBytes - Self.envelopeAllowance else {
             let call = self.calls.removeValue(forKey: callID)
@@ -312,16 +329,20 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     private func complete(callID: UInt32, generation: UInt64, failure: RPCError?) {
         guard self.calls[callID]?.generation == generation, let call = self.calls.removeValue(forKey: callID) else { return }
         call.deadlineTimer?.cancel()
-        self.write(.status(callID: callID, failure, usage: call.usage?.byModel ?? []))
+        self.write(.status(callID: callID, call.endedAs ?? failure, usage: call.usage?.byModel ?? []))
         self.lastActivity = .now()
         self.closeIfDrained()
     }
 
+    /// The deadline passed: the handler is cancelled, and the status goes out once it has
+    /// stopped, so it carries everything the call spent (a model stream meters what it got as
+    /// it is cut).
     private func expire(callID: UInt32, generation: UInt64) {
-        guard self.calls[callID]?.generation == generation, let call = self.calls.removeValue(forKey: callID) else { return }
+        guard var call = self.calls[callID], call.generation == generation, call.endedAs == nil else { return }
+        call.deadlineTimer = nil
+        call.endedAs = RPCError(code: .deadlineExceeded, message: "deadline exceeded")
+        self.calls[callID] = call
         call.task?.cancel()
-        self.write(.status(callID: callID, RPCError(code: .deadlineExceeded, message: "deadline exceeded"), usage: call.usage?.byModel ?? []))
-        self.closeIfDrained()
     }
 
     /// Stops taking calls; calls in flight run to the end, then the connection closes.
