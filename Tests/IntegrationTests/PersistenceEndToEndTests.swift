@@ -216,6 +216,32 @@ private let jobDescription = "Senior Swift engineer\nBuild backend services with
         #expect((window.json["total"] as? [String: Any])?["calls"] as? Int == 0)
     }
 
+    /// A streamed coach turn that planned a career path saves it once, when the `action` event
+    /// goes out: the action carries `resultId` (a frontend acts on it at once), and `done`
+    /// carries the same one.
+    @Test func aStreamedCoachCareerPathCarriesItsResultIdInTheActionAndInDone() async throws {
+        guard let stack = try await Self.stack(.sqlite) else { return }
+        defer { Task { await stack.stop() } }
+        let user = User()
+        let chat = #"{"message": "Please generateAndSaveCareerPath from engineer to engineering manager", "history": [], "profile": \#(profile)}"#
+        let events = ContractHoleTests.events(try await Self.stream(stack, "/api/v1/coach/chat", chat, user))
+        func careerPath(_ action: Any?) -> [String: Any]? {
+            ((action as? [String: Any])?["payload"] as? [String: Any])?["careerPath"] as? [String: Any]
+        }
+        let action = try #require(events.first { $0.name == "action" })
+        let done = try #require(events.last { $0.name == "done" })
+        let actionID = try #require(careerPath(action.json)?["resultId"] as? String)
+        #expect(careerPath(done.json["action"])?["resultId"] as? String == actionID)
+        #expect(done.json["resultId"] == nil)
+
+        let history = try await stack.send("GET", "/api/v1/history", headers: [user.authorization])
+        let items = try #require(history.json["items"] as? [[String: Any]])
+        #expect(items.map { $0["id"] as? String } == [actionID])
+        let saved = try await stack.send("GET", "/api/v1/history/\(actionID)", headers: [user.authorization])
+        #expect(saved.json["kind"] as? String == "careerPath")
+        #expect((saved.json["result"] as? NSDictionary) == (careerPath(action.json) as NSDictionary?))
+    }
+
     /// Calls the gateway gave up on still cost what the model produced before they were cut,
     /// and the ledger has it: the gateway's cancel asks the service for the call's closing status.
     @Test func callsTheGatewayGaveUpOnAreInTheLedgerWithWhatTheySpent() async throws {

@@ -37,6 +37,8 @@ public struct APIStreamEvent: Sendable, Equatable {
     public var data: Data
     /// For `done`: what the ledger and the saved copy need, read from the answer message.
     var accounting: AnswerAccounting?
+    /// For the coach's `saveCareerPath` action: the path, saved as the event goes out.
+    var coachCareerPath: Career_V1_CareerPathResponse?
 
     public init(name: String, data: Data) {
         self.name = name
@@ -270,7 +272,9 @@ extension Career_V1_ChatStreamEvent: APIStreamEventConvertible {
             return APIStreamEvent(name: APIStreamEvent.delta, data: delta.jsonValue.jsonData())
         case .action(let action):
             guard let json = action.jsonValue else { return nil }
-            return APIStreamEvent(name: APIStreamEvent.action, data: json.jsonData())
+            var event = APIStreamEvent(name: APIStreamEvent.action, data: json.jsonData())
+            if case .saveCareerPath(let save)? = action.kind, save.hasCareerPath { event.coachCareerPath = save.careerPath }
+            return event
         case .done(let answer):
             return .done(answer)
         }

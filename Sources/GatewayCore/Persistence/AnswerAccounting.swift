@@ -12,20 +12,15 @@ struct AnswerAccounting: Sendable, Equatable {
     var model: String
     var usage: TokenUsage
     var tokensByModel: [UsageCall.ModelTokens]
-    var coachCareerPath: CareerPathCopy?
-
     /// The coach's planned career path, saved as a career path of its own.
-    struct CareerPathCopy: Sendable, Equatable {
-        var answer: Career_V1_CareerPathResponse
-        var accounting: AnswerAccounting { AnswerAccounting(model: self.answer.model, usage: self.answer.usage) }
-    }
+    var coachCareerPath: Career_V1_CareerPathResponse?
 
     init(model: String, usage: Career_V1_Usage, coachCareerPath: Career_V1_CareerPathResponse? = nil) {
         self.model = model
         self.usage = TokenUsage(usage)
         self.tokensByModel = model.isEmpty ? [] : [.init(model: model, usage: self.usage)]
         guard let path = coachCareerPath else { return }
-        self.coachCareerPath = CareerPathCopy(answer: path)
+        self.coachCareerPath = path
         let pathTokens = TokenUsage(path.usage)
         if let index = self.tokensByModel.firstIndex(where: { $0.model == path.model }) {
             self.tokensByModel[index].usage = self.tokensByModel[index].usage + pathTokens
@@ -43,22 +38,27 @@ struct AnswerAccounting: Sendable, Equatable {
         return Data(out)
     }
 
-    /// A coach answer with `resultId` added to its `action.payload.careerPath`; nil when it
-    /// has none.
-    static func adding(resultID: UUID, toCoachCareerPathIn answer: Data) -> Data? {
-        guard case .object(var members)? = try? JSONValue(parsing: answer),
-              let actionIndex = members.firstIndex(where: { $0.key == "action" }),
-              case .object(var action) = members[actionIndex].value,
-              let payloadIndex = action.firstIndex(where: { $0.key == "payload" }),
-              case .object(var payload) = action[payloadIndex].value,
-              let pathIndex = payload.firstIndex(where: { $0.key == "careerPath" }),
-              case .object(var path) = payload[pathIndex].value
-        else { return nil }
-        path.append((key: "resultId", value: .string(resultID.uuidString.lowercased())))
-        payload[pathIndex].value = .object(path)
-        action[payloadIndex].value = .object(payload)
-        members[actionIndex].value = .object(action)
-        return JSONValue.object(members).jsonData()
+    /// Where the coach's planned career path sits in a chat answer, and in an `action` event.
+    static let careerPathInCoachAnswer = ["action", "payload", "careerPath"]
+    static let careerPathInCoachAction = ["payload", "careerPath"]
+
+    /// `json` with `resultId` added, as the last member, to the object at `path` (member names
+    /// from the top); nil when there is no object there.
+    static func adding(resultID: UUID, at path: [String], in json: Data) -> Data? {
+        func add(to value: JSONValue, at path: ArraySlice<String>) -> JSONValue? {
+            guard case .object(var members) = value else { return nil }
+            guard let name = path.first else {
+                members.append((key: "resultId", value: .string(resultID.uuidString.lowercased())))
+                return .object(members)
+            }
+            guard let index = members.firstIndex(where: { $0.key == name }),
+                  let inner = add(to: members[index].value, at: path.dropFirst())
+            else { return nil }
+            members[index].value = inner
+            return .object(members)
+        }
+        guard let value = try? JSONValue(parsing: json), let added = add(to: value, at: path[...]) else { return nil }
+        return added.jsonData()
     }
 }
 

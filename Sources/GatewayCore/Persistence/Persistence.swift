@@ -1,3 +1,4 @@
+import CareerProto
 import Foundation
 import GatewayStore
 import JSONText
@@ -65,10 +66,18 @@ public final class Persistence: Sendable {
         LedgerEntry(persistence: self, call: call)
     }
 
+    /// What became of a coach's planned career path before its answer was finished: a stream
+    /// saves it when its `action` event goes out.
+    enum CoachPathSave: Sendable {
+        case notYet
+        /// Saved with this id, or (nil) not saved.
+        case attempted(UUID?)
+    }
+
     /// Saves `answer` when its kind is saved and returns it with `resultId` (unchanged when
     /// nothing was saved). `accounting` comes from the answer message, so the answer's JSON is
     /// not read again. (The ledger row is the call's ``LedgerEntry``.)
-    func finish(_ call: Call, answer: Data, accounting: AnswerAccounting) async -> Data {
+    func finish(_ call: Call, answer: Data, accounting: AnswerAccounting, coachPath: CoachPathSave = .notYet) async -> Data {
         guard self.saveResults else { return answer }
         // The saved bytes are the answer as the user gets it, `resultId` included.
         if let kind = call.kind {
@@ -80,16 +89,27 @@ public final class Persistence: Sendable {
         // The coach's planned career path is saved as a career path of its own; the copy in the
         // coach's answer gets the same `resultId`, as its last member (the same bytes).
         if let path = accounting.coachCareerPath {
-            let id = UUID()
-            guard let withID = AnswerAccounting.adding(resultID: id, toCoachCareerPathIn: answer) else { return answer }
-            let title = ResultTitle.careerPath(currentRole: path.answer.currentRole, targetRole: path.answer.targetRole)
-            let saved = await self.save(
-                id: id, kind: .careerPath, title: title, user: call.user, model: path.accounting.model, usage: path.accounting.usage,
-                result: AnswerAccounting.adding(resultID: id, to: path.answer.jsonBody())
-            )
-            return saved ? withID : answer
+            let id: UUID?
+            switch coachPath {
+            case .notYet: id = await self.saveCoachCareerPath(path, for: call)
+            case .attempted(let savedID): id = savedID
+            }
+            guard let id else { return answer }
+            return AnswerAccounting.adding(resultID: id, at: AnswerAccounting.careerPathInCoachAnswer, in: answer) ?? answer
         }
         return answer
+    }
+
+    /// Saves a career path the coach planned as a career path of its own; its id when committed.
+    func saveCoachCareerPath(_ path: Career_V1_CareerPathResponse, for call: Call) async -> UUID? {
+        guard self.saveResults else { return nil }
+        let id = UUID()
+        let title = ResultTitle.careerPath(currentRole: path.currentRole, targetRole: path.targetRole)
+        let saved = await self.save(
+            id: id, kind: .careerPath, title: title, user: call.user, model: path.model, usage: TokenUsage(path.usage),
+            result: AnswerAccounting.adding(resultID: id, to: path.jsonBody())
+        )
+        return saved ? id : nil
     }
 
     /// Records a call that reached a service and was answered.

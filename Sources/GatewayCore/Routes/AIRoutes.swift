@@ -135,13 +135,22 @@ struct AIRoutes {
                         throw APIErrorResponse(code: .internal, message: "the service ended the stream without an answer", reason: "INCOMPLETE_STREAM")
                     }
                     let persistence = self.persistence
+                    // The coach's planned path is saved when its `action` event goes out, so the
+                    // action already carries `resultId`; `done` then carries the same one.
+                    let coachPath = NIOLockedValueBox(Persistence.CoachPathSave.notYet)
                     let stream = EventStream(
                         first: first, feed: feed, requestID: context.requestID,
                         logger: context.logger, metrics: self.metrics, rpcMethod: streamMethod.path,
-                        finishDone: { event in
+                        finishSaved: { event in
+                            if let path = event.coachCareerPath {
+                                let id = await persistence?.saveCoachCareerPath(path, for: call)
+                                coachPath.withLockedValue { $0 = .attempted(id) }
+                                guard let id else { return event.data }
+                                return AnswerAccounting.adding(resultID: id, at: AnswerAccounting.careerPathInCoachAction, in: event.data) ?? event.data
+                            }
                             ledger?.end(.answered(answerTokens: event.accounting?.tokensByModel ?? []))
                             guard let persistence, let accounting = event.accounting else { return event.data }
-                            return await persistence.finish(call, answer: event.data, accounting: accounting)
+                            return await persistence.finish(call, answer: event.data, accounting: accounting, coachPath: coachPath.withLockedValue { $0 })
                         },
                         onDone: { settlement.keep($0) },
                         onFailure: { error in

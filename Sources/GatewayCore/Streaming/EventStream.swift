@@ -27,8 +27,9 @@ struct EventStream: Sendable {
     let logger: Logger
     let metrics: GatewayMetrics
     let rpcMethod: String
-    /// Turns the `done` event into the data sent (saving the answer adds `resultId`).
-    let finishDone: @Sendable (APIStreamEvent) async -> Data
+    /// Turns an event that holds something to save (`done`; the coach's `saveCareerPath`
+    /// action) into the data sent: saving adds `resultId`.
+    let finishSaved: @Sendable (APIStreamEvent) async -> Data
     /// Called once with the `done` event's data as sent (the idempotency store keeps it).
     let onDone: @Sendable (Data) -> Void
     /// Called once when the stream ends without `done`: with the error sent, or nil when the
@@ -79,7 +80,7 @@ struct EventStream: Sendable {
             case .ping:
                 try await writer.write(Self.ping)
             case .event(var event):
-                if event.name == APIStreamEvent.done { event.data = await self.finishDone(event) }
+                if event.name == APIStreamEvent.done || event.coachCareerPath != nil { event.data = await self.finishSaved(event) }
                 try await writer.write(Self.frame(event))
                 // Nothing follows `done`: a later failure changes nothing.
                 if event.name == APIStreamEvent.done { return .done(event.data) }

@@ -288,7 +288,7 @@ struct APIResponseTests {
         #expect(accounting.usage.totalTokens == 100)  // the chat's own, as its answer says
         #expect(accounting.tokensByModel.map(\.model) == ["gemini-2.5-pro", "gemini-2.5-flash"])
         #expect(accounting.tokensByModel.map(\.usage.totalTokens) == [100, 40])
-        #expect(accounting.coachCareerPath?.answer == path)
+        #expect(accounting.coachCareerPath == path)
         // The same model twice is one entry.
         var samePath = path
         samePath.model = "gemini-2.5-pro"
@@ -305,8 +305,8 @@ struct APIResponseTests {
         #expect(AnswerAccounting.adding(resultID: id, to: Data(#"{"text":"x"}"#.utf8)) == Data(#"{"text":"x","resultId":"6f1c2a9e-2b7d-4c1e-9a3f-0d5b8e7c4a21"}"#.utf8))
         #expect(AnswerAccounting.adding(resultID: id, to: Data("{}".utf8)) == Data(#"{"resultId":"6f1c2a9e-2b7d-4c1e-9a3f-0d5b8e7c4a21"}"#.utf8))
         let coach = Data(#"{"text":"ok","action":{"type":"saveCareerPath","payload":{"careerPath":{"path":[]}}},"model":"m"}"#.utf8)
-        #expect(AnswerAccounting.adding(resultID: id, toCoachCareerPathIn: coach)
+        #expect(AnswerAccounting.adding(resultID: id, at: AnswerAccounting.careerPathInCoachAnswer, in: coach)
             == Data(#"{"text":"ok","action":{"type":"saveCareerPath","payload":{"careerPath":{"path":[],"resultId":"6f1c2a9e-2b7d-4c1e-9a3f-0d5b8e7c4a21"}}},"model":"m"}"#.utf8))
-        #expect(AnswerAccounting.adding(resultID: id, toCoachCareerPathIn: Data(#"{"text":"ok"}"#.utf8)) == nil)
+        #expect(AnswerAccounting.adding(resultID: id, at: AnswerAccounting.careerPathInCoachAnswer, in: Data(#"{"text":"ok"}"#.utf8)) == nil)
     }
 }
