@@ -169,69 +169,7 @@ public final class PostgresStore: ResultStore, Service {
         let writes = try writes.checked()
         guard !writes.isEmpty else { return }
         try await self.ready()
-        let statement = Self.statement(for: writes)
-        try await self.client.query(statement, logger: self.logger).drain()
-    }
-
-    /// One statement for the whole batch, so it costs one round trip and one commit: a
-    /// multi-row INSERT per table, the first ones as data-modifying `WITH` queries (the
-    /// foreign keys of `usage_tokens` are checked at the statement's end, after its calls).
-    static func statement(for writes: StoreWrites) -> PostgresQuery {
-        var binds = PostgresBindings()
-        func bind(_ value: some PostgresNonThrowingEncodable & Sendable) -> String {
-            binds.append(value)
-            return "$\(binds.count)"
-        }
-        func bind(_ value: String?) -> String {
-            guard let value else { return "NULL" }
-            return bind(value)
-        }
-        func tokens(_ usage: TokenUsage) -> String {
-            [bind(usage.promptTokens), bind(usage.outputTokens), bind(usage.thoughtsTokens), bind(usage.totalTokens)].joined(separator: ", ")
-        }
-        func time(_ date: Date) -> String {
-            "timestamptz 'epoch' + \(bind(StoreTime.microseconds(date))) * interval '1 microsecond'"
-        }
-        var inserts: [String] = []
-        if !writes.results.isEmpty {
-            let rows = writes.results.map { result in
-                "(\(bind(result.id)), \(bind(result.userID)), \(bind(result.kind.rawValue)), \(bind(result.title)), \(bind(result.model)), \(tokens(result.usage)), "
-                    + "\(bind(String(decoding: result.result ?? Data(), as: UTF8.self)))::json, \(time(result.createdAt)))"
-            }
-            inserts.append(
-                "INSERT INTO career.saved_results (id, user_id, kind, title, model, prompt_tokens, output_tokens, thoughts_tokens, total_tokens, result, created_at) VALUES "
-                    + rows.joined(separator: ", ")
-            )
-        }
-        if !writes.usage.isEmpty {
-            let rows = writes.usage.map { call in
-                "(\(bind(call.id)), \(bind(call.userID)), \(bind(call.task)), \(bind(call.status.rawValue)), \(bind(call.reason)), \(bind(call.modelList)), "
-                    + "\(tokens(call.usage)), \(bind(call.durationMilliseconds)), \(bind(call.streamed)), \(bind(call.replayed)), \(bind(call.requestID)), \(time(call.createdAt)))"
-            }
-            inserts.append(
-                """
-                INSERT INTO career.usage_calls (id, user_id, task, status, reason, models, prompt_tokens, output_tokens, thoughts_tokens, total_tokens,
-                                                duration_ms, streamed, replayed, request_id, created_at) VALUES
-                """ + " " + rows.joined(separator: ", ")
-            )
-            let tokenRows = writes.usage.flatMap { call in
-                call.tokensByModel.map { "(\(bind(call.id)), \(bind($0.model)), \(tokens($0.usage)))" }
-            }
-            if !tokenRows.isEmpty {
-                inserts.append(
-                    "INSERT INTO career.usage_tokens (call_id, model, prompt_tokens, output_tokens, thoughts_tokens, total_tokens) VALUES "
-                        + tokenRows.joined(separator: ", ")
-                )
-            }
-        }
-        let sql: String
-        if inserts.count == 1 {
-            sql = inserts[0]
-        } else {
-            let with = inserts.dropLast().enumerated().map { "w\($0.offset) AS (\($0.element))" }.joined(separator: ", ")
-            sql = "WITH \(with) \(inserts.last!)"
-        }
-        return PostgresQuery(unsafeSQL: sql, binds: binds)
+        for try await _ in try await self.client.execute(WriteBatchStatement(writes: writes), logger: self.logger) {}
     }
 
     // Times cross as whole microseconds since 1970 both ways (`timestamptz 'epoch' + n *

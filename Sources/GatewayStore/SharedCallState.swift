@@ -36,21 +36,11 @@ extension PostgresStore: SharedCallState {
     public func takeCall(user: UUID, tier: String, perMinute: Int) async throws -> Duration? {
         try await self.ready()
         let capacity = Double(perMinute)
-        // The bucket refills at capacity/60 per second since it was last touched; the update
-        // happens only when a whole token is there, so a refused call changes nothing.
-        let taken = try await self.client.query(
-            """
-            INSERT INTO career.rate_limit_buckets AS b (user_id, tier, tokens, updated_at)
-            VALUES (\(user), \(tier), \(capacity) - 1, clock_timestamp())
-            ON CONFLICT (user_id, tier) DO UPDATE
-            SET tokens = LEAST(\(capacity), b.tokens + EXTRACT(EPOCH FROM (EXCLUDED.updated_at - b.updated_at))::float8 * \(capacity) / 60) - 1,
-                updated_at = EXCLUDED.updated_at
-            WHERE LEAST(\(capacity), b.tokens + EXTRACT(EPOCH FROM (EXCLUDED.updated_at - b.updated_at))::float8 * \(capacity) / 60) >= 1
-            RETURNING 1
-            """,
-            logger: self.logger
-        )
-        if try await taken.hasRows() { return nil }
+        var taken = false
+        for try await _ in try await self.client.execute(TakeCallStatement(user: user, tier: tier, capacity: capacity), logger: self.logger) {
+            taken = true
+        }
+        if taken { return nil }
         // Refused (the rare path): how long until a whole token.
         let rows = try await self.client.query(
             """

@@ -47,8 +47,8 @@ public final class Persistence: Sendable {
         var task: String
         /// What the answer is saved as; nil when it is not saved.
         var kind: ResultKind?
-        /// The saved item's title, from the request.
-        var title: String
+        /// The saved item's title, from the request: worked out only when the answer is saved.
+        var title: @Sendable () -> String
         var user: String
         var requestID: String
         var started: ContinuousClock.Instant
@@ -83,7 +83,7 @@ public final class Persistence: Sendable {
         if let kind = call.kind {
             let id = UUID()
             let withID = AnswerAccounting.adding(resultID: id, to: answer)
-            let saved = await self.save(id: id, kind: kind, title: call.title, user: call.user, model: accounting.model, usage: accounting.usage, result: withID)
+            let saved = await self.save(id: id, kind: kind, title: call.title(), user: call.user, model: accounting.model, usage: accounting.usage, result: withID)
             return saved ? withID : answer
         }
         // The coach's planned career path is saved as a career path of its own; the copy in the

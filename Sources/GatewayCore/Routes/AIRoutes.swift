@@ -85,7 +85,7 @@ struct AIRoutes {
             let streaming = streamMethod != nil && EventStream.isRequested(by: request.headers)
             let user = context.userID ?? AuthMiddleware.developmentUserID
             let call = Persistence.Call(
-                task: record.task, kind: record.kind, title: record.kind == nil ? "" : record.title(rpcRequest), user: user,
+                task: record.task, kind: record.kind, title: { record.title(rpcRequest) }, user: user,
                 requestID: context.requestID, started: started, streamed: streaming
             )
 
