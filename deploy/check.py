@@ -18,6 +18,8 @@ SECRETS = {"RPC_TOKEN", "GEMINI_API_KEY", "COACH_STATE_KEY", "SUPABASE_JWT_SECRE
 RPC_SERVICES = {"generation": 7101, "coach": 7102}
 # Who may open connections to each RPC service (the issue's network policy).
 ALLOWED_CALLERS = {"generation": {"gateway", "coach"}, "coach": {"gateway"}}
+# Where each service serves Prometheus /metrics (METRICS_ADDR: its RPC port + 1000).
+METRICS_PORTS = {"generation": 8101, "coach": 8102}
 
 problems = []
 
@@ -108,6 +110,9 @@ def check_network_policies(policies):
             for rule in spec.get("ingress", []):
                 sources = rule.get("from")
                 expect(sources, f"kubernetes: a policy lets anyone reach {target}")
+                # Prometheus' scrape: the metrics port alone, from its namespace; never the RPC port.
+                if {port.get("port") for port in rule.get("ports", [])} == {METRICS_PORTS[target]}:
+                    continue
                 for source in sources or []:
                     expect(set(source) == {"podSelector"}, f"kubernetes: a policy lets a namespace or an IP range reach {target}")
                     callers.add(source.get("podSelector", {}).get("matchLabels", {}).get("app.kubernetes.io/name"))

@@ -2,6 +2,7 @@ import CareerProto
 import Foundation
 import GeminiAPI
 import Logging
+import Metrics
 import NIOCore
 
 /// What a model produced, with the model that answered and the tokens spent on every call
@@ -41,8 +42,7 @@ public final class ModelRunner: Sendable {
             let response = try await self.client.generateContent(model: model, request: request, deadline: deadline)
             return ModelAnswer(value: response, model: model, usage: response.usage)
         } catch let error as GeminiError where self.shouldFallBack(from: model, after: error) {
-            let fallback = self.fallbackModel!
-            self.logger.info("model overloaded; using the fallback model", metadata: ["gemini.model": "\(model)", "gemini.fallback": "\(fallback)"])
+            let fallback = self.fallingBack(from: model)
             let response = try await self.client.generateContent(model: fallback, request: request, deadline: deadline)
             return ModelAnswer(value: response, model: fallback, usage: response.usage)
         }
@@ -63,8 +63,7 @@ public final class ModelRunner: Sendable {
         do {
             return try await self.consumeStream(model: model, request: request, deadline: deadline, started: &started, onText: onText)
         } catch let error as GeminiError where !started && self.shouldFallBack(from: model, after: error) {
-            let fallback = self.fallbackModel!
-            self.logger.info("model overloaded; using the fallback model", metadata: ["gemini.model": "\(model)", "gemini.fallback": "\(fallback)"])
+            let fallback = self.fallingBack(from: model)
             return try await self.consumeStream(model: fallback, request: request, deadline: deadline, started: &started, onText: onText)
         }
     }
@@ -83,6 +82,14 @@ public final class ModelRunner: Sendable {
             if !delta.isEmpty { try await onText(delta) }
         }
         return ModelAnswer(value: accumulator, model: model, usage: accumulator.usage)
+    }
+
+    /// The fallback model, logged and counted as taking over from `model`.
+    private func fallingBack(from model: String) -> String {
+        let fallback = self.fallbackModel!
+        self.logger.info("model overloaded; using the fallback model", metadata: ["gemini.model": "\(model)", "gemini.fallback": "\(fallback)"])
+        Counter(label: "gemini_fallbacks_total", dimensions: [("from", model), ("to", fallback)]).increment()
+        return fallback
     }
 
     private func shouldFallBack(from model: String, after error: GeminiError) -> Bool {

@@ -17,12 +17,19 @@ public struct ServiceConfiguration: Sendable {
     /// (the gateway multiplexes every user's calls over one connection per replica). Default
     /// 1,024; raise it for more held streams per gateway.
     public var maxCallsPerConnection: Int
+    /// `METRICS_ADDR`: where `GET /metrics` is served; default the RPC host and port + 1000
+    /// (port 0: any free port).
+    public var metricsHost: String
+    public var metricsPort: Int
     /// `LOG_LEVEL` is read by ``LogSetup``; kept here for the start-up line.
     public var serviceName: String
 
     public init(serviceName: String, defaultListenAddress: String, reader: ConfigurationReader) throws(ConfigurationError) {
         self.serviceName = serviceName
         (self.listenHost, self.listenPort) = try reader.hostPort("LISTEN_ADDR", default: defaultListenAddress)
+        (self.metricsHost, self.metricsPort) = try reader.hostPort(
+            "METRICS_ADDR", default: "\(self.listenHost.contains(":") ? "[\(self.listenHost)]" : self.listenHost):\(min(self.listenPort + 1000, 65535))"
+        )
         self.rpcToken = try reader.rpcToken()
         self.maxCallsPerConnection = try reader.int("RPC_MAX_CALLS_PER_CONNECTION", default: 1_024, range: 1...1_000_000)
         let apiKey = try reader.requiredString("GEMINI_API_KEY", hint: "the launcher sets the simulator's key for offline runs")

@@ -18,8 +18,10 @@ public struct ServiceProcess: Sendable {
     public var companions: [any Service]
 
     public init(configuration: ServiceConfiguration, router: RPCRouter, runner: ModelRunner, companions: [any Service] = [], logger: Logger) {
+        ServiceMetrics.bootstrap()
         var router = router
         router.meterGeminiUsage()
+        ServiceMetrics.instrumentCalls(&router)
         self.server = RPCServer(
             configuration: RPCServerConfiguration(
                 host: configuration.listenHost,
@@ -33,7 +35,9 @@ public struct ServiceProcess: Sendable {
         )
         self.gemini = runner.client
         self.runner = runner
-        self.companions = companions
+        self.companions = companions + [
+            ServiceMetrics.listener(host: configuration.metricsHost, port: configuration.metricsPort, gemini: runner.client, logger: logger)
+        ]
         self.logger = logger
     }
 

@@ -16,6 +16,9 @@ final class Stack: @unchecked Sendable {
     let simulatorPort: Int
     let generationPort: Int
     let coachPort: Int
+    /// Where the two services serve `GET /metrics` (`METRICS_ADDR`).
+    let generationMetricsPort: Int
+    let coachMetricsPort: Int
     let gatewayPort: Int
     /// The gateway's whole environment, for restarting it or starting a second replica.
     private(set) var gatewayEnvironment: [String: String] = [:]
@@ -50,14 +53,22 @@ final class Stack: @unchecked Sendable {
             self.simulatorPort = try await freeLoopbackPort()
             self.generationPort = try await freeLoopbackPort()
             self.coachPort = try await freeLoopbackPort()
+            self.generationMetricsPort = try await freeLoopbackPort()
+            self.coachMetricsPort = try await freeLoopbackPort()
             self.gatewayPort = try await freeLoopbackPort()
             self.simulator = try ManagedProcess("GeminiSimulator", environment: ["PORT": "\(simulatorPort)", "GEMINI_API_KEY": Self.geminiKey])
-            self.generation = try ManagedProcess("GenerationService", environment: Self.serviceEnvironment(port: generationPort, simulatorPort: simulatorPort))
+            self.generation = try ManagedProcess(
+                "GenerationService", environment: Self.serviceEnvironment(port: generationPort, simulatorPort: simulatorPort, metricsPort: generationMetricsPort)
+            )
             // The coach calls generation for career paths; started before generation listens, its
             // first connect fails and the client backs off, failing fast for a moment (a test
             // then sees "couldn't create your career path" on a busy machine).
             await waitUntilListening(port: generationPort)
-            self.coach = try ManagedProcess("CoachService", environment: Self.coachEnvironment(port: coachPort, simulatorPort: simulatorPort, generationPort: generationPort))
+            self.coach = try ManagedProcess(
+                "CoachService",
+                environment: Self.coachEnvironment(port: coachPort, simulatorPort: simulatorPort, generationPort: generationPort)
+                    .merging(["METRICS_ADDR": "127.0.0.1:\(coachMetricsPort)"]) { _, new in new }
+            )
             var extraGenerations: [ExtraGeneration] = []
             for _ in 1..<max(generationReplicas, 1) {
                 let port = try await freeLoopbackPort()
@@ -93,9 +104,11 @@ final class Stack: @unchecked Sendable {
     private static let slots = AsyncSemaphore(4)
     private let stopped = NIOLockedValueBox(false)
 
-    static func serviceEnvironment(port: Int, simulatorPort: Int) -> [String: String] {
+    /// `metricsPort` 0: any free port (the default, the RPC port + 1000, may be taken).
+    static func serviceEnvironment(port: Int, simulatorPort: Int, metricsPort: Int = 0) -> [String: String] {
         [
             "LISTEN_ADDR": "127.0.0.1:\(port)",
+            "METRICS_ADDR": "127.0.0.1:\(metricsPort)",
             "RPC_TOKEN": rpcToken,
             "GEMINI_API_KEY": geminiKey,
             "GEMINI_BASE_URL": "http://127.0.0.1:\(simulatorPort)",
@@ -132,7 +145,9 @@ final class Stack: @unchecked Sendable {
     }
 
     func restartGeneration() throws {
-        self.generation = try ManagedProcess("GenerationService", environment: Self.serviceEnvironment(port: generationPort, simulatorPort: simulatorPort))
+        self.generation = try ManagedProcess(
+            "GenerationService", environment: Self.serviceEnvironment(port: generationPort, simulatorPort: simulatorPort, metricsPort: generationMetricsPort)
+        )
     }
 
     /// Generation replica `index` (0 is `generation`).
