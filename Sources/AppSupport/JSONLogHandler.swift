@@ -16,13 +16,15 @@ import Logging
 /// job description, token or key is ever logged.
 public struct JSONLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
+    public var metadataProvider: Logger.MetadataProvider?
     public var logLevel: Logger.Level
     private let label: String
     private static let output = OutputLock()
 
-    public init(label: String, level: Logger.Level) {
+    public init(label: String, level: Logger.Level, metadataProvider: Logger.MetadataProvider? = nil) {
         self.label = label
         self.logLevel = level
+        self.metadataProvider = metadataProvider
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -31,7 +33,10 @@ public struct JSONLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        let metadata = event.metadata.map { self.metadata.merging($0) { _, new in new } } ?? self.metadata
+        var metadata = self.metadata
+        // The task's context first, so the logger's own and the line's metadata win.
+        if let provided = self.metadataProvider?.get(), !provided.isEmpty { metadata.merge(provided) { own, _ in own } }
+        if let lineMetadata = event.metadata { metadata.merge(lineMetadata) { _, new in new } }
         let line = LogLineEncoder.line(
             timestamp: .now(), level: event.level, logger: self.label,
             message: event.message.description, metadata: metadata
@@ -67,7 +72,10 @@ public enum LogSetup {
         guard let level = Logger.Level(rawValue: text) else {
             throw ConfigurationError(setting: "LOG_LEVEL", problem: "must be one of trace, debug, info, notice, warning, error, critical, got '\(text)'")
         }
-        LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
+        LoggingSystem.bootstrap(
+            { label, provider in JSONLogHandler(label: label, level: level, metadataProvider: provider) },
+            metadataProvider: CallLogContext.metadataProvider
+        )
         return level
     }
 }

@@ -1,3 +1,4 @@
+import AppSupport
 import GeminiAPI
 import RPCRuntime
 
@@ -14,7 +15,9 @@ extension RPCRouter {
                     thoughtsTokens: Int64(tokens.thoughtsTokens), totalTokens: Int64(tokens.totalTokens)
                 )
             }
-            try await GeminiUsageMeter.$current.withValue(meter) { try await handler() }
+            try await CallLogContext.$requestID.withValue(context.metadata[Metadata.WellKnownKey.requestID]) {
+                try await GeminiUsageMeter.$current.withValue(meter) { try await handler() }
+            }
         }
     }
 }

@@ -6,7 +6,7 @@ import RPCRuntime
 import Testing
 import TestSupport
 
-private let careerPathChat = #"""
+let careerPathChat = #"""
 {"message": "Please generateAndSaveCareerPath from engineer to engineering manager",
  "history": [{"role": "user", "text": "Hi coach"}, {"role": "model", "text": "Hi! How can I help?"}],
  "profile": {"fullName": "Zoë Ünal", "jobTitle": "Software Engineer"},

@@ -45,7 +45,8 @@ final class Stack: @unchecked Sendable {
     ///   - generationReplicas: GenerationService processes; the gateway gets them all in
     ///     `GENERATION_ADDR` and balances over them.
     ///   - gatewayEnvironment: settings of the gateway's, over the defaults below.
-    init(generationReplicas: Int = 1, gatewayEnvironment: [String: String] = [:]) async throws {
+    ///   - serviceEnvironment: settings of both services', over their defaults.
+    init(generationReplicas: Int = 1, gatewayEnvironment: [String: String] = [:], serviceEnvironment: [String: String] = [:]) async throws {
         // Each stack is four or more processes; a whole test run starting them together on
         // two cores starves them past their start-up and connect timeouts.
         await Self.slots.acquire()
@@ -58,7 +59,9 @@ final class Stack: @unchecked Sendable {
             self.gatewayPort = try await freeLoopbackPort()
             self.simulator = try ManagedProcess("GeminiSimulator", environment: ["PORT": "\(simulatorPort)", "GEMINI_API_KEY": Self.geminiKey])
             self.generation = try ManagedProcess(
-                "GenerationService", environment: Self.serviceEnvironment(port: generationPort, simulatorPort: simulatorPort, metricsPort: generationMetricsPort)
+                "GenerationService",
+                environment: Self.serviceEnvironment(port: generationPort, simulatorPort: simulatorPort, metricsPort: generationMetricsPort)
+                    .merging(serviceEnvironment) { _, new in new }
             )
             // The coach calls generation for career paths; started before generation listens, its
             // first connect fails and the client backs off, failing fast for a moment (a test
@@ -67,7 +70,7 @@ final class Stack: @unchecked Sendable {
             self.coach = try ManagedProcess(
                 "CoachService",
                 environment: Self.coachEnvironment(port: coachPort, simulatorPort: simulatorPort, generationPort: generationPort)
-                    .merging(["METRICS_ADDR": "127.0.0.1:\(coachMetricsPort)"]) { _, new in new }
+                    .merging(["METRICS_ADDR": "127.0.0.1:\(coachMetricsPort)"].merging(serviceEnvironment) { _, new in new }) { _, new in new }
             )
             var extraGenerations: [ExtraGeneration] = []
             for _ in 1..<max(generationReplicas, 1) {

@@ -1,3 +1,4 @@
+import AppSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -29,7 +30,8 @@ struct RequestEdgeMiddleware: RouterMiddleware {
             } else if let refusal = self.routes.refusal(of: request.method, path: request.uri.path) {
                 throw refusal
             } else {
-                response = try await next(request, context)
+                // Every line written while answering names the request, whichever logger writes it.
+                response = try await CallLogContext.$requestID.withValue(context.requestID) { try await next(request, context) }
             }
         } catch {
             let apiError = APIErrorResponse.from(error)
