@@ -1,8 +1,9 @@
 import Foundation
 import PostgresNIO
 
-// The two statements on the answers' path (a call's shared rate-limit check, and the batch of
-// saves and ledger rows its answer waits for), as named prepared statements: each pooled
+// The two statements on the answers' path (the shared rate-limit checks of the calls arriving
+// together, and the batch of saves and ledger rows their answers wait for), as named prepared
+// statements: each pooled
 // connection has the server parse and plan them once, not on every call. Profiled at 64
 // connections, parsing, analysing and planning were about 40% of the database server's CPU.
 // Both have a fixed shape whatever the batch holds (arrays, unnested), so one plan serves
@@ -10,38 +11,49 @@ import PostgresNIO
 // session (the direct connection or Supabase's session pooler, deploy/DATABASE.md), not a
 // transaction pooler.
 
-/// Takes one call from a user's token bucket of a tier; a row when taken, none when refused.
-/// The bucket refills at capacity/60 per second since it was last touched; the update happens
-/// only when a whole token is there, so a refused call changes nothing.
-struct TakeCallStatement: PostgresPreparedStatement {
-    static let name = "career_take_call_v1"
+/// Takes one call from each listed user's token bucket of a tier; returns the (user, tier)
+/// pairs whose call was taken (the others were refused). Each bucket refills at capacity/60
+/// per second since it was last touched; the update happens only when a whole token is there,
+/// so a refused call changes nothing. A pair appears at most once per statement (Postgres
+/// refuses to update a row twice in one), and rows go in (user, tier) order, so two replicas'
+/// batches lock shared buckets in the same order and never deadlock. The capacity travels as
+/// the inserted row's `tokens` + 1.
+struct TakeCallsStatement: PostgresPreparedStatement {
+    static let name = "career_take_calls_v1"
     static let sql = """
         INSERT INTO career.rate_limit_buckets AS b (user_id, tier, tokens, updated_at)
-        VALUES ($1, $2, $3 - 1, clock_timestamp())
+        SELECT r.user_id, r.tier, r.capacity - 1, clock_timestamp()
+        FROM unnest($1::uuid[], $2::text[], $3::float8[]) AS r(user_id, tier, capacity)
+        ORDER BY r.user_id, r.tier
         ON CONFLICT (user_id, tier) DO UPDATE
-        SET tokens = LEAST($3, b.tokens + EXTRACT(EPOCH FROM (EXCLUDED.updated_at - b.updated_at))::float8 * $3 / 60) - 1,
+        SET tokens = LEAST(EXCLUDED.tokens + 1, b.tokens + EXTRACT(EPOCH FROM (EXCLUDED.updated_at - b.updated_at))::float8 * (EXCLUDED.tokens + 1) / 60) - 1,
             updated_at = EXCLUDED.updated_at
-        WHERE LEAST($3, b.tokens + EXTRACT(EPOCH FROM (EXCLUDED.updated_at - b.updated_at))::float8 * $3 / 60) >= 1
-        RETURNING 1
+        WHERE LEAST(EXCLUDED.tokens + 1, b.tokens + EXTRACT(EPOCH FROM (EXCLUDED.updated_at - b.updated_at))::float8 * (EXCLUDED.tokens + 1) / 60) >= 1
+        RETURNING b.user_id, b.tier
         """
-    static let bindingDataTypes: [PostgresDataType] = [.uuid, .text, .float8]
-    typealias Row = Int32
+    typealias Row = BucketKey
 
-    var user: UUID
-    var tier: String
-    var capacity: Double
+    var takes: [BucketKey: Double]
 
     func makeBindings() -> PostgresBindings {
+        let rows = Array(self.takes)
         var bindings = PostgresBindings(capacity: 3)
-        bindings.append(self.user)
-        bindings.append(self.tier)
-        bindings.append(self.capacity)
+        bindings.append(rows.map(\.key.user))
+        bindings.append(rows.map(\.key.tier))
+        bindings.append(rows.map(\.value))
         return bindings
     }
 
-    func decodeRow(_ row: PostgresRow) throws -> Int32 {
-        try row.decode(Int32.self)
+    func decodeRow(_ row: PostgresRow) throws -> BucketKey {
+        let (user, tier) = try row.decode((UUID, String).self)
+        return BucketKey(user: user, tier: tier)
     }
+}
+
+/// One user's token bucket of one tier.
+struct BucketKey: Hashable, Sendable {
+    var user: UUID
+    var tier: String
 }
 
 /// A batch of saved results and ledger rows in one statement: one round trip and one commit.

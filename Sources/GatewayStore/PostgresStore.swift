@@ -13,7 +13,9 @@ import ServiceLifecycle
 public final class PostgresStore: ResultStore, Service {
     let client: PostgresClient
     let logger: Logger
-    private let migrated = MigrationState()
+    private let migrated: MigrationState
+    /// The shared rate-limit checks, batched (``RateLimitBatcher``).
+    let rateLimits: RateLimitBatcher
 
     /// Longest a start-up migration attempt waits before it is retried: 30 s.
     static let maximumMigrationBackoff: Duration = .seconds(30)
@@ -25,8 +27,17 @@ public final class PostgresStore: ResultStore, Service {
     static let migrationLockKey: Int64 = 0x6361_7265_6572_6d67
 
     public init(configuration: PostgresClient.Configuration, logger: Logger) {
-        self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        let migrated = MigrationState()
+        self.client = client
         self.logger = logger
+        self.migrated = migrated
+        self.rateLimits = RateLimitBatcher { takes in
+            await migrated.wait()
+            var taken = Set<BucketKey>()
+            for try await key in try await client.execute(TakeCallsStatement(takes: takes), logger: logger) { taken.insert(key) }
+            return taken
+        }
     }
 
     /// Runs the pool and migrates; returns on graceful shutdown.

@@ -36,11 +36,8 @@ extension PostgresStore: SharedCallState {
     public func takeCall(user: UUID, tier: String, perMinute: Int) async throws -> Duration? {
         try await self.ready()
         let capacity = Double(perMinute)
-        var taken = false
-        for try await _ in try await self.client.execute(TakeCallStatement(user: user, tier: tier, capacity: capacity), logger: self.logger) {
-            taken = true
-        }
-        if taken { return nil }
+        // With the checks of the calls arriving at the same moment, in one statement.
+        if try await self.rateLimits.take(BucketKey(user: user, tier: tier), capacity: capacity) { return nil }
         // Refused (the rare path): how long until a whole token.
         let rows = try await self.client.query(
             """
