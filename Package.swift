@@ -35,6 +35,21 @@ let package = Package(
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
     ],
     targets: [
+        // MARK: Request shapes: one statement of what a request accepts, read by the gateway's
+        // validation, the services' checks and the OpenAPI document; the one limits table.
+        .target(
+            name: "TaskContract",
+            dependencies: ["JSONText", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+        ),
+        // MARK: The generation service's task definitions (``TextTask``), which the gateway and
+        // the service both derive their parts from.
+        .target(
+            name: "GenerationTasks",
+            dependencies: [
+                "TaskContract", "CareerProto", "RPCRuntime",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
         // MARK: The wire: length-prefixed frames, nothing else.
         .target(
             name: "RPCWire",
@@ -93,7 +108,7 @@ let package = Package(
         .target(
             name: "ServiceRuntime",
             dependencies: [
-                "RPCRuntime", "CareerProto", "GeminiAPI", "AppSupport",
+                "RPCRuntime", "CareerProto", "GeminiAPI", "AppSupport", "TaskContract",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -107,6 +122,7 @@ let package = Package(
             name: "GenerationCore",
             dependencies: [
                 "RPCRuntime", "CareerRPC", "CareerProto", "GeminiAPI", "AppSupport", "ServiceRuntime",
+                "TaskContract", "GenerationTasks",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -115,7 +131,7 @@ let package = Package(
         .target(
             name: "CoachCore",
             dependencies: [
-                "RPCRuntime", "CareerRPC", "CareerProto", "GeminiAPI", "AppSupport", "ServiceRuntime",
+                "RPCRuntime", "CareerRPC", "CareerProto", "GeminiAPI", "AppSupport", "ServiceRuntime", "TaskContract",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -142,7 +158,7 @@ let package = Package(
         .target(
             name: "GatewayCore",
             dependencies: [
-                "RPCRuntime", "CareerRPC", "CareerProto", "AppSupport", "JSONText", "GatewayStore",
+                "RPCRuntime", "CareerRPC", "CareerProto", "AppSupport", "JSONText", "GatewayStore", "TaskContract", "GenerationTasks",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -156,6 +172,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
+            exclude: ["OpenAPI/openapi.base.json"],
             resources: [.copy("OpenAPI/openapi.json")]
         ),
         .target(
@@ -172,6 +189,9 @@ let package = Package(
         .executableTarget(name: "GenerationService", dependencies: ["GenerationCore", "AppSupport"]),
         .executableTarget(name: "CoachService", dependencies: ["CoachCore", "AppSupport"]),
         .executableTarget(name: "GeminiSimulator", dependencies: ["GeminiSimulatorCore", "AppSupport"]),
+        // Writes the gateway's OpenAPI document from its base and the task definitions
+        // (scripts/generate-openapi.sh).
+        .executableTarget(name: "GenerateOpenAPI", dependencies: ["GatewayCore", "JSONText"]),
         .executableTarget(
             name: "RPCBenchmark",
             dependencies: [
@@ -194,7 +214,7 @@ let package = Package(
         .target(
             name: "FuzzHarnesses",
             dependencies: [
-                "RPCWire", "RPCRuntime", "CareerProto", "GatewayCore", "GeminiAPI", "JSONText",
+                "RPCWire", "RPCRuntime", "CareerProto", "GatewayCore", "GeminiAPI", "JSONText", "TaskContract",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
@@ -255,7 +275,7 @@ let package = Package(
         .testTarget(
             name: "GatewayCoreTests",
             dependencies: [
-                "GatewayCore", "GatewayStore", "JSONText", "TestSupport",
+                "GatewayCore", "GatewayStore", "JSONText", "TestSupport", "TaskContract", "GenerationTasks",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -264,7 +284,7 @@ let package = Package(
         .testTarget(
             name: "GenerationCoreTests",
             dependencies: [
-                "GenerationCore", "ServiceRuntime", "GeminiSimulatorCore", "TestSupport", "CareerRPC",
+                "GenerationCore", "ServiceRuntime", "GeminiSimulatorCore", "TestSupport", "CareerRPC", "TaskContract", "GenerationTasks",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
@@ -279,6 +299,13 @@ let package = Package(
         ),
         // Replays the committed seed corpus (Fuzz/corpus) through every harness.
         .testTarget(name: "JSONTextTests", dependencies: ["JSONText"]),
+        .testTarget(
+            name: "TaskContractTests",
+            dependencies: [
+                "TaskContract", "GenerationTasks", "JSONText", "CareerProto",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
         .testTarget(
             name: "AppSupportTests",
             dependencies: ["AppSupport", .product(name: "Logging", package: "swift-log")]

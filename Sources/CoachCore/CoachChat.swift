@@ -3,6 +3,7 @@ import GeminiAPI
 import Logging
 import RPCRuntime
 import ServiceRuntime
+import TaskContract
 
 /// `Chat` and `StreamChat`: one Gemini call on pro (flash when pro stays overloaded) with the
 /// coach's tools declared; the model's function calls become actions for the frontend.

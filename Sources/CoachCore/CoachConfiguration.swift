@@ -1,5 +1,6 @@
 import AppSupport
 import RPCRuntime
+import ServiceRuntime
 
 /// What the coach reads at start beyond ``ServiceRuntime/ServiceConfiguration``.
 public struct CoachConfiguration: Sendable {
@@ -10,6 +11,8 @@ public struct CoachConfiguration: Sendable {
     /// and a random key is generated at start (turn states then do not survive a restart, and
     /// replicas do not accept each other's).
     public var stateKey: String?
+    /// `MODEL_COACH`: the model that answers the chat (default `gemini-2.5-pro`, the spec's).
+    public var model: String
 
     /// Shortest accepted `COACH_STATE_KEY`: 32 characters (a 256-bit HMAC key).
     public static let minimumStateKeyLength = 32
@@ -21,6 +24,7 @@ public struct CoachConfiguration: Sendable {
         } catch {
             throw ConfigurationError(setting: "GENERATION_ADDR", problem: "must be host:port, or a comma-separated list of them")
         }
+        self.model = try ModelName.read("MODEL_COACH", default: ModelName.pro, from: reader)
         self.stateKey = reader.string("COACH_STATE_KEY")
         if let key = self.stateKey, key.count < Self.minimumStateKeyLength {
             throw ConfigurationError(setting: "COACH_STATE_KEY", problem: "must be at least \(Self.minimumStateKeyLength) characters")

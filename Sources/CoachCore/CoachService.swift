@@ -29,11 +29,12 @@ public func buildCoachService(reader: ConfigurationReader, logger: Logger) throw
         fallbackModel: configuration.fallbackModel,
         logger: logger
     )
-    let chat = CoachChat(
+    var chat = CoachChat(
         runner: runner,
         conversation: CoachConversation(systemInstruction: try coachSystemInstruction(), signer: signer),
         careerPaths: CareerPathPlanner(client: generation)
     )
+    chat.model = coachConfiguration.model
     return ServiceProcess(configuration: configuration, router: coachRouter(chat), runner: runner, companions: [generation], logger: logger)
 }
 

@@ -1,5 +1,6 @@
 import GeminiAPI
 import ServiceRuntime
+import TaskContract
 
 /// The tools the coach declares to Gemini, and the check every function call passes before it
 /// may become an action. The model's output is untrusted: only these four names, with

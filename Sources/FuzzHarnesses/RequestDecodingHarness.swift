@@ -3,6 +3,7 @@ import Foundation
 import GatewayCore
 import JSONText
 import SwiftProtobuf
+import TaskContract
 
 /// Fuzzes the gateway's request decoding and validation: the `decode(jsonBody:)` each
 /// `/api/v1` route runs on the body before anything else.
@@ -11,7 +12,7 @@ import SwiftProtobuf
 /// Checked:
 /// - decoding returns a message or throws ``RequestValidationError`` (typed throws make anything
 ///   else impossible; traps and hangs are what the fuzzer looks for), listing at most
-///   `APILimits.maxReportedViolations` problems plus the "and N more" line;
+///   `InputLimits.maxReportedViolations` problems plus the "and N more" line;
 /// - a body that is not JSON is one violation on the body itself;
 /// - a body that is JSON gives the same outcome as its canonical re-writing
 ///   (`JSONValue.jsonData()`), which parses back to an equal value;
@@ -64,7 +65,7 @@ public enum RequestDecodingHarness {
         case .failure(let error):
             invariant(!error.violations.isEmpty, "a validation error without violations")
             invariant(
-                error.violations.count <= APILimits.maxReportedViolations + 1,
+                error.violations.count <= InputLimits.maxReportedViolations + 1,
                 "\(error.violations.count) violations listed, more than the limit"
             )
         case .success(let request):

@@ -1,4 +1,5 @@
 import AppSupport
+import GenerationTasks
 import ServiceRuntime
 
 /// Which model answers each task: the spec's choice (flash for simple, high-volume work; pro for
@@ -14,6 +15,11 @@ public struct GenerationModels: Sendable, Equatable {
     public var networkingBrief = ModelName.flash
     public var reachOut = ModelName.flash
     public var interviewQuestions = ModelName.flash
+    /// The model of each text task (``GenerationTaskRegistry``), by task name: its tier's model
+    /// unless its `MODEL_<TASK>` setting names another.
+    public var textTasks: [String: String] = Dictionary(
+        uniqueKeysWithValues: GenerationTaskRegistry.textTasks.map { ($0.name, $0.tier.defaultModel) }
+    )
 
     public init() {}
 
@@ -34,17 +40,10 @@ public struct GenerationModels: Sendable, Equatable {
     /// Gemini's model-name characters are accepted.
     public init(reader: ConfigurationReader) throws(ConfigurationError) {
         for (variable, keyPath) in Self.settings {
-            guard let value = reader.string(variable) else { continue }
-            guard Self.isModelName(value) else {
-                throw ConfigurationError(setting: variable, problem: "must be a Gemini model name such as gemini-2.5-flash")
-            }
-            self[keyPath: keyPath] = value
+            self[keyPath: keyPath] = try ModelName.read(variable, default: self[keyPath: keyPath], from: reader)
         }
-    }
-
-    static func isModelName(_ value: String) -> Bool {
-        let isLetterOrDigit: (Unicode.Scalar) -> Bool = { ("a"..."z").contains($0) || ("0"..."9").contains($0) }
-        guard let first = value.unicodeScalars.first, isLetterOrDigit(first), value.count <= 100 else { return false }
-        return value.unicodeScalars.allSatisfy { isLetterOrDigit($0) || $0 == "." || $0 == "-" }
+        for task in GenerationTaskRegistry.textTasks {
+            self.textTasks[task.name] = try ModelName.read(task.modelSetting, default: task.tier.defaultModel, from: reader)
+        }
     }
 }

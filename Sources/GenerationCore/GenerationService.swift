@@ -1,13 +1,14 @@
 import AppSupport
 import CareerRPC
 import GeminiAPI
+import GenerationTasks
 import Logging
 import RPCRuntime
 import ServiceRuntime
 
 /// Builds the generation service from configuration: its Gemini client, its prompts, and the
-/// RPC server that serves every task. Adding a task is one `register` line here plus its file
-/// in `Tasks/` and its prompt in `Prompts/`.
+/// RPC server that serves every task. The text tasks come from their definitions
+/// (``GenerationTaskRegistry``); the others are registered here.
 public func buildGenerationService(reader: ConfigurationReader, logger: Logger) throws -> ServiceProcess {
     let configuration = try ServiceConfiguration(serviceName: "generation", defaultListenAddress: "127.0.0.1:7101", reader: reader)
     let models = try GenerationModels(reader: reader)
@@ -52,5 +53,9 @@ public func generationRouter(runner: ModelRunner, prompts: PromptLibrary, models
     var interviewQuestions = InterviewQuestionsTask(runner: runner, systemInstruction: prompts[.interviewQuestions])
     interviewQuestions.model = models.interviewQuestions
     router.register(GenerationMethods.interviewQuestions, handler: interviewQuestions.run)
+
+    for task in GenerationTaskRegistry.textTasks {
+        router.register(task, runner: runner, models: models)
+    }
     return router
 }

@@ -4,19 +4,7 @@ import GeminiAPI
 import NIOCore
 import RPCRuntime
 import ServiceRuntime
-
-/// Bounds on what the tasks accept, as the HTTP API states them. The gateway enforces them
-/// first; the service checks again because other backend services call it directly.
-enum InputLimits {
-    /// The long texts (`jobDescription`, `text`, `resumeText`, `counterpartInfo`,
-    /// `uploadedResume`, `uploadedCoverLetter`): 20,000 characters.
-    static let longText = 20_000
-    /// Short free-text options (`tone`, `resumeLength`, `coverLetterLength`): 100 characters.
-    static let shortOption = 100
-    /// Roles in a career path request (`currentRole`, `targetRole`): 5,000 characters, the
-    /// limit of a profile string.
-    static let field = 5_000
-}
+import TaskContract
 
 extension GenerateContentRequest {
     /// A request for a Markdown answer.

@@ -124,3 +124,47 @@ extension JSONValue {
         out.append(UInt8(ascii: "\""))
     }
 }
+
+// MARK: - Writing for people
+
+extension JSONValue {
+    /// The JSON text indented by two spaces a level, one member or element a line, ending with
+    /// a line break: for documents people read and diff (the committed OpenAPI document).
+    public func prettyJSONString() -> String {
+        var out: [UInt8] = []
+        self.writePretty(to: &out, depth: 0)
+        out.append(UInt8(ascii: "\n"))
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private func writePretty(to out: inout [UInt8], depth: Int) {
+        func newline(_ depth: Int) {
+            out.append(UInt8(ascii: "\n"))
+            out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: 2 * depth))
+        }
+        switch self {
+        case .array(let elements) where !elements.isEmpty:
+            out.append(UInt8(ascii: "["))
+            for (index, element) in elements.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                newline(depth + 1)
+                element.writePretty(to: &out, depth: depth + 1)
+            }
+            newline(depth)
+            out.append(UInt8(ascii: "]"))
+        case .object(let members) where !members.isEmpty:
+            out.append(UInt8(ascii: "{"))
+            for (index, member) in members.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                newline(depth + 1)
+                Self.writeString(member.key, to: &out)
+                out.append(contentsOf: ": ".utf8)
+                member.value.writePretty(to: &out, depth: depth + 1)
+            }
+            newline(depth)
+            out.append(UInt8(ascii: "}"))
+        default:
+            self.write(to: &out)
+        }
+    }
+}

@@ -1,5 +1,6 @@
 import NIOCore
 import RPCRuntime
+import TaskContract
 
 /// When no deadline came with the call: 120 s, the gateway's default `CALL_TIMEOUT_SECONDS`.
 public func callDeadline(_ context: ServerCallContext) -> NIODeadline {
@@ -24,7 +25,7 @@ public struct RequestValidation: Sendable {
 
     /// An optional text: at most `limit` characters.
     public mutating func limit(_ value: String, field: String, to limit: Int) {
-        if value.count > limit {
+        if InputLimits.length(of: value) > limit {
             self.violations.append(.init(field: field, issue: "must be at most \(limit) characters"))
         }
     }
@@ -39,14 +40,25 @@ public struct RequestValidation: Sendable {
 
     /// Throws `INVALID_ARGUMENT` naming every violation, when there is one.
     public func check() throws(RPCError) {
-        guard let first = self.violations.first else { return }
-        let message = self.violations.count == 1
-            ? "\(first.field) \(first.issue)"
-            : "\(self.violations.count) fields are invalid, first \(first.field) \(first.issue)"
-        throw RPCError(code: .invalidArgument, message: message, fieldViolations: self.violations)
+        guard !self.violations.isEmpty else { return }
+        throw RPCError(invalidArgument: self.violations)
     }
 }
 
-extension String {
-    public var isBlank: Bool { self.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
+extension RPCError {
+    /// `INVALID_ARGUMENT` naming every violation (at least one).
+    public init(invalidArgument violations: [RPCError.FieldViolation]) {
+        let first = violations[0]
+        let message = violations.count == 1
+            ? "\(first.field) \(first.issue)"
+            : "\(violations.count) fields are invalid, first \(first.field) \(first.issue)"
+        self.init(code: .invalidArgument, message: message, fieldViolations: violations)
+    }
+
+    /// `INVALID_ARGUMENT` for a request a shape refused (``ShapeMapping/check(_:_:)``).
+    public init(_ error: RequestValidationError) {
+        self.init(invalidArgument: error.violations.map { RPCError.FieldViolation(field: $0.field, issue: $0.issue) })
+    }
 }
+
+

@@ -1,5 +1,6 @@
 import AppSupport
 import GeminiAPI
+import TaskContract
 
 /// What an AI service reads at start: where it listens, the RPC secret, and its Gemini client.
 public struct ServiceConfiguration: Sendable {
@@ -56,7 +57,25 @@ public struct ServiceConfiguration: Sendable {
 /// The models the services choose between.
 public enum ModelName {
     /// Simple, high-volume work.
-    public static let flash = "gemini-2.5-flash"
+    public static let flash = ModelTier.flash.defaultModel
     /// Reasoning.
-    public static let pro = "gemini-2.5-pro"
+    public static let pro = ModelTier.pro.defaultModel
+
+    /// The model a `MODEL_<TASK>` setting names, or `defaultModel` when it is unset. A model name
+    /// goes into the request path, so only Gemini's model-name characters are accepted; anything
+    /// else stops the process at start.
+    public static func read(_ variable: String, default defaultModel: String, from reader: ConfigurationReader) throws(ConfigurationError) -> String {
+        guard let value = reader.string(variable) else { return defaultModel }
+        guard Self.isValid(value) else {
+            throw ConfigurationError(setting: variable, problem: "must be a Gemini model name such as gemini-2.5-flash")
+        }
+        return value
+    }
+
+    /// Lowercase letters, digits, `.` and `-`, starting with a letter or digit, at most 100.
+    public static func isValid(_ value: String) -> Bool {
+        let isLetterOrDigit: (Unicode.Scalar) -> Bool = { ("a"..."z").contains($0) || ("0"..."9").contains($0) }
+        guard let first = value.unicodeScalars.first, isLetterOrDigit(first), value.unicodeScalars.count <= 100 else { return false }
+        return value.unicodeScalars.allSatisfy { isLetterOrDigit($0) || $0 == "." || $0 == "-" }
+    }
 }

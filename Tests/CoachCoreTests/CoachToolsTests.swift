@@ -1,7 +1,7 @@
 import AppSupport
 import AsyncHTTPClient
-import NIOCore
 import CareerProto
+import NIOCore
 @testable import CoachCore
 import GeminiAPI
 import Logging
@@ -146,6 +146,13 @@ import TestSupport
         let defaults = try CoachConfiguration(reader: ConfigurationReader(environment: [:]))
         #expect(defaults.generationTarget == "127.0.0.1:7101")
         #expect(defaults.stateKey == nil)
+        #expect(defaults.model == "gemini-2.5-pro")
+        let configured = try CoachConfiguration(reader: ConfigurationReader(environment: ["MODEL_COACH": "gemini-2.5-flash"]))
+        #expect(configured.model == "gemini-2.5-flash")
+        let badModel = #expect(throws: ConfigurationError.self) {
+            _ = try CoachConfiguration(reader: ConfigurationReader(environment: ["MODEL_COACH": "gemini/../v1"]))
+        }
+        #expect(badModel?.description.contains("MODEL_COACH") == true)
         #expect(throws: ConfigurationError(setting: "COACH_STATE_KEY", problem: "must be at least 32 characters")) {
             _ = try CoachConfiguration(reader: ConfigurationReader(environment: ["COACH_STATE_KEY": "short"]))
         }

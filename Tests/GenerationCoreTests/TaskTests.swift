@@ -4,6 +4,7 @@ import CareerRPC
 import Foundation
 import GeminiAPI
 import GeminiSimulatorCore
+import TaskContract
 @testable import GenerationCore
 import NIOCore
 import RPCRuntime
@@ -102,7 +103,7 @@ private let jobDescription = "Platform engineer: Kubernetes, Go, on-call. Ignore
             #expect(recorded.first?.systemInstruction.contains("Ada") == false)
 
             #expect(await invalidFields { _ = try await client.unary(GenerationMethods.parseProfile, .with { $0.text = " \n" }) } == ["text"])
-            let tooLong = String(repeating: "a", count: InputLimits.longText + 1)
+            let tooLong = String(repeating: "a", count: InputLimits.maxLongTextLength + 1)
             #expect(await invalidFields { _ = try await client.unary(GenerationMethods.parseProfile, .with { $0.text = tooLong }) } == ["text"])
         }
     }

@@ -1,5 +1,6 @@
 import CareerProto
 import Foundation
+import TaskContract
 
 /// A request message the gateway decodes from an endpoint's JSON body.
 ///
@@ -10,7 +11,7 @@ import Foundation
 /// - Unknown keys are refused at the top level, in `options`, in `history` items (their
 ///   `action` included) and in `documentHistory` items; inside `profile` they are dropped at
 ///   any depth. A key given twice is refused.
-/// - Lengths count Unicode scalars (see ``APILimits``); a NUL character is refused in every
+/// - Lengths count Unicode scalars (see ``InputLimits``); a NUL character is refused in every
 ///   string, because C clients of the RPC would cut the string there.
 /// - A required string must hold something other than whitespace.
 ///
@@ -47,7 +48,7 @@ extension RequestReader {
         ]
         guard let object = object(field, keys: keys, unknownKeys: .reject, required: true) else { return nil }
         var options = Career_V1_DocumentOptions()
-        options.jobDescription = string(object["jobDescription"], maxLength: APILimits.maxLongTextLength, required: true)
+        options.jobDescription = string(object["jobDescription"], maxLength: InputLimits.maxLongTextLength, required: true)
         let resume = bool(object["generateResume"], default: true)
         let coverLetter = bool(object["generateCoverLetter"], default: true)
         switch (resume, coverLetter) {
@@ -57,16 +58,16 @@ extension RequestReader {
         case (false, false):
             report(object.path, "must ask for at least one document: generateResume and generateCoverLetter are both false")
         }
-        options.resumeLength = string(object["resumeLength"], maxLength: APILimits.maxOptionTextLength)
-        options.coverLetterLength = string(object["coverLetterLength"], maxLength: APILimits.maxOptionTextLength)
+        options.resumeLength = string(object["resumeLength"], maxLength: InputLimits.maxOptionTextLength)
+        options.coverLetterLength = string(object["coverLetterLength"], maxLength: InputLimits.maxOptionTextLength)
         options.excludeSummary = !bool(object["includeSummary"], default: true)
-        options.tone = string(object["tone"], maxLength: APILimits.maxOptionTextLength)
+        options.tone = string(object["tone"], maxLength: InputLimits.maxOptionTextLength)
         if let technicality = integer(object["technicality"], in: 0...100, issue: "must be an integer from 0 to 100") {
             options.technicality = Int32(technicality)
         }
         options.thinkingMode = bool(object["thinkingMode"], default: false)
-        options.uploadedResume = string(object["uploadedResume"], maxLength: APILimits.maxLongTextLength)
-        options.uploadedCoverLetter = string(object["uploadedCoverLetter"], maxLength: APILimits.maxLongTextLength)
+        options.uploadedResume = string(object["uploadedResume"], maxLength: InputLimits.maxLongTextLength)
+        options.uploadedCoverLetter = string(object["uploadedCoverLetter"], maxLength: InputLimits.maxLongTextLength)
         return options
     }
 }
@@ -78,7 +79,7 @@ extension Career_V1_ParseProfileRequest: APIRequest {
     public static func decode(jsonBody: Data) throws(RequestValidationError) -> Self {
         try RequestReader.decode(jsonBody, keys: ["text"]) { body, reader in
             var request = Self()
-            request.text = reader.string(body["text"], maxLength: APILimits.maxLongTextLength, required: true)
+            request.text = reader.string(body["text"], maxLength: InputLimits.maxLongTextLength, required: true)
             return request
         }
     }
@@ -92,7 +93,7 @@ extension Career_V1_AnalyzeApplicationRequest: APIRequest {
         try RequestReader.decode(jsonBody, keys: ["jobDescription", "profile", "resumeText"]) { body, reader in
             var request = Self()
             request.jobDescription = reader.string(
-                body["jobDescription"], maxLength: APILimits.maxLongTextLength, required: true)
+                body["jobDescription"], maxLength: InputLimits.maxLongTextLength, required: true)
             let profileGiven = body.isGiven("profile")
             let resumeTextGiven = body.isGiven("resumeText")
             switch (profileGiven, resumeTextGiven) {
@@ -107,7 +108,7 @@ extension Career_V1_AnalyzeApplicationRequest: APIRequest {
                 request.candidate = .profile(profile)
             }
             if resumeTextGiven {
-                let text = reader.string(body["resumeText"], maxLength: APILimits.maxLongTextLength, required: true)
+                let text = reader.string(body["resumeText"], maxLength: InputLimits.maxLongTextLength, required: true)
                 if !profileGiven { request.candidate = .resumeText(text) }
             }
             return request
@@ -124,9 +125,9 @@ extension Career_V1_CareerPathRequest: APIRequest {
             var request = Self()
             if let profile = reader.profile(body["profile"], required: true) { request.profile = profile }
             request.currentRole = reader.string(
-                body["currentRole"], maxLength: APILimits.maxProfileStringLength, required: true)
+                body["currentRole"], maxLength: InputLimits.maxProfileStringLength, required: true)
             request.targetRole = reader.string(
-                body["targetRole"], maxLength: APILimits.maxProfileStringLength, required: true)
+                body["targetRole"], maxLength: InputLimits.maxProfileStringLength, required: true)
             return request
         }
     }
@@ -141,7 +142,7 @@ extension Career_V1_NetworkingRequest: APIRequest {
             var request = Self()
             if let profile = reader.profile(body["profile"], required: true) { request.profile = profile }
             request.counterpartInfo = reader.string(
-                body["counterpartInfo"], maxLength: APILimits.maxLongTextLength, required: true)
+                body["counterpartInfo"], maxLength: InputLimits.maxLongTextLength, required: true)
             return request
         }
     }
@@ -155,7 +156,7 @@ extension Career_V1_InterviewQuestionsRequest: APIRequest {
         try RequestReader.decode(jsonBody, keys: ["jobDescription", "profile"]) { body, reader in
             var request = Self()
             request.jobDescription = reader.string(
-                body["jobDescription"], maxLength: APILimits.maxLongTextLength, required: true)
+                body["jobDescription"], maxLength: InputLimits.maxLongTextLength, required: true)
             if let profile = reader.profile(body["profile"], required: false) { request.profile = profile }
             return request
         }
@@ -173,10 +174,10 @@ extension Career_V1_ChatRequest: APIRequest {
         let keys = ["message", "history", "profile", "documentHistory"]
         return try RequestReader.decode(jsonBody, keys: keys) { body, reader in
             var request = Self()
-            request.message = reader.string(body["message"], maxLength: APILimits.maxLongTextLength, required: true)
-            request.history = reader.list(body["history"], maxItems: APILimits.maxHistoryTurns) { reader.chatTurn($0) }
+            request.message = reader.string(body["message"], maxLength: InputLimits.maxLongTextLength, required: true)
+            request.history = reader.list(body["history"], maxItems: InputLimits.maxHistoryTurns) { reader.chatTurn($0) }
             if let profile = reader.profile(body["profile"], required: true) { request.profile = profile }
-            request.documentHistory = reader.list(body["documentHistory"], maxItems: APILimits.maxDocumentHistory) {
+            request.documentHistory = reader.list(body["documentHistory"], maxItems: InputLimits.maxDocumentHistory) {
                 reader.documentRecord($0)
             }
             return request
@@ -193,11 +194,11 @@ extension RequestReader {
             ?? .unspecified
         // Present and a string; a model turn that only carried an action may have empty text.
         if object["text"].value == nil { report(object["text"].path, "is required") }
-        turn.text = string(object["text"], maxLength: APILimits.maxLongTextLength)
+        turn.text = string(object["text"], maxLength: InputLimits.maxLongTextLength)
         if let action = coachAction(object["action"]) {
             turn.action = action
         }
-        turn.turnState = string(object["turnState"], maxLength: APILimits.maxTurnStateLength)
+        turn.turnState = string(object["turnState"], maxLength: InputLimits.maxTurnStateLength)
         if turn.role == .user {
             if object.isGiven("action") { report(object["action"].path, "is only allowed on model turns") }
             if !turn.turnState.isEmpty { report(object["turnState"].path, "is only allowed on model turns") }
@@ -209,9 +210,9 @@ extension RequestReader {
         let keys = ["jobTitle", "companyName", "createdAt"]
         guard let object = object(field, keys: keys, unknownKeys: .reject) else { return nil }
         var record = Career_V1_DocumentRecord()
-        record.jobTitle = string(object["jobTitle"], maxLength: APILimits.maxProfileStringLength)
-        record.companyName = string(object["companyName"], maxLength: APILimits.maxProfileStringLength)
-        record.createdAt = string(object["createdAt"], maxLength: APILimits.maxProfileStringLength)
+        record.jobTitle = string(object["jobTitle"], maxLength: InputLimits.maxProfileStringLength)
+        record.companyName = string(object["companyName"], maxLength: InputLimits.maxProfileStringLength)
+        record.createdAt = string(object["createdAt"], maxLength: InputLimits.maxProfileStringLength)
         return record
     }
 }

@@ -1,5 +1,6 @@
 import CareerProto
 import JSONText
+import TaskContract
 
 // The coach's actions in the spec's JSON form, both ways:
 //   {"type": "updateProfile", "payload": {"field": "summary", "value": …}}
@@ -31,7 +32,7 @@ extension RequestReader {
             else { return nil }
             _ = choice(payload["field"], ["summary": ()], required: true)
             var update = Career_V1_UpdateSummaryAction()
-            update.newSummary = string(payload["value"], maxLength: APILimits.maxProfileStringLength, required: true)
+            update.newSummary = string(payload["value"], maxLength: InputLimits.maxProfileStringLength, required: true)
             action.updateSummary = update
         case .navigate:
             let keys = ["path", "state"]
@@ -51,7 +52,7 @@ extension RequestReader {
                 else { return nil }
                 var navigate = Career_V1_NavigateToResumeGeneratorAction()
                 navigate.jobDescription = string(
-                    state["jobDescription"], maxLength: APILimits.maxLongTextLength, required: true)
+                    state["jobDescription"], maxLength: InputLimits.maxLongTextLength, required: true)
                 action.navigateToResumeGenerator = navigate
             case .coffeeChat:
                 let keys = ["counterpartInfo", "mode"]
@@ -59,7 +60,7 @@ extension RequestReader {
                 else { return nil }
                 var navigate = Career_V1_NavigateToCoffeeChatAction()
                 navigate.counterpartInfo = string(
-                    state["counterpartInfo"], maxLength: APILimits.maxLongTextLength, required: true)
+                    state["counterpartInfo"], maxLength: InputLimits.maxLongTextLength, required: true)
                 navigate.mode =
                     choice(state["mode"], ["prep": Career_V1_CoffeeChatMode.prep, "reach_out": .reachOut], required: true)
                     ?? .unspecified
@@ -124,7 +125,7 @@ extension RequestReader {
     }
 
     private func shortText(_ field: Field) -> String {
-        string(field, maxLength: APILimits.maxProfileStringLength)
+        string(field, maxLength: InputLimits.maxProfileStringLength)
     }
 }
 

@@ -4,6 +4,7 @@ import Hummingbird
 import JSONText
 import NIOCore
 import RPCRuntime
+import TaskContract
 
 /// The one error shape the gateway answers with:
 /// `{"error": {"code", "message", "reason"?, "details": [{"field", "issue"}], "requestId"}}`.

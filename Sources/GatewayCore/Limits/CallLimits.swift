@@ -1,6 +1,7 @@
 import Foundation
 import GatewayStore
 import Logging
+import TaskContract
 
 /// Per-user rate limits and `Idempotency-Key`s: shared by every gateway replica through the
 /// database when it is PostgreSQL (``SharedCallState``), held in this process otherwise (the

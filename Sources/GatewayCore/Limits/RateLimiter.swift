@@ -1,4 +1,5 @@
 import NIOConcurrencyHelpers
+import TaskContract
 
 /// Calls per user per minute, by the kind of model a task uses.
 public struct RateLimits: Sendable, Equatable {
@@ -21,11 +22,6 @@ public struct RateLimits: Sendable, Equatable {
     }
 }
 
-/// The two limits a task counts against.
-public enum ModelTier: String, Sendable, CaseIterable {
-    case pro
-    case flash
-}
 
 /// Per-user call limits: one token bucket per user and tier, holding up to a minute's calls
 /// and refilled continuously at that rate, so a user may burst a minute's allowance and then

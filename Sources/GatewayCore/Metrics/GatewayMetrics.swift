@@ -1,4 +1,5 @@
 import Prometheus
+import TaskContract
 
 /// The gateway's Prometheus metrics, kept in one registry that `/metrics` writes out.
 ///

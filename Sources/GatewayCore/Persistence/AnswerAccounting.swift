@@ -1,8 +1,10 @@
 import CareerProto
 import Foundation
 import GatewayStore
+import GenerationTasks
 import JSONText
 import RPCRuntime
+import TaskContract
 
 /// What the ledger and the saved item need from an answer: the model that answered, the usage,
 /// the tokens per model (a coach answer that planned a career path mixes the coach's model with
@@ -101,6 +103,15 @@ enum ResultTitle {
     /// The counterpart: the first line of what the user wrote about them.
     static func counterpart(_ info: String) -> String {
         Self.job(description: info)
+    }
+
+    /// The title a task's definition asks for.
+    static func words(_ hint: TitleHint) -> String {
+        switch hint {
+        case .job(let description, let targetTitle, let company): Self.job(description: description, targetTitle: targetTitle, company: company)
+        case .counterpart(let info): Self.counterpart(info)
+        case .careerPath(let currentRole, let targetRole): Self.careerPath(currentRole: currentRole, targetRole: targetRole)
+        }
     }
 
     static func cut(_ text: String) -> String {

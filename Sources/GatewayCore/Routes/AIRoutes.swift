@@ -2,16 +2,19 @@ import CareerProto
 import CareerRPC
 import Foundation
 import GatewayStore
+import GenerationTasks
 import HTTPTypes
 import Hummingbird
 import NIOConcurrencyHelpers
 import NIOCore
 import RPCRuntime
 import SwiftProtobuf
+import TaskContract
 
 /// The `/api/v1` endpoints: each decodes and validates its JSON body, makes one RPC to the
 /// service that owns the task, and encodes the answer; the four streaming ones answer as
-/// Server-Sent Events when asked. Adding an endpoint is one line here.
+/// Server-Sent Events when asked. The text tasks come from their definitions
+/// (``GenerationTaskRegistry``); the others are listed here, one line each.
 ///
 /// Every call, in order: body (413), decoding (400), `Idempotency-Key` (replay, 409, or wait for
 /// a running duplicate), the user's rate limit for the task's tier (429), the RPC.
@@ -30,7 +33,7 @@ struct AIRoutes {
     static let paths = [
         "generate/documents", "profile/parse", "analyze/application", "career/path",
         "networking/brief", "networking/reach-out", "interview/questions", "coach/chat",
-    ]
+    ] + GenerationTaskRegistry.textTasks.map(\.path)
 
     func register(on api: RouterGroup<GatewayRequestContext>) {
         self.post(api, "generate/documents", self.generation, GenerationMethods.generateDocuments,
@@ -58,6 +61,23 @@ struct AIRoutes {
         // coach planned is, as a career path (see ``Persistence``).
         self.post(api, "coach/chat", self.coach, CoachMethods.chat, stream: CoachMethods.streamChat, tier: { _ in .pro },
                   record: .init(task: "coachChat", kind: nil) { _ in "" })
+        for task in GenerationTaskRegistry.textTasks {
+            self.register(task, on: api)
+        }
+    }
+
+    /// A text task's route, all of it derived from its definition: the body read by its shape
+    /// and mapped to its request message by the message's JSON names.
+    private func register(_ definition: some TextTaskDefinition, on api: RouterGroup<GatewayRequestContext>) {
+        let task = definition.task
+        let kind = task.saved ? ResultKind(rawValue: task.name) : nil
+        precondition(!task.saved || kind != nil, "task \(task.name) is saved, but the store has no kind of that name")
+        self.post(
+            api, RouterPath(task.path), self.generation, task.method, stream: task.streamMethod,
+            decode: { body throws(RequestValidationError) in try ShapeMapping.decode(body, task.request) },
+            tier: { _ in task.tier },
+            record: .init(task: task.name, kind: kind) { ResultTitle.words(task.title($0)) }
+        )
     }
 
     /// What the ledger and the saved results know of an endpoint: its task name, what its answer
@@ -77,11 +97,24 @@ struct AIRoutes {
         tier: @escaping @Sendable (Request) -> ModelTier,
         record: Record<Request>
     ) {
+        self.post(api, path, client, method, stream: streamMethod, decode: { body throws(RequestValidationError) in try Request.decode(jsonBody: body) }, tier: tier, record: record)
+    }
+
+    private func post<Request: SwiftProtobuf.Message & Sendable, Response: APIResponse & AccountedAnswer, Event: APIStreamEventConvertible & SwiftProtobuf.Message>(
+        _ api: RouterGroup<GatewayRequestContext>,
+        _ path: RouterPath,
+        _ client: RPCClient,
+        _ method: RPCMethod<Request, Response>,
+        stream streamMethod: RPCMethod<Request, Event>?,
+        decode: @escaping @Sendable (Data) throws(RequestValidationError) -> Request,
+        tier: @escaping @Sendable (Request) -> ModelTier,
+        record: Record<Request>
+    ) {
         api.post(path) { request, context -> Hummingbird.Response in
             let started = ContinuousClock.now
             var request = request
             let body = try await Self.readBody(&request)
-            let rpcRequest = try Request.decode(jsonBody: body)
+            let rpcRequest = try decode(body)
             let streaming = streamMethod != nil && EventStream.isRequested(by: request.headers)
             let user = context.userID ?? AuthMiddleware.developmentUserID
             let call = Persistence.Call(

@@ -3,6 +3,7 @@ import GatewayStore
 import HTTPTypes
 import Hummingbird
 import JSONText
+import TaskContract
 
 /// A user's saved results and usage, under `/api/v1` (bearer token as for every call): each
 /// user sees only their own rows, and another user's id is 404, never 403.

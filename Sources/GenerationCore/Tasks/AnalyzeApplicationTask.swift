@@ -3,6 +3,7 @@ import GeminiAPI
 import NIOCore
 import RPCRuntime
 import ServiceRuntime
+import TaskContract
 
 /// `AnalyzeApplication`: how well a candidate (a profile or a resume's text) fits a job, on pro.
 struct AnalyzeApplicationTask: Sendable {
@@ -24,10 +25,10 @@ struct AnalyzeApplicationTask: Sendable {
 
     func generateContentRequest(_ request: Career_V1_AnalyzeApplicationRequest) throws -> GenerateContentRequest {
         var validation = RequestValidation()
-        validation.requireText(request.jobDescription, field: "jobDescription", limit: InputLimits.longText)
+        validation.requireText(request.jobDescription, field: "jobDescription", limit: InputLimits.maxLongTextLength)
         switch request.candidate {
         case .profile: break
-        case .resumeText(let text): validation.requireText(text, field: "resumeText", limit: InputLimits.longText)
+        case .resumeText(let text): validation.requireText(text, field: "resumeText", limit: InputLimits.maxLongTextLength)
         case nil:
             // The oneof cannot carry both; the gateway refuses a body with both.
             validation.add(field: "profile", issue: "exactly one of profile and resumeText is required")

@@ -1,5 +1,6 @@
 import CareerProto
 import Foundation
+import TaskContract
 
 /// The honesty check on a generated resume: finds the employers, schools and certifications it
 /// names that the profile does not have.

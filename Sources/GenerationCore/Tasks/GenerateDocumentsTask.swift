@@ -3,6 +3,7 @@ import GeminiAPI
 import NIOCore
 import RPCRuntime
 import ServiceRuntime
+import TaskContract
 
 /// `GenerateDocuments`: a resume and/or a cover letter tailored to a job, on flash, or on pro
 /// with `thinkingMode`. Each document is its own Gemini call, and the two run at the same time.
@@ -76,12 +77,12 @@ struct GenerateDocumentsTask: Sendable {
         var validation = RequestValidation()
         let options = request.options
         validation.require(request.hasProfile, field: "profile")
-        validation.requireText(options.jobDescription, field: "options.jobDescription", limit: InputLimits.longText)
-        validation.limit(options.resumeLength, field: "options.resumeLength", to: InputLimits.shortOption)
-        validation.limit(options.coverLetterLength, field: "options.coverLetterLength", to: InputLimits.shortOption)
-        validation.limit(options.tone, field: "options.tone", to: InputLimits.shortOption)
-        validation.limit(options.uploadedResume, field: "options.uploadedResume", to: InputLimits.longText)
-        validation.limit(options.uploadedCoverLetter, field: "options.uploadedCoverLetter", to: InputLimits.longText)
+        validation.requireText(options.jobDescription, field: "options.jobDescription", limit: InputLimits.maxLongTextLength)
+        validation.limit(options.resumeLength, field: "options.resumeLength", to: InputLimits.maxOptionTextLength)
+        validation.limit(options.coverLetterLength, field: "options.coverLetterLength", to: InputLimits.maxOptionTextLength)
+        validation.limit(options.tone, field: "options.tone", to: InputLimits.maxOptionTextLength)
+        validation.limit(options.uploadedResume, field: "options.uploadedResume", to: InputLimits.maxLongTextLength)
+        validation.limit(options.uploadedCoverLetter, field: "options.uploadedCoverLetter", to: InputLimits.maxLongTextLength)
         if case .technicality(let value)? = options.technicalityChoice, !(0...100).contains(value) {
             validation.add(field: "options.technicality", issue: "must be an integer from 0 to 100")
         }

@@ -3,6 +3,7 @@ import GeminiAPI
 import NIOCore
 import RPCRuntime
 import ServiceRuntime
+import TaskContract
 
 /// `InterviewQuestions`: likely interview questions for a job, on flash.
 struct InterviewQuestionsTask: Sendable {

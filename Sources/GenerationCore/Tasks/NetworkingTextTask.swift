@@ -3,6 +3,7 @@ import GeminiAPI
 import NIOCore
 import RPCRuntime
 import ServiceRuntime
+import TaskContract
 
 /// The two networking tasks, `NetworkingBrief` and `ReachOut`: the same input (a profile and
 /// what the user knows of the counterpart) and a Markdown answer, unary or streamed, with
@@ -60,7 +61,7 @@ struct NetworkingTextTask: Sendable {
 func networkingData(_ request: Career_V1_NetworkingRequest) throws -> UserData {
     var validation = RequestValidation()
     validation.require(request.hasProfile, field: "profile")
-    validation.requireText(request.counterpartInfo, field: "counterpartInfo", limit: InputLimits.longText)
+    validation.requireText(request.counterpartInfo, field: "counterpartInfo", limit: InputLimits.maxLongTextLength)
     try validation.check()
     var data = UserData()
     data.add(profile: request.profile)

@@ -5,6 +5,7 @@ import NIOCore
 import RPCRuntime
 import ServiceRuntime
 import SwiftProtobuf
+import TaskContract
 
 /// `ParseProfile`: resume text (pasted, or extracted from a file) into the frontend's Profile,
 /// on flash. Extraction needs no reasoning, so thinking is off; the output budget leaves room
@@ -70,7 +71,7 @@ struct ParseProfileTask: Sendable {
 
     func generateContentRequest(_ request: Career_V1_ParseProfileRequest) throws -> GenerateContentRequest {
         var validation = RequestValidation()
-        validation.requireText(request.text, field: "text", limit: InputLimits.longText)
+        validation.requireText(request.text, field: "text", limit: InputLimits.maxLongTextLength)
         try validation.check()
         var data = UserData()
         data.add("resume_text", request.text)

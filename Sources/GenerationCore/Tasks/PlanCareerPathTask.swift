@@ -3,6 +3,7 @@ import GeminiAPI
 import NIOCore
 import RPCRuntime
 import ServiceRuntime
+import TaskContract
 
 /// `PlanCareerPath`: milestones from the current role to the target role, on pro. The coach
 /// service calls it too, when the coach plans a path.
@@ -36,8 +37,8 @@ struct PlanCareerPathTask: Sendable {
     func generateContentRequest(_ request: Career_V1_CareerPathRequest) throws -> GenerateContentRequest {
         var validation = RequestValidation()
         validation.require(request.hasProfile, field: "profile")
-        validation.requireText(request.currentRole, field: "currentRole", limit: InputLimits.field)
-        validation.requireText(request.targetRole, field: "targetRole", limit: InputLimits.field)
+        validation.requireText(request.currentRole, field: "currentRole", limit: InputLimits.maxProfileStringLength)
+        validation.requireText(request.targetRole, field: "targetRole", limit: InputLimits.maxProfileStringLength)
         try validation.check()
 
         var data = UserData()

@@ -2,6 +2,7 @@ import CareerProto
 import Foundation
 import GatewayCore
 import JSONText
+import TaskContract
 import Testing
 
 /// Decodes `json` as `Request`, expecting success.

@@ -2,6 +2,7 @@ import CareerProto
 import Foundation
 import GatewayCore
 import JSONText
+import TaskContract
 import Testing
 
 @Suite("Refused requests name every invalid field")
@@ -474,7 +475,7 @@ struct RequestValidationTests {
         let found = violations(
             Career_V1_InterviewQuestionsRequest.self,
             ["jobDescription": "JD", "profile": ["fullName": "A", "technicalSkills": skills, "tools": tools]] as JSONValue)
-        #expect(found.count == APILimits.maxReportedViolations + 1)
+        #expect(found.count == InputLimits.maxReportedViolations + 1)
         #expect(found.last == violation("", "and 30 more problems not listed"))
         #expect(found.first == violation("profile.technicalSkills[0]", "must be an object"))
     }

@@ -19,7 +19,7 @@ public struct FieldViolation: Sendable, Hashable, CustomStringConvertible {
 /// A refused request body, with every problem found in it (400 `INVALID_ARGUMENT`).
 ///
 /// Decoding never stops at the first problem: one answer lists them all, in the order they
-/// appear in the body, up to ``APILimits/maxReportedViolations`` (then one last entry with an
+/// appear in the body, up to ``InputLimits/maxReportedViolations`` (then one last entry with an
 /// empty field says how many more there were).
 public struct RequestValidationError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Never empty.
@@ -35,10 +35,16 @@ public struct RequestValidationError: Error, Sendable, Equatable, CustomStringCo
     }
 }
 
-/// The bounds a request body is held to. Lengths count Unicode scalars (code points), as
-/// JSON Schema's `maxLength` does, so the OpenAPI document can state the same numbers; an emoji
-/// with a skin tone counts as two.
-public enum APILimits {
+/// The bounds every request is held to: the one table that the gateway's validation, the
+/// services' own checks and the OpenAPI document all read. Lengths count Unicode scalars (code
+/// points), as JSON Schema's `maxLength` does, so the document states the same numbers; an
+/// emoji with a skin tone counts as two (``InputLimits/length(of:)``).
+public enum InputLimits {
+    /// A string's length as every limit counts it: Unicode scalars.
+    public static func length(of text: String) -> Int {
+        text.unicodeScalars.count
+    }
+
     /// Any string in the profile, and every other short free-text field (roles, document
     /// history entries, a career path's fields) (default 5,000).
     public static let maxProfileStringLength = 5_000
@@ -56,6 +62,8 @@ public enum APILimits {
     /// A history turn's opaque `turnState` (default 200,000): it holds the model's turn verbatim,
     /// thought signatures included, so it is far longer than the turn's text.
     public static let maxTurnStateLength = 200_000
+    /// The interviewer's name in a thank-you note request (200).
+    public static let maxNameLength = 200
     /// Violations listed in one error (default 100).
     public static let maxReportedViolations = 100
 }

@@ -2,17 +2,17 @@ import Foundation
 import JSONText
 
 /// A field's path in a request body, as violations name it: `profile.experience[0].title`.
-struct FieldPath: Sendable, Equatable {
+public struct FieldPath: Sendable, Equatable {
     /// Empty for the body itself.
-    let text: String
+    public let text: String
 
-    static let body = FieldPath(text: "")
+    public static let body = FieldPath(text: "")
 
     /// Longest object key a path repeats as given; a longer one is cut, so that an error never
     /// echoes a huge key back.
-    static let maxKeyLength = 100
+    public static let maxKeyLength = 100
 
-    func key(_ key: String) -> FieldPath {
+    public func key(_ key: String) -> FieldPath {
         var key = key
         if key.unicodeScalars.count > Self.maxKeyLength {
             key = String(String.UnicodeScalarView(key.unicodeScalars.prefix(Self.maxKeyLength))) + "…"
@@ -20,21 +20,26 @@ struct FieldPath: Sendable, Equatable {
         return FieldPath(text: text.isEmpty ? key : "\(text).\(key)")
     }
 
-    func index(_ index: Int) -> FieldPath {
+    public func index(_ index: Int) -> FieldPath {
         FieldPath(text: "\(text)[\(index)]")
     }
 }
 
 /// A value at a path. `value` is nil when an object member is absent or `null` (the two mean
 /// the same); a list element keeps its `.null`, which no reader accepts.
-struct Field {
-    let path: FieldPath
-    let value: JSONValue?
+public struct Field {
+    public let path: FieldPath
+    public let value: JSONValue?
+
+    public init(path: FieldPath, value: JSONValue?) {
+        self.path = path
+        self.value = value
+    }
 }
 
 /// The members of one object of the body, looked up by key.
-struct ObjectFields {
-    let path: FieldPath
+public struct ObjectFields {
+    public let path: FieldPath
     private let members: [String: JSONValue]
     private let declared: Set<String>
 
@@ -45,7 +50,7 @@ struct ObjectFields {
     }
 
     /// The member `key`: nil value when absent or `null`.
-    subscript(key: String) -> Field {
+    public subscript(key: String) -> Field {
         assert(declared.contains(key), "read an undeclared key '\(key)' at '\(path.text)'")
         var value = members[key]
         if value == .null { value = nil }
@@ -53,13 +58,13 @@ struct ObjectFields {
     }
 
     /// Whether `key` is present with a value other than `null`.
-    func isGiven(_ key: String) -> Bool {
+    public func isGiven(_ key: String) -> Bool {
         self[key].value != nil
     }
 }
 
 /// What an object does with keys it does not declare.
-enum UnknownKeyPolicy {
+public enum UnknownKeyPolicy: Sendable {
     /// A violation naming the key: the top level, `options`, `history` items, ….
     case reject
     /// Silently dropped: anywhere inside `profile`.
@@ -69,13 +74,15 @@ enum UnknownKeyPolicy {
 /// Reads a parsed body into a message, collecting every violation on the way instead of
 /// stopping at the first. Each reader returns a usable value (empty when the field is wrong),
 /// so reading goes on; the decoder throws at the end if anything was reported.
-final class RequestReader {
-    private(set) var violations: [FieldViolation] = []
+public final class RequestReader {
+    public private(set) var violations: [FieldViolation] = []
     private var unlisted = 0
+
+    public init() {}
 
     /// Decodes `body` as one JSON object with exactly `keys` (others refused) and hands it to
     /// `read`; throws every violation found by the parser or by `read`.
-    static func decode<Message>(
+    public static func decode<Message>(
         _ body: Data,
         keys: [String],
         _ read: (ObjectFields, RequestReader) -> Message
@@ -101,7 +108,7 @@ final class RequestReader {
     }
 
     /// Every violation reported so far, or nil when there is none.
-    var error: RequestValidationError? {
+    public var error: RequestValidationError? {
         guard !violations.isEmpty else { return nil }
         var listed = violations
         if unlisted > 0 {
@@ -110,8 +117,8 @@ final class RequestReader {
         return RequestValidationError(violations: listed)
     }
 
-    func report(_ path: FieldPath, _ issue: String) {
-        guard violations.count < APILimits.maxReportedViolations else {
+    public func report(_ path: FieldPath, _ issue: String) {
+        guard violations.count < InputLimits.maxReportedViolations else {
             unlisted += 1
             return
         }
@@ -124,7 +131,7 @@ final class RequestReader {
     ///
     /// `keys` are the keys the object may hold; a key given twice is refused, and the others
     /// are refused or dropped as `unknownKeys` says.
-    func object(
+    public func object(
         _ field: Field,
         keys: [String],
         unknownKeys: UnknownKeyPolicy,
@@ -157,9 +164,9 @@ final class RequestReader {
 
     /// The list at `field`, each element read by `element`; elements it returns nil for are
     /// left out. Absent or `null` is an empty list.
-    func list<Element>(
+    public func list<Element>(
         _ field: Field,
-        maxItems: Int = APILimits.maxListItems,
+        maxItems: Int = InputLimits.maxListItems,
         _ element: (Field) -> Element?
     ) -> [Element] {
         guard let value = field.value else { return [] }
@@ -182,7 +189,7 @@ final class RequestReader {
     /// Longer than `maxLength` Unicode scalars is refused, and so is a NUL character: C
     /// clients of the RPC (protobuf-c) would cut the string there. A `required` string must be
     /// given and hold something other than whitespace.
-    func string(_ field: Field, maxLength: Int, required: Bool = false) -> String {
+    public func string(_ field: Field, maxLength: Int, required: Bool = false) -> String {
         guard let value = field.value else {
             if required { report(field.path, "is required") }
             return ""
@@ -192,14 +199,14 @@ final class RequestReader {
             return ""
         }
         check(string, at: field.path, maxLength: maxLength)
-        if required, string.allSatisfy(\.isWhitespace) {
+        if required, string.isBlank {
             report(field.path, "must not be empty")
         }
         return string
     }
 
     /// The checks every accepted string goes through.
-    func check(_ string: String, at path: FieldPath, maxLength: Int) {
+    public func check(_ string: String, at path: FieldPath, maxLength: Int) {
         // A scalar takes at least one UTF-8 byte, so a short string needs no counting.
         if string.utf8.count > maxLength {
             let length = string.unicodeScalars.count
@@ -213,7 +220,7 @@ final class RequestReader {
     }
 
     /// The boolean at `field`; `defaultValue` when absent, `null` or wrong.
-    func bool(_ field: Field, default defaultValue: Bool) -> Bool {
+    public func bool(_ field: Field, default defaultValue: Bool) -> Bool {
         guard let value = field.value else { return defaultValue }
         guard case .bool(let bool) = value else {
             report(field.path, "must be a boolean")
@@ -225,7 +232,7 @@ final class RequestReader {
     /// The integer at `field` within `range`, or nil when absent, `null` or wrong (reported as
     /// `issue`). An integral number written with a fraction or exponent (`50.0`, `5e1`) counts
     /// as an integer, as JSON Schema says; `1.5` and `"50"` do not.
-    func integer(_ field: Field, in range: ClosedRange<Int64>, issue: String) -> Int64? {
+    public func integer(_ field: Field, in range: ClosedRange<Int64>, issue: String) -> Int64? {
         guard let value = field.value else { return nil }
         guard case .number(let literal) = value, let integer = Self.integerValue(literal), range.contains(integer)
         else {
@@ -245,7 +252,7 @@ final class RequestReader {
 
     /// The string at `field` mapped through `choices`, or nil when absent, `null` or not one of
     /// them (reported as: must be "a", "b" or "c").
-    func choice<Value>(_ field: Field, _ choices: KeyValuePairs<String, Value>, required: Bool = false) -> Value? {
+    public func choice<Value>(_ field: Field, _ choices: KeyValuePairs<String, Value>, required: Bool = false) -> Value? {
         guard let value = field.value else {
             if required { report(field.path, "is required") }
             return nil

@@ -1,0 +1,91 @@
+import JSONText
+
+/// A shape as JSON Schema (OpenAPI 3.1's dialect), stating every rule ``ShapeReader`` enforces
+/// that JSON Schema can state, and the others in `description`.
+extension Shape {
+    /// No NUL character anywhere (the string is checked whole, hence the anchors).
+    public static let noNULPattern = "^[^\\u0000]*$"
+    /// At least one character outside Unicode's `White_Space` set, listed one by one so that
+    /// every regular-expression engine (ECMA-262, Python's `re`) reads the same set.
+    public static let notBlankPattern =
+        "[^\\u0009-\\u000d\\u0020\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+
+    /// The schema of this shape. `nullable`: `null` is allowed (an optional member, where it
+    /// means "absent"). Named shapes are added to `components` (once) and referred to.
+    public func jsonSchema(nullable: Bool, required: Bool = false, components: inout [(key: String, value: JSONValue)]) -> JSONValue {
+        switch self {
+        case .named(let name, let shape):
+            if !components.contains(where: { $0.key == name }) {
+                // Reserve the name first: a shape may refer to itself through its members.
+                components.append((name, .null))
+                let schema = shape.jsonSchema(nullable: false, required: false, components: &components)
+                if let index = components.firstIndex(where: { $0.key == name }) { components[index].value = schema }
+            }
+            let reference: JSONValue = ["$ref": .string("#/components/schemas/\(name)")]
+            return nullable ? ["oneOf": [reference, ["type": "null"]]] : reference
+        case .string(let maxLength):
+            var schema: [(key: String, value: JSONValue)] = [("type", Self.type("string", nullable: nullable))]
+            if required { schema.append(("minLength", 1)) }
+            schema.append(("maxLength", .integer(maxLength)))
+            schema.append(("pattern", .string(Self.noNULPattern)))
+            if required {
+                schema.append(("allOf", [["pattern": .string(Self.notBlankPattern)]]))
+                schema.append(("description", "Must hold a character other than whitespace."))
+            }
+            return .object(schema)
+        case .boolean:
+            return ["type": Self.type("boolean", nullable: nullable)]
+        case .integer(let range):
+            return [
+                "type": Self.type("integer", nullable: nullable),
+                "minimum": .integer(range.lowerBound), "maximum": .integer(range.upperBound),
+            ]
+        case .array(let element, let maxItems):
+            return [
+                "type": Self.type("array", nullable: nullable),
+                "items": element.jsonSchema(nullable: false, required: true, components: &components),
+                "maxItems": .integer(maxItems),
+            ]
+        case .object(let object):
+            var properties: [(key: String, value: JSONValue)] = []
+            for property in object.properties {
+                var schema = property.shape.jsonSchema(nullable: !property.required, required: property.required, components: &components)
+                if let description = property.description { schema = Self.describing(schema, description) }
+                properties.append((property.name, schema))
+            }
+            var schema: [(key: String, value: JSONValue)] = [("type", Self.type("object", nullable: nullable))]
+            let required = object.properties.filter(\.required).map { JSONValue.string($0.name) }
+            if !required.isEmpty { schema.append(("required", .array(required))) }
+            schema.append(("properties", .object(properties)))
+            var description = object.description.map { [$0] } ?? []
+            switch object.unknownKeys {
+            case .reject:
+                schema.append(("additionalProperties", false))
+                description.append("A key given twice is refused.")
+            case .drop:
+                description.append("Keys not listed here are accepted and dropped, at any depth; a key given twice is refused.")
+            }
+            schema.append(("description", .string(description.joined(separator: " "))))
+            return .object(schema)
+        }
+    }
+
+    private static func type(_ name: String, nullable: Bool) -> JSONValue {
+        nullable ? [.string(name), "null"] : .string(name)
+    }
+
+    /// `schema` with `description` added; a `$ref` is wrapped, since 3.1 allows siblings of
+    /// `$ref` but renderers ignore them.
+    private static func describing(_ schema: JSONValue, _ description: String) -> JSONValue {
+        guard case .object(var members) = schema else { return schema }
+        if members.contains(where: { $0.key == "$ref" || $0.key == "oneOf" }) {
+            return ["allOf": [schema], "description": .string(description)]
+        }
+        if let index = members.firstIndex(where: { $0.key == "description" }), case .string(let existing) = members[index].value {
+            members[index].value = .string(description + " " + existing)
+        } else {
+            members.append(("description", .string(description)))
+        }
+        return .object(members)
+    }
+}
