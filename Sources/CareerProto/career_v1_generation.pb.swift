@@ -648,6 +648,36 @@ public nonisolated struct Career_V1_InterviewQuestionsResponse: Sendable {
   fileprivate var _usage: Career_V1_Usage? = nil
 }
 
+/// POST /api/v1/interview/thank-you (Sources/GenerationTasks/Tasks/ThankYouNoteTask.swift).
+public nonisolated struct Career_V1_ThankYouNoteRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var profile: Career_V1_Profile {
+    get {_profile ?? Career_V1_Profile()}
+    set {_profile = newValue}
+  }
+  /// Returns true if `profile` has been explicitly set.
+  public var hasProfile: Bool {self._profile != nil}
+  /// Clears the value of `profile`. Subsequent reads from it will return its default value.
+  public mutating func clearProfile() {self._profile = nil}
+
+  public var jobDescription: String = String()
+
+  /// What was discussed in the interview; may be empty.
+  public var interviewNotes: String = String()
+
+  /// Who the note thanks; may be empty.
+  public var interviewerName: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _profile: Career_V1_Profile? = nil
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "career.v1"
@@ -1601,6 +1631,55 @@ nonisolated extension Career_V1_InterviewQuestionsResponse: SwiftProtobuf.Messag
     if lhs.questions != rhs.questions {return false}
     if lhs.model != rhs.model {return false}
     if lhs._usage != rhs._usage {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Career_V1_ThankYouNoteRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ThankYouNoteRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}profile\0\u{3}job_description\0\u{3}interview_notes\0\u{3}interviewer_name\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._profile) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.jobDescription) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.interviewNotes) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.interviewerName) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._profile {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if !self.jobDescription.isEmpty {
+      try visitor.visitSingularStringField(value: self.jobDescription, fieldNumber: 2)
+    }
+    if !self.interviewNotes.isEmpty {
+      try visitor.visitSingularStringField(value: self.interviewNotes, fieldNumber: 3)
+    }
+    if !self.interviewerName.isEmpty {
+      try visitor.visitSingularStringField(value: self.interviewerName, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Career_V1_ThankYouNoteRequest, rhs: Career_V1_ThankYouNoteRequest) -> Bool {
+    if lhs._profile != rhs._profile {return false}
+    if lhs.jobDescription != rhs.jobDescription {return false}
+    if lhs.interviewNotes != rhs.interviewNotes {return false}
+    if lhs.interviewerName != rhs.interviewerName {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

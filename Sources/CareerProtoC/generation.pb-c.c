@@ -862,6 +862,51 @@ void   career__v1__interview_questions_response__free_unpacked
   assert(message->base.descriptor == &career__v1__interview_questions_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   career__v1__thank_you_note_request__init
+                     (Career__V1__ThankYouNoteRequest         *message)
+{
+  static const Career__V1__ThankYouNoteRequest init_value = CAREER__V1__THANK_YOU_NOTE_REQUEST__INIT;
+  *message = init_value;
+}
+size_t career__v1__thank_you_note_request__get_packed_size
+                     (const Career__V1__ThankYouNoteRequest *message)
+{
+  assert(message->base.descriptor == &career__v1__thank_you_note_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t career__v1__thank_you_note_request__pack
+                     (const Career__V1__ThankYouNoteRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &career__v1__thank_you_note_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t career__v1__thank_you_note_request__pack_to_buffer
+                     (const Career__V1__ThankYouNoteRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &career__v1__thank_you_note_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Career__V1__ThankYouNoteRequest *
+       career__v1__thank_you_note_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Career__V1__ThankYouNoteRequest *)
+     protobuf_c_message_unpack (&career__v1__thank_you_note_request__descriptor,
+                                allocator, len, data);
+}
+void   career__v1__thank_you_note_request__free_unpacked
+                     (Career__V1__ThankYouNoteRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &career__v1__thank_you_note_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor career__v1__document_options__field_descriptors[10] =
 {
   {
@@ -2182,6 +2227,83 @@ const ProtobufCMessageDescriptor career__v1__interview_questions_response__descr
   (ProtobufCMessageInit) career__v1__interview_questions_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor career__v1__thank_you_note_request__field_descriptors[4] =
+{
+  {
+    "profile",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Career__V1__ThankYouNoteRequest, profile),
+    &career__v1__profile__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "job_description",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Career__V1__ThankYouNoteRequest, job_description),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "interview_notes",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Career__V1__ThankYouNoteRequest, interview_notes),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "interviewer_name",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Career__V1__ThankYouNoteRequest, interviewer_name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned career__v1__thank_you_note_request__field_indices_by_name[] = {
+  2,   /* field[2] = interview_notes */
+  3,   /* field[3] = interviewer_name */
+  1,   /* field[1] = job_description */
+  0,   /* field[0] = profile */
+};
+static const ProtobufCIntRange career__v1__thank_you_note_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor career__v1__thank_you_note_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "career.v1.ThankYouNoteRequest",
+  "ThankYouNoteRequest",
+  "Career__V1__ThankYouNoteRequest",
+  "career.v1",
+  sizeof(Career__V1__ThankYouNoteRequest),
+  4,
+  career__v1__thank_you_note_request__field_descriptors,
+  career__v1__thank_you_note_request__field_indices_by_name,
+  1,  career__v1__thank_you_note_request__number_ranges,
+  (ProtobufCMessageInit) career__v1__thank_you_note_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCEnumValue career__v1__document_selection__enum_values_by_number[3] =
 {
   { "DOCUMENT_SELECTION_BOTH", "CAREER__V1__DOCUMENT_SELECTION__DOCUMENT_SELECTION_BOTH", 0 },
@@ -2272,7 +2394,7 @@ const ProtobufCEnumDescriptor career__v1__question_type__descriptor =
   career__v1__question_type__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor career__v1__generation_service__method_descriptors[10] =
+static const ProtobufCMethodDescriptor career__v1__generation_service__method_descriptors[12] =
 {
   { "GenerateDocuments", &career__v1__generate_documents_request__descriptor, &career__v1__generate_documents_response__descriptor },
   { "StreamDocuments", &career__v1__generate_documents_request__descriptor, &career__v1__documents_stream_event__descriptor },
@@ -2284,6 +2406,8 @@ static const ProtobufCMethodDescriptor career__v1__generation_service__method_de
   { "ReachOut", &career__v1__networking_request__descriptor, &career__v1__text_answer__descriptor },
   { "StreamReachOut", &career__v1__networking_request__descriptor, &career__v1__text_stream_event__descriptor },
   { "InterviewQuestions", &career__v1__interview_questions_request__descriptor, &career__v1__interview_questions_response__descriptor },
+  { "ThankYouNote", &career__v1__thank_you_note_request__descriptor, &career__v1__text_answer__descriptor },
+  { "StreamThankYouNote", &career__v1__thank_you_note_request__descriptor, &career__v1__text_stream_event__descriptor },
 };
 const unsigned career__v1__generation_service__method_indices_by_name[] = {
   3,        /* AnalyzeApplication */
@@ -2295,7 +2419,9 @@ const unsigned career__v1__generation_service__method_indices_by_name[] = {
   7,        /* ReachOut */
   1,        /* StreamDocuments */
   6,        /* StreamNetworkingBrief */
-  8         /* StreamReachOut */
+  8,        /* StreamReachOut */
+  11,        /* StreamThankYouNote */
+  10         /* ThankYouNote */
 };
 const ProtobufCServiceDescriptor career__v1__generation_service__descriptor =
 {
@@ -2304,7 +2430,7 @@ const ProtobufCServiceDescriptor career__v1__generation_service__descriptor =
   "GenerationService",
   "Career__V1__GenerationService",
   "career.v1",
-  10,
+  12,
   career__v1__generation_service__method_descriptors,
   career__v1__generation_service__method_indices_by_name
 };
@@ -2387,6 +2513,22 @@ void career__v1__generation_service__interview_questions(ProtobufCService *servi
 {
   assert(service->descriptor == &career__v1__generation_service__descriptor);
   service->invoke(service, 9, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void career__v1__generation_service__thank_you_note(ProtobufCService *service,
+                                                    const Career__V1__ThankYouNoteRequest *input,
+                                                    Career__V1__TextAnswer_Closure closure,
+                                                    void *closure_data)
+{
+  assert(service->descriptor == &career__v1__generation_service__descriptor);
+  service->invoke(service, 10, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void career__v1__generation_service__stream_thank_you_note(ProtobufCService *service,
+                                                           const Career__V1__ThankYouNoteRequest *input,
+                                                           Career__V1__TextStreamEvent_Closure closure,
+                                                           void *closure_data)
+{
+  assert(service->descriptor == &career__v1__generation_service__descriptor);
+  service->invoke(service, 11, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void career__v1__generation_service__init (Career__V1__GenerationService_Service *service,
                                            Career__V1__GenerationService_ServiceDestroy destroy)

@@ -7,5 +7,6 @@ public enum GenerationTaskRegistry {
     public static let serviceName = "career.v1.GenerationService"
 
     public static let textTasks: [any TextTaskDefinition] = [
+        ThankYouNoteTask.definition,
     ]
 }

@@ -611,6 +611,15 @@ static ProtobufCMessage *build_networking_request(Arena *arena) {
     return &r->base;
 }
 
+static ProtobufCMessage *build_thank_you_note_request(Arena *arena) {
+    Career__V1__ThankYouNoteRequest *r = NEW(arena, career__v1__thank_you_note_request);
+    r->profile = full_profile(arena);
+    r->job_description = "Staff Engineer, Plattform — Nordlicht 東京";
+    r->interview_notes = "Talked about SwiftNIO back-pressure; Hiroshi asked about on-call 🚀";
+    r->interviewer_name = "Hiroshi Tanaka (田中 博)";
+    return &r->base;
+}
+
 static ProtobufCMessage *build_text_stream_event_delta(Arena *arena) {
     Career__V1__TextStreamEvent *e = NEW(arena, career__v1__text_stream_event);
     Career__V1__TextDelta *delta = NEW(arena, career__v1__text_delta);
@@ -798,6 +807,7 @@ static const FixtureEntry fixtures[] = {
     FIXTURE(PIFFixtureCareerPathRequest, career_path_request, career__v1__career_path_request),
     FIXTURE(PIFFixtureCareerPathResponse, career_path_response, career__v1__career_path_response),
     FIXTURE(PIFFixtureNetworkingRequest, networking_request, career__v1__networking_request),
+    FIXTURE(PIFFixtureThankYouNoteRequest, thank_you_note_request, career__v1__thank_you_note_request),
     FIXTURE(PIFFixtureTextStreamEventDelta, text_stream_event_delta, career__v1__text_stream_event),
     FIXTURE(PIFFixtureTextStreamEventDone, text_stream_event_done, career__v1__text_stream_event),
     FIXTURE(PIFFixtureInterviewQuestionsRequest, interview_questions_request,

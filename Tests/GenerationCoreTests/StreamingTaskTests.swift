@@ -172,6 +172,14 @@ extension Career_V1_TextStreamEvent {
         #expect(configured.analyzeApplication == "gemini-2.5-flash")
         #expect(configured.reachOut == "gemini-2.5-flash-lite")
         #expect(configured.careerPath == ModelName.pro)
+
+        // A defined task's setting is named after it, and its tier gives the default.
+        #expect(defaults.textTasks["thankYouNote"] == ModelName.flash)
+        let thanks = try GenerationModels(reader: ConfigurationReader(environment: ["MODEL_THANK_YOU_NOTE": "gemini-2.5-flash-lite"]))
+        #expect(thanks.textTasks["thankYouNote"] == "gemini-2.5-flash-lite")
+        #expect(throws: ConfigurationError(setting: "MODEL_THANK_YOU_NOTE", problem: "must be a Gemini model name such as gemini-2.5-flash")) {
+            try GenerationModels(reader: ConfigurationReader(environment: ["MODEL_THANK_YOU_NOTE": "Gemini"]))
+        }
     }
 
     @Test func aModelNameThatIsNotOneIsRefusedNamingTheSetting() {

@@ -126,6 +126,11 @@ private let jobDescription = "Staff compiler engineer: Swift, LLVM, mentoring a 
             expectModelAndUsage(answer.json, model: "gemini-2.5-flash", route)
         }
 
+        // The thank-you note, a task defined in one place: text.
+        let thanks = try await call(stack, openAPI, "/api/v1/interview/thank-you", json: #"{"profile": \#(profile), "jobDescription": "\#(jobDescription)", "interviewerName": "Grace", "interviewNotes": "Compilers"}"#)
+        #expect((thanks.json["text"] as? String)?.isEmpty == false)
+        expectModelAndUsage(thanks.json, model: "gemini-2.5-flash", "thank-you")
+
         // Interview questions without a profile.
         let questions = try await call(stack, openAPI, "/api/v1/interview/questions", json: #"{"jobDescription": "\#(jobDescription)"}"#)
         #expect(questions.status == 200)

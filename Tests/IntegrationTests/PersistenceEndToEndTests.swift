@@ -43,6 +43,7 @@ private let jobDescription = "Senior Swift engineer\nBuild backend services with
         ("/api/v1/networking/brief", #"{"profile": \#(profile), "counterpartInfo": "Grace Hopper, compiler pioneer"}"#, "networkingBrief"),
         ("/api/v1/networking/reach-out", #"{"profile": \#(profile), "counterpartInfo": "Grace Hopper, compiler pioneer"}"#, "reachOut"),
         ("/api/v1/interview/questions", #"{"jobDescription": "Swift engineer at Acme"}"#, "interviewQuestions"),
+        ("/api/v1/interview/thank-you", #"{"profile": \#(profile), "jobDescription": "Swift engineer at Acme", "interviewNotes": "Compilers"}"#, "thankYouNote"),
     ]
 
     @Test(arguments: Database.allCases)

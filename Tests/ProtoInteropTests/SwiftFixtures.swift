@@ -86,6 +86,13 @@ enum SwiftFixtures {
                 $0.profile = profile
                 $0.counterpartInfo = "Hiroshi Tanaka (田中 博), VP Engineering at Nordlicht 東京"
             }
+        case .thankYouNoteRequest:
+            Career_V1_ThankYouNoteRequest.with {
+                $0.profile = profile
+                $0.jobDescription = "Staff Engineer, Plattform — Nordlicht 東京"
+                $0.interviewNotes = "Talked about SwiftNIO back-pressure; Hiroshi asked about on-call 🚀"
+                $0.interviewerName = "Hiroshi Tanaka (田中 博)"
+            }
         case .textStreamEventDelta:
             Career_V1_TextStreamEvent.with { $0.delta = .with { $0.text = "Hallo Hiroshi-san, " } }
         case .textStreamEventDone:

@@ -35,6 +35,7 @@ typedef struct Career__V1__TextStreamEvent Career__V1__TextStreamEvent;
 typedef struct Career__V1__InterviewQuestionsRequest Career__V1__InterviewQuestionsRequest;
 typedef struct Career__V1__InterviewQuestion Career__V1__InterviewQuestion;
 typedef struct Career__V1__InterviewQuestionsResponse Career__V1__InterviewQuestionsResponse;
+typedef struct Career__V1__ThankYouNoteRequest Career__V1__ThankYouNoteRequest;
 
 
 /* --- enums --- */
@@ -362,6 +363,28 @@ struct  Career__V1__InterviewQuestionsResponse
 #define CAREER__V1__INTERVIEW_QUESTIONS_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&career__v1__interview_questions_response__descriptor) \
     , 0,NULL, (char *)protobuf_c_empty_string, NULL }
+
+
+/*
+ * POST /api/v1/interview/thank-you (Sources/GenerationTasks/Tasks/ThankYouNoteTask.swift).
+ */
+struct  Career__V1__ThankYouNoteRequest
+{
+  ProtobufCMessage base;
+  Career__V1__Profile *profile;
+  char *job_description;
+  /*
+   * What was discussed in the interview; may be empty.
+   */
+  char *interview_notes;
+  /*
+   * Who the note thanks; may be empty.
+   */
+  char *interviewer_name;
+};
+#define CAREER__V1__THANK_YOU_NOTE_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&career__v1__thank_you_note_request__descriptor) \
+    , NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 /* Career__V1__DocumentOptions methods */
@@ -725,6 +748,25 @@ Career__V1__InterviewQuestionsResponse *
 void   career__v1__interview_questions_response__free_unpacked
                      (Career__V1__InterviewQuestionsResponse *message,
                       ProtobufCAllocator *allocator);
+/* Career__V1__ThankYouNoteRequest methods */
+void   career__v1__thank_you_note_request__init
+                     (Career__V1__ThankYouNoteRequest         *message);
+size_t career__v1__thank_you_note_request__get_packed_size
+                     (const Career__V1__ThankYouNoteRequest   *message);
+size_t career__v1__thank_you_note_request__pack
+                     (const Career__V1__ThankYouNoteRequest   *message,
+                      uint8_t             *out);
+size_t career__v1__thank_you_note_request__pack_to_buffer
+                     (const Career__V1__ThankYouNoteRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Career__V1__ThankYouNoteRequest *
+       career__v1__thank_you_note_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   career__v1__thank_you_note_request__free_unpacked
+                     (Career__V1__ThankYouNoteRequest *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Career__V1__DocumentOptions_Closure)
@@ -784,6 +826,9 @@ typedef void (*Career__V1__InterviewQuestion_Closure)
 typedef void (*Career__V1__InterviewQuestionsResponse_Closure)
                  (const Career__V1__InterviewQuestionsResponse *message,
                   void *closure_data);
+typedef void (*Career__V1__ThankYouNoteRequest_Closure)
+                 (const Career__V1__ThankYouNoteRequest *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -831,6 +876,14 @@ struct Career__V1__GenerationService_Service
                               const Career__V1__InterviewQuestionsRequest *input,
                               Career__V1__InterviewQuestionsResponse_Closure closure,
                               void *closure_data);
+  void (*thank_you_note)(Career__V1__GenerationService_Service *service,
+                         const Career__V1__ThankYouNoteRequest *input,
+                         Career__V1__TextAnswer_Closure closure,
+                         void *closure_data);
+  void (*stream_thank_you_note)(Career__V1__GenerationService_Service *service,
+                                const Career__V1__ThankYouNoteRequest *input,
+                                Career__V1__TextStreamEvent_Closure closure,
+                                void *closure_data);
 };
 typedef void (*Career__V1__GenerationService_ServiceDestroy)(Career__V1__GenerationService_Service *);
 void career__v1__generation_service__init (Career__V1__GenerationService_Service *service,
@@ -848,7 +901,9 @@ void career__v1__generation_service__init (Career__V1__GenerationService_Service
       function_prefix__ ## stream_networking_brief,\
       function_prefix__ ## reach_out,\
       function_prefix__ ## stream_reach_out,\
-      function_prefix__ ## interview_questions  }
+      function_prefix__ ## interview_questions,\
+      function_prefix__ ## thank_you_note,\
+      function_prefix__ ## stream_thank_you_note  }
 void career__v1__generation_service__generate_documents(ProtobufCService *service,
                                                         const Career__V1__GenerateDocumentsRequest *input,
                                                         Career__V1__GenerateDocumentsResponse_Closure closure,
@@ -889,6 +944,14 @@ void career__v1__generation_service__interview_questions(ProtobufCService *servi
                                                          const Career__V1__InterviewQuestionsRequest *input,
                                                          Career__V1__InterviewQuestionsResponse_Closure closure,
                                                          void *closure_data);
+void career__v1__generation_service__thank_you_note(ProtobufCService *service,
+                                                    const Career__V1__ThankYouNoteRequest *input,
+                                                    Career__V1__TextAnswer_Closure closure,
+                                                    void *closure_data);
+void career__v1__generation_service__stream_thank_you_note(ProtobufCService *service,
+                                                           const Career__V1__ThankYouNoteRequest *input,
+                                                           Career__V1__TextStreamEvent_Closure closure,
+                                                           void *closure_data);
 
 /* --- descriptors --- */
 
@@ -914,6 +977,7 @@ extern const ProtobufCMessageDescriptor career__v1__text_stream_event__descripto
 extern const ProtobufCMessageDescriptor career__v1__interview_questions_request__descriptor;
 extern const ProtobufCMessageDescriptor career__v1__interview_question__descriptor;
 extern const ProtobufCMessageDescriptor career__v1__interview_questions_response__descriptor;
+extern const ProtobufCMessageDescriptor career__v1__thank_you_note_request__descriptor;
 extern const ProtobufCServiceDescriptor career__v1__generation_service__descriptor;
 
 PROTOBUF_C__END_DECLS

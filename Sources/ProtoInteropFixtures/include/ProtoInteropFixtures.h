@@ -54,6 +54,7 @@ typedef enum __attribute__((enum_extensibility(closed))) PIFFixture {
     PIFFixtureCareerPathRequest,
     PIFFixtureCareerPathResponse,
     PIFFixtureNetworkingRequest,
+    PIFFixtureThankYouNoteRequest,
     PIFFixtureTextStreamEventDelta,
     PIFFixtureTextStreamEventDone,
     PIFFixtureInterviewQuestionsRequest,
