@@ -173,7 +173,11 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             exclude: ["OpenAPI/openapi.base.json"],
-            resources: [.copy("OpenAPI/openapi.json")]
+            resources: [
+                .copy("OpenAPI/openapi.json"),
+                // GET /docs: its page, its script and stylesheet, and the vendored Swagger UI.
+                .copy("Docs/index.html"), .copy("Docs/docs.js"), .copy("Docs/docs.css"), .copy("Docs/swagger-ui"),
+            ]
         ),
         .target(
             name: "GeminiSimulatorCore",

@@ -26,7 +26,7 @@ public func buildGateway(
     let persistence = Persistence(store: store, saveResults: configuration.saveResults, metrics: metrics, logger: logger)
     let router = buildRouter(
         configuration: configuration, generation: generation, coach: coach, verifier: verifier, metrics: metrics,
-        persistence: persistence, openAPI: try OpenAPIRoute.load()
+        persistence: persistence, openAPI: try OpenAPIRoute.load(), docs: try DocsRoutes.load()
     )
     return Application(
         router: router,
@@ -60,11 +60,12 @@ func buildRouter(
     limiter: RateLimiter? = nil,
     idempotency: IdempotencyStore = IdempotencyStore(),
     persistence: Persistence? = nil,
-    openAPI: OpenAPIRoute? = nil
+    openAPI: OpenAPIRoute? = nil,
+    docs: DocsRoutes? = nil
 ) -> Router<GatewayRequestContext> {
     let router = Router(context: GatewayRequestContext.self)
     let routes = RouteTable(
-        OperationsRoutes.paths.map { ($0, [.get]) } + AIRoutes.paths.map { ("api/v1/" + $0, [.post]) }
+        (OperationsRoutes.paths + DocsRoutes.paths).map { ($0, [.get]) } + AIRoutes.paths.map { ("api/v1/" + $0, [.post]) }
             + (persistence == nil ? [] : HistoryRoutes.paths)
     )
     router.add(middleware: RequestEdgeMiddleware(
@@ -72,6 +73,7 @@ func buildRouter(
     ))
     OperationsRoutes(services: [("generation", generation), ("coach", coach)], metrics: metrics).register(on: router)
     openAPI?.register(on: router)
+    docs?.register(on: router)
     let api = router.group("api/v1").add(middleware: verifier.map(AuthMiddleware.init(verifier:)) ?? .disabled)
     let limits = CallLimits(
         limiter: limiter ?? RateLimiter(limits: configuration.rateLimits), idempotency: idempotency,
