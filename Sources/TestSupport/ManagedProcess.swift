@@ -18,12 +18,19 @@ public final class ManagedProcess: @unchecked Sendable {
     /// Starts `name` (an executable product of this package) with exactly `environment` added to
     /// a minimal base environment (PATH and HOME only, so the developer's settings do not leak
     /// in, plus the sanitizer settings in ``passedThrough`` when set).
-    public init(_ name: String, environment: [String: String]) throws {
+    public convenience init(_ name: String, environment: [String: String]) throws {
+        try self.init(name: name, executable: Self.productsDirectory.appendingPathComponent(name), environment: environment)
+    }
+
+    /// Starts any `executable` (a test's helper script, say) with `arguments`, in the same
+    /// minimal environment; `name` names it in logs.
+    public init(name: String, executable: URL, arguments: [String] = [], environment: [String: String]) throws {
         self.name = name
         self.outputURL = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: self.outputURL.path, contents: nil)
         let output = try FileHandle(forWritingTo: self.outputURL)
-        self.process.executableURL = Self.productsDirectory.appendingPathComponent(name)
+        self.process.executableURL = executable
+        self.process.arguments = arguments
         var base = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
         base["HOME"] = ProcessInfo.processInfo.environment["HOME"]
         for key in Self.passedThrough { base[key] = ProcessInfo.processInfo.environment[key] }
