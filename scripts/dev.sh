@@ -141,6 +141,8 @@ The answer is saved (its resultId); your history, and what the AI has cost you:
   curl -s http://127.0.0.1:$gateway_port/api/v1/history -H "Authorization: Bearer $dev_token"
   curl -s http://127.0.0.1:$gateway_port/api/v1/usage -H "Authorization: Bearer $dev_token"
 Saved results live in \${DATA_DIR:-./data}/career.sqlite3 (set DATABASE_URL for PostgreSQL).
+API reference in a browser (Authorize with the token above, then try each call):
+  http://127.0.0.1:$gateway_port/docs
 
 Ctrl-C stops everything.
 MSG
