@@ -218,7 +218,7 @@ let package = Package(
         .target(
             name: "FuzzHarnesses",
             dependencies: [
-                "RPCWire", "RPCRuntime", "CareerProto", "GatewayCore", "GeminiAPI", "JSONText", "TaskContract",
+                "RPCWire", "RPCRuntime", "CareerProto", "GatewayCore", "GeminiAPI", "JSONText", "TaskContract", "GenerationTasks",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),

@@ -91,10 +91,11 @@ write("FuzzFrameDecoder", "truncated-prefix", bytes([DEFAULT_LIMIT, BYTES]) + pr
 write("FuzzFrameDecoder", "invalid-protobuf", bytes([DEFAULT_LIMIT, WHOLE]) + prefixed(b"\x12\x7f\x08") + prefixed(b"\xff" * 11))
 write("FuzzFrameDecoder", "invalid-utf8-string", bytes([DEFAULT_LIMIT, WHOLE]) + prefixed(frame(0, 9, lfield(2, b"\xc3\x28"))))
 
-# MARK: request bodies (SPEC.md), one selector byte: the endpoint, in AIRoutes order
+# MARK: request bodies (SPEC.md), one selector byte: the endpoint, in RequestDecodingHarness.endpoints order
+# (the routes read by hand or by a request shape, then the registry's task definitions)
 
 ENDPOINTS = ["generate/documents", "profile/parse", "analyze/application", "career/path",
-             "networking/brief", "networking/reach-out", "interview/questions", "coach/chat"]
+             "interview/questions", "coach/chat", "networking/brief", "networking/reach-out", "interview/thank-you"]
 profile = {
     "fullName": "Ada Lovelace", "jobTitle": "Engineer", "email": "ada@example.com", "phone": "+44 20 0000 0000",
     "website": "https://ada.example", "location": "London", "linkedin": "in/ada", "github": "ada",
@@ -137,6 +138,8 @@ valid = {
     "networking/brief": [{"profile": profile, "counterpartInfo": "A CTO at Acme"}],
     "networking/reach-out": [{"profile": {"fullName": "C"}, "counterpartInfo": "A recruiter"}],
     "interview/questions": [{"jobDescription": "Lead"}, {"jobDescription": "Lead", "profile": profile}],
+    "interview/thank-you": [{"profile": profile, "jobDescription": "Lead at Acme", "interviewNotes": "We talked about engines",
+                             "interviewerName": "Charles Babbage"}],
     "coach/chat": [{"message": "What next?", "history": history, "profile": profile,
                     "documentHistory": [{"jobTitle": "Lead", "companyName": "Acme", "createdAt": "2025-01-01T00:00:00Z"}]},
                    {"message": "Hi", "profile": {"fullName": "D"}}],
@@ -146,19 +149,19 @@ for index, path in enumerate(ENDPOINTS):
     for number, body in enumerate(valid[path]):
         write("FuzzRequestDecoding", f"valid-{slug}-{number}", bytes([index]) + json.dumps(body, ensure_ascii=False).encode())
 invalid = [
-    (0, "not-json", b"{\"profile\": "),
-    (0, "not-an-object", b"[1, 2, 3]"),
-    (0, "empty", b"  \n"),
-    (0, "wrong-types", json.dumps({"profile": {"fullName": 5}, "options": {"jobDescription": "", "technicality": 1.5,
+    (ENDPOINTS.index("generate/documents"), "not-json", b"{\"profile\": "),
+    (ENDPOINTS.index("generate/documents"), "not-an-object", b"[1, 2, 3]"),
+    (ENDPOINTS.index("generate/documents"), "empty", b"  \n"),
+    (ENDPOINTS.index("generate/documents"), "wrong-types", json.dumps({"profile": {"fullName": 5}, "options": {"jobDescription": "", "technicality": 1.5,
                                    "generateResume": False, "generateCoverLetter": False, "extra": 1}}).encode()),
-    (1, "nul-and-escapes", b'{"text": "a\\u0000b \\ud83d\\ude80 \\ud800 \\udc00 \\n\\t\\"\\\\\\/"}'),
-    (1, "duplicate-key", b'{"text": "a", "text": "b"}'),
-    (1, "bom-and-numbers", b'\xef\xbb\xbf{"text": -0.5e+10}'),
-    (2, "both-candidates", json.dumps({"jobDescription": "x", "profile": {"fullName": "A"}, "resumeText": "r"}).encode()),
-    (7, "bad-history", json.dumps({"message": "m", "profile": {"fullName": "A"}, "history": [
+    (ENDPOINTS.index("profile/parse"), "nul-and-escapes", b'{"text": "a\\u0000b \\ud83d\\ude80 \\ud800 \\udc00 \\n\\t\\"\\\\\\/"}'),
+    (ENDPOINTS.index("profile/parse"), "duplicate-key", b'{"text": "a", "text": "b"}'),
+    (ENDPOINTS.index("profile/parse"), "bom-and-numbers", b'\xef\xbb\xbf{"text": -0.5e+10}'),
+    (ENDPOINTS.index("analyze/application"), "both-candidates", json.dumps({"jobDescription": "x", "profile": {"fullName": "A"}, "resumeText": "r"}).encode()),
+    (ENDPOINTS.index("coach/chat"), "bad-history", json.dumps({"message": "m", "profile": {"fullName": "A"}, "history": [
         {"role": "user", "text": "t", "action": {"type": "navigate"}, "turnState": "s"}, None, 5,
         {"role": "bot"}], "documentHistory": [{}] * 6}).encode()),
-    (7, "deep-nesting", b'{"message": "m", "profile": {"fullName": "A", "x": ' + b"[" * 70 + b"]" * 70 + b"}}"),
+    (ENDPOINTS.index("coach/chat"), "deep-nesting", b'{"message": "m", "profile": {"fullName": "A", "x": ' + b"[" * 70 + b"]" * 70 + b"}}"),
 ]
 for index, name, body in invalid:
     write("FuzzRequestDecoding", f"invalid-{name}", bytes([index]) + body)
@@ -167,7 +170,7 @@ for index, name, body in invalid:
 # `swift test` guards the fix. escaped-backslash-u0000: `\\u0000` is a backslash then "u0000",
 # not a NUL; the NUL check once searched the JSON text and mistook it for one.
 regressions = [
-    (1, "escaped-backslash-u0000", b'{"text": "a\\\\u0000b \\ud83d\\ude80 \\ud800 \\udc00 \\n\\t\\"\\\\/"}'),
+    (ENDPOINTS.index("profile/parse"), "escaped-backslash-u0000", b'{"text": "a\\\\u0000b \\ud83d\\ude80 \\ud800 \\udc00 \\n\\t\\"\\\\/"}'),
 ]
 for index, name, body in regressions:
     write("FuzzRequestDecoding", f"regression-{name}", bytes([index]) + body)

@@ -15,14 +15,6 @@ public enum GenerationMethods {
         service: service, name: "AnalyzeApplication", kind: .unary)
     public static let planCareerPath = RPCMethod<Career_V1_CareerPathRequest, Career_V1_CareerPathResponse>(
         service: service, name: "PlanCareerPath", kind: .unary)
-    public static let networkingBrief = RPCMethod<Career_V1_NetworkingRequest, Career_V1_TextAnswer>(
-        service: service, name: "NetworkingBrief", kind: .unary)
-    public static let streamNetworkingBrief = RPCMethod<Career_V1_NetworkingRequest, Career_V1_TextStreamEvent>(
-        service: service, name: "StreamNetworkingBrief", kind: .serverStreaming)
-    public static let reachOut = RPCMethod<Career_V1_NetworkingRequest, Career_V1_TextAnswer>(
-        service: service, name: "ReachOut", kind: .unary)
-    public static let streamReachOut = RPCMethod<Career_V1_NetworkingRequest, Career_V1_TextStreamEvent>(
-        service: service, name: "StreamReachOut", kind: .serverStreaming)
     public static let interviewQuestions = RPCMethod<Career_V1_InterviewQuestionsRequest, Career_V1_InterviewQuestionsResponse>(
         service: service, name: "InterviewQuestions", kind: .unary)
 }

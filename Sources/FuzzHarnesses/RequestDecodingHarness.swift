@@ -1,6 +1,7 @@
 import CareerProto
 import Foundation
 import GatewayCore
+import GenerationTasks
 import JSONText
 import SwiftProtobuf
 import TaskContract
@@ -18,27 +19,28 @@ import TaskContract
 ///   (`JSONValue.jsonData()`), which parses back to an equal value;
 /// - an accepted message holds no NUL character in any string.
 public enum RequestDecodingHarness {
-    /// The routes' paths (relative to `/api/v1`) and their request types, in `AIRoutes` order.
-    public static let endpoints: [(path: String, check: @Sendable (Data) -> Bool)] = [
+    /// The routes' paths (relative to `/api/v1`) and their request types, in `AIRoutes` order,
+    /// then every task of ``GenerationTaskRegistry``, read by its shape as its route reads it.
+    public static let endpoints: [(path: String, check: @Sendable (Data) -> Bool)] = Self.handWritten + Self.defined
+
+    private static let handWritten: [(path: String, check: @Sendable (Data) -> Bool)] = [
         ("generate/documents", { check(Career_V1_GenerateDocumentsRequest.self, $0) }),
-        ("profile/parse", { check(Career_V1_ParseProfileRequest.self, $0) }),
-        ("analyze/application", { check(Career_V1_AnalyzeApplicationRequest.self, $0) }),
-        ("career/path", { check(Career_V1_CareerPathRequest.self, $0) }),
-        ("networking/brief", { check(Career_V1_NetworkingRequest.self, $0) }),
-        ("networking/reach-out", { check(Career_V1_NetworkingRequest.self, $0) }),
-        ("interview/questions", { check(Career_V1_InterviewQuestionsRequest.self, $0) }),
+        ("profile/parse", { check(RequestShapes.parseProfile, $0) }),
+        ("analyze/application", { check(RequestShapes.analyzeApplication, $0) }),
+        ("career/path", { check(RequestShapes.careerPath, $0) }),
+        ("interview/questions", { check(RequestShapes.interviewQuestions, $0) }),
         ("coach/chat", { check(Career_V1_ChatRequest.self, $0) }),
     ]
+
+    private static let defined: [(path: String, check: @Sendable (Data) -> Bool)] = GenerationTaskRegistry.textTasks.map { task in
+        (task.path, { @Sendable body in check(task, body) })
+    }
 
     /// Checks one input; true when the endpoint accepted the body.
     @discardableResult
     public static func run(_ data: [UInt8]) -> Bool {
         guard let selector = data.first else { return false }
         return Self.endpoints[Int(selector) % Self.endpoints.count].check(Data(data.dropFirst()))
-    }
-
-    static func decode<Request: APIRequest>(_: Request.Type, _ body: Data) -> Result<Request, RequestValidationError> {
-        Result { () throws(RequestValidationError) -> Request in try Request.decode(jsonBody: body) }
     }
 
     /// Whether any string in the JSON text, once unescaped, holds a NUL. Read from the parsed
@@ -59,8 +61,26 @@ public enum RequestDecodingHarness {
         }
     }
 
-    static func check<Request: APIRequest & SwiftProtobuf.Message & Equatable>(_ type: Request.Type, _ body: Data) -> Bool {
-        let outcome = Self.decode(type, body)
+    static func check<Request: APIRequest & SwiftProtobuf.Message>(_ type: Request.Type, _ body: Data) -> Bool {
+        Self.check(body) { body throws(RequestValidationError) in try Request.decode(jsonBody: body) }
+    }
+
+    static func check<Request>(_ shape: RequestShape<Request>, _ body: Data) -> Bool {
+        Self.check(body) { body throws(RequestValidationError) -> Request in try shape.decode(body) }
+    }
+
+    static func check<Definition: TextTaskDefinition>(_ definition: Definition, _ body: Data) -> Bool {
+        let shape = definition.task.request
+        return Self.check(body) { body throws(RequestValidationError) -> Definition.Request in try ShapeMapping.decode(body, shape) }
+    }
+
+    static func check<Request: SwiftProtobuf.Message>(
+        _ body: Data, decode: (Data) throws(RequestValidationError) -> Request
+    ) -> Bool {
+        func decoded(_ body: Data) -> Result<Request, RequestValidationError> {
+            Result { () throws(RequestValidationError) -> Request in try decode(body) }
+        }
+        let outcome = decoded(body)
         switch outcome {
         case .failure(let error):
             invariant(!error.violations.isEmpty, "a validation error without violations")
@@ -91,8 +111,19 @@ public enum RequestDecodingHarness {
         } catch {
             fatalError("fuzz invariant violated: the canonical text of a parsed body does not parse: \(error)")
         }
-        let canonicalOutcome = Self.decode(type, canonical)
-        invariant(canonicalOutcome == outcome, "the canonical text decodes differently: \(outcome) / \(canonicalOutcome)")
+        let canonicalOutcome = decoded(canonical)
+        invariant(Self.same(canonicalOutcome, outcome), "the canonical text decodes differently: \(outcome) / \(canonicalOutcome)")
         if case .success = outcome { return true } else { return false }
+    }
+
+    /// Equal outcomes: the same refusal, or messages with the same fields.
+    private static func same<Request: SwiftProtobuf.Message>(
+        _ first: Result<Request, RequestValidationError>, _ second: Result<Request, RequestValidationError>
+    ) -> Bool {
+        switch (first, second) {
+        case (.success(let a), .success(let b)): a.isEqualTo(message: b)
+        case (.failure(let a), .failure(let b)): a == b
+        default: false
+        }
     }
 }

@@ -91,20 +91,23 @@ public struct HistoryCursor: Sendable, Equatable {
         self.init(createdAtMicroseconds: StoreTime.microseconds(item.createdAt), id: item.id)
     }
 
-    /// The text a client sends back.
+    /// The text a client sends back: `<microseconds>_<uuid>`, the position after the last item
+    /// of a page. Opaque to clients, but every text of this form is a valid position (at worst
+    /// one that starts an empty page), so the API reference states the form as a pattern
+    /// (``tokenPattern``) and no cursor that matches it is refused.
     public var token: String {
-        Data("\(self.createdAtMicroseconds).\(self.id.uuidString.lowercased())".utf8).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        "\(self.createdAtMicroseconds)_\(self.id.uuidString.lowercased())"
     }
 
-    /// Reads a token; nil when it is not one this store wrote.
+    /// What ``token`` matches, and exactly what ``init(token:)`` reads.
+    public static let tokenPattern = "^[0-9]{1,16}_[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+
+    /// Reads a token; nil when it does not have the form of one.
     public init?(token: String) {
-        guard (1...120).contains(token.utf8.count), token.utf8.allSatisfy({ $0 < 0x80 }) else { return nil }
-        var base64 = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.utf8.count % 4) % 4)
-        guard let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8) else { return nil }
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 2, let micros = Int64(parts[0]), micros >= 0, let id = UUID(uuidString: String(parts[1])) else { return nil }
+        let parts = token.split(separator: "_", omittingEmptySubsequences: false)
+        guard parts.count == 2, (1...16).contains(parts[0].utf8.count), parts[0].utf8.allSatisfy({ (0x30...0x39).contains($0) }),
+              let micros = Int64(parts[0]), parts[1].utf8.count == 36, let id = UUID(uuidString: String(parts[1]))
+        else { return nil }
         self.init(createdAtMicroseconds: micros, id: id)
     }
 }

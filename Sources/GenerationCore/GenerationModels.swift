@@ -12,8 +12,6 @@ public struct GenerationModels: Sendable, Equatable {
     public var parseProfile = ModelName.flash
     public var analyzeApplication = ModelName.pro
     public var careerPath = ModelName.pro
-    public var networkingBrief = ModelName.flash
-    public var reachOut = ModelName.flash
     public var interviewQuestions = ModelName.flash
     /// The model of each text task (``GenerationTaskRegistry``), by task name: its tier's model
     /// unless its `MODEL_<TASK>` setting names another.
@@ -31,8 +29,6 @@ public struct GenerationModels: Sendable, Equatable {
         ("MODEL_PARSE_PROFILE", \.parseProfile),
         ("MODEL_ANALYZE_APPLICATION", \.analyzeApplication),
         ("MODEL_CAREER_PATH", \.careerPath),
-        ("MODEL_NETWORKING_BRIEF", \.networkingBrief),
-        ("MODEL_REACH_OUT", \.reachOut),
         ("MODEL_INTERVIEW_QUESTIONS", \.interviewQuestions),
     ]
 

@@ -42,14 +42,6 @@ public func generationRouter(runner: ModelRunner, prompts: PromptLibrary, models
     careerPath.model = models.careerPath
     router.register(GenerationMethods.planCareerPath, handler: careerPath.run)
 
-    let brief = NetworkingTextTask.networkingBrief(runner: runner, systemInstruction: prompts[.networkingBrief], model: models.networkingBrief)
-    router.register(GenerationMethods.networkingBrief, handler: brief.run)
-    router.register(GenerationMethods.streamNetworkingBrief, handler: brief.stream)
-
-    let reachOut = NetworkingTextTask.reachOut(runner: runner, systemInstruction: prompts[.reachOut], model: models.reachOut)
-    router.register(GenerationMethods.reachOut, handler: reachOut.run)
-    router.register(GenerationMethods.streamReachOut, handler: reachOut.stream)
-
     var interviewQuestions = InterviewQuestionsTask(runner: runner, systemInstruction: prompts[.interviewQuestions])
     interviewQuestions.model = models.interviewQuestions
     router.register(GenerationMethods.interviewQuestions, handler: interviewQuestions.run)

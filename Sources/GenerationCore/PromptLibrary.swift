@@ -11,8 +11,6 @@ public struct PromptLibrary: Sendable {
         case parseProfile = "parse-profile"
         case analyzeApplication = "analyze-application"
         case careerPath = "career-path"
-        case networkingBrief = "networking-brief"
-        case reachOut = "reach-out"
         case interviewQuestions = "interview-questions"
     }
 

@@ -7,6 +7,8 @@ public enum GenerationTaskRegistry {
     public static let serviceName = "career.v1.GenerationService"
 
     public static let textTasks: [any TextTaskDefinition] = [
+        NetworkingTasks.brief,
+        NetworkingTasks.reachOut,
         ThankYouNoteTask.definition,
     ]
 }

@@ -78,6 +78,9 @@ extension TextTaskDefinition {
     public var tier: ModelTier { self.task.tier }
     public var saved: Bool { self.task.saved }
     public var request: ObjectShape { self.task.request }
+    /// The request message's name (`ThankYouNoteRequest`): its schema's name in the API
+    /// reference, shared by tasks that take the same message.
+    public var requestMessageName: String { String(Request.protoMessageName.split(separator: ".").last ?? "") }
 
     /// `MODEL_THANK_YOU_NOTE` for `thankYouNote`.
     public var modelSetting: String {

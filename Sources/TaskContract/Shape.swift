@@ -37,11 +37,16 @@ public struct ObjectShape: Sendable {
     public var properties: [Property]
     public var unknownKeys: UnknownKeyPolicy
     public var description: String?
+    /// Optional members of which exactly one must be given (the request message's `oneof`):
+    /// none or two are refused, and the one given is read as a required member (a string of
+    /// them must not be blank).
+    public var exactlyOneOf: [String]
 
-    public init(properties: [Property], unknownKeys: UnknownKeyPolicy, description: String? = nil) {
+    public init(properties: [Property], unknownKeys: UnknownKeyPolicy, description: String? = nil, exactlyOneOf: [String] = []) {
         self.properties = properties
         self.unknownKeys = unknownKeys
         self.description = description
+        self.exactlyOneOf = exactlyOneOf
     }
 }
 

@@ -70,10 +70,25 @@ public enum ShapeReader {
     private static func members(_ fields: ObjectFields, _ shape: ObjectShape, _ reader: RequestReader) -> JSONValue {
         var members: [(key: String, value: JSONValue)] = []
         for property in shape.properties {
-            if let value = Self.read(fields[property.name], property.shape, required: property.required, reader) {
+            let required = property.required || (shape.exactlyOneOf.contains(property.name) && fields.isGiven(property.name))
+            if let value = Self.read(fields[property.name], property.shape, required: required, reader) {
                 members.append((property.name, value))
             }
         }
+        Self.checkExactlyOne(of: shape.exactlyOneOf, in: fields, reader)
         return .object(members)
+    }
+
+    /// Reports a group of alternatives with none or several of them given.
+    private static func checkExactlyOne(of group: [String], in fields: ObjectFields, _ reader: RequestReader) {
+        guard let first = group.first else { return }
+        let given = group.filter(fields.isGiven)
+        if given.isEmpty {
+            let others = group.dropFirst().joined(separator: " or ")
+            reader.report(fields[first].path, "is required, unless \(others) is given instead")
+        }
+        for extra in given.dropFirst() {
+            reader.report(fields[extra].path, "must not be given together with \(given[0]): send exactly one")
+        }
     }
 }

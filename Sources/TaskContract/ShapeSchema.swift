@@ -49,7 +49,11 @@ extension Shape {
         case .object(let object):
             var properties: [(key: String, value: JSONValue)] = []
             for property in object.properties {
-                var schema = property.shape.jsonSchema(nullable: !property.required, required: property.required, components: &components)
+                // A member of `exactlyOneOf` may be null (absent), but read as required when given:
+                // a string's length and blankness rules apply only to strings, so both hold.
+                let alternative = object.exactlyOneOf.contains(property.name)
+                var schema = property.shape.jsonSchema(
+                    nullable: !property.required, required: property.required || alternative, components: &components)
                 if let description = property.description { schema = Self.describing(schema, description) }
                 properties.append((property.name, schema))
             }
@@ -58,6 +62,10 @@ extension Shape {
             if !required.isEmpty { schema.append(("required", .array(required))) }
             schema.append(("properties", .object(properties)))
             var description = object.description.map { [$0] } ?? []
+            if !object.exactlyOneOf.isEmpty {
+                schema.append(("oneOf", .array(Self.alternatives(object))))
+                description.append("Exactly one of \(object.exactlyOneOf.joined(separator: " and ")).")
+            }
             switch object.unknownKeys {
             case .reject:
                 schema.append(("additionalProperties", false))
@@ -67,6 +75,28 @@ extension Shape {
             }
             schema.append(("description", .string(description.joined(separator: " "))))
             return .object(schema)
+        }
+    }
+
+    /// One branch per alternative of `exactlyOneOf`: that member given (present and not
+    /// `null`). Its own schema says the rest (a string of them is not blank), so that a branch
+    /// does not repeat a whole profile.
+    private static func alternatives(_ object: ObjectShape) -> [JSONValue] {
+        object.exactlyOneOf.compactMap { name in
+            guard let property = object.properties.first(where: { $0.name == name }) else { return nil }
+            return ["required": [.string(name)], "properties": .object([(name, property.shape.given)])]
+        }
+    }
+
+    /// A value of this shape that is there: its type.
+    private var given: JSONValue {
+        switch self {
+        case .named(_, let shape): shape.given
+        case .string: ["type": "string"]
+        case .boolean: ["type": "boolean"]
+        case .integer: ["type": "integer"]
+        case .array: ["type": "array"]
+        case .object: ["type": "object"]
         }
     }
 

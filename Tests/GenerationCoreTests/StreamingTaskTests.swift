@@ -6,11 +6,12 @@ import Foundation
 import GeminiAPI
 import GeminiSimulatorCore
 @testable import GenerationCore
+import GenerationTasks
 import NIOCore
 import RPCRuntime
 import ServiceRuntime
-import Testing
 import TestSupport
+import Testing
 
 private let documentsRequest = Career_V1_GenerateDocumentsRequest.with {
     $0.profile = adaProfile
@@ -102,8 +103,8 @@ extension Career_V1_TextStreamEvent {
     @Test func briefAndReachOutStreamTheirTextThenTheUnaryAnswer() async throws {
         try await withGenerationClient { client, _, _ in
             let cases = [
-                (GenerationMethods.streamNetworkingBrief, GenerationMethods.networkingBrief),
-                (GenerationMethods.streamReachOut, GenerationMethods.reachOut),
+                (NetworkingTasks.brief.streamMethod, NetworkingTasks.brief.method),
+                (NetworkingTasks.reachOut.streamMethod, NetworkingTasks.reachOut.method),
             ]
             for (streaming, unaryMethod) in cases {
                 let streamed = try await events(try await client.serverStreaming(streaming, networkingRequest))
@@ -123,7 +124,7 @@ extension Career_V1_TextStreamEvent {
     @Test func anInvalidStreamedRequestIsRefusedWithItsFields() async throws {
         try await withGenerationClient { client, _, _ in
             let error = await #expect(throws: RPCError.self) {
-                _ = try await events(try await client.serverStreaming(GenerationMethods.streamReachOut, .with { $0.profile = adaProfile }))
+                _ = try await events(try await client.serverStreaming(NetworkingTasks.reachOut.streamMethod, .with { $0.profile = adaProfile }))
             }
             #expect(error?.code == .invalidArgument)
             #expect(error?.fieldViolations.map(\.field) == ["counterpartInfo"])
@@ -134,7 +135,7 @@ extension Career_V1_TextStreamEvent {
         try await withGenerationClient { client, _, simulator in
             try await queueFault(simulator, "safety-block", count: 1)
             let error = await #expect(throws: RPCError.self) {
-                _ = try await events(try await client.serverStreaming(GenerationMethods.streamNetworkingBrief, networkingRequest))
+                _ = try await events(try await client.serverStreaming(NetworkingTasks.brief.streamMethod, networkingRequest))
             }
             #expect(error?.code == .failedPrecondition)
             #expect(error?.reason == "CONTENT_BLOCKED")
@@ -147,7 +148,7 @@ extension Career_V1_TextStreamEvent {
             try await queueFault(simulator, "chunk-delay=2s", count: 1)
             let (firstDelta, firstDeltaSeen) = AsyncStream.makeStream(of: Void.self)
             let consumer = Task {
-                for try await event in try await client.serverStreaming(GenerationMethods.streamReachOut, networkingRequest) where event.deltaIfSet != nil {
+                for try await event in try await client.serverStreaming(NetworkingTasks.reachOut.streamMethod, networkingRequest) where event.deltaIfSet != nil {
                     firstDeltaSeen.yield()
                 }
             }
@@ -164,13 +165,13 @@ extension Career_V1_TextStreamEvent {
         let defaults = try GenerationModels(reader: ConfigurationReader(environment: [:]))
         #expect(defaults == GenerationModels())
         #expect(defaults.analyzeApplication == ModelName.pro && defaults.careerPath == ModelName.pro && defaults.documentsThinking == ModelName.pro)
-        #expect([defaults.documents, defaults.parseProfile, defaults.networkingBrief, defaults.reachOut, defaults.interviewQuestions].allSatisfy { $0 == ModelName.flash })
+        #expect([defaults.documents, defaults.parseProfile, defaults.textTasks["networkingBrief"], defaults.textTasks["reachOut"], defaults.interviewQuestions].allSatisfy { $0 == ModelName.flash })
 
         let configured = try GenerationModels(reader: ConfigurationReader(environment: [
             "MODEL_ANALYZE_APPLICATION": "gemini-2.5-flash", "MODEL_REACH_OUT": "gemini-2.5-flash-lite",
         ]))
         #expect(configured.analyzeApplication == "gemini-2.5-flash")
-        #expect(configured.reachOut == "gemini-2.5-flash-lite")
+        #expect(configured.textTasks["reachOut"] == "gemini-2.5-flash-lite")
         #expect(configured.careerPath == ModelName.pro)
 
         // A defined task's setting is named after it, and its tier gives the default.
@@ -194,12 +195,12 @@ extension Career_V1_TextStreamEvent {
     @Test func theRouterSendsEachTaskToItsConfiguredModel() async throws {
         try await withRunner { runner, simulator in
             var models = GenerationModels()
-            models.reachOut = "gemini-2.5-flash-lite"
+            models.textTasks["reachOut"] = "gemini-2.5-flash-lite"
             let router = generationRouter(runner: runner, prompts: try PromptLibrary.load(), models: models)
             try await withRPCServer(RPCServerConfiguration(token: "generation-test-token"), router: router) { _, address in
                 let client = try RPCClient(target: address.target, configuration: .init(token: "generation-test-token"), logger: quietLogger)
                 defer { client.shutDown() }
-                let answer = try await client.unary(GenerationMethods.reachOut, networkingRequest)
+                let answer = try await client.unary(NetworkingTasks.reachOut.method, networkingRequest)
                 #expect(answer.model == "gemini-2.5-flash-lite")
                 #expect(try await recordedGenerates(simulator).map(\.model) == ["gemini-2.5-flash-lite"])
             }

@@ -110,4 +110,59 @@ import Testing
             #expect(matches(notBlank, text) == !text.isBlank, "\(text.debugDescription)")
         }
     }
+
+    // MARK: Exactly one of two members (a message's `oneof`)
+
+    static let alternatives = ObjectShape(
+        properties: [.optional("profile", .object([.required("name", .string(maxLength: 9))])), .optional("text", .string(maxLength: 9))],
+        unknownKeys: .reject,
+        exactlyOneOf: ["profile", "text"]
+    )
+
+    @Test(arguments: [
+        (#"{"text": "resume"}"#, [String]()),
+        (#"{"profile": {"name": "Ada"}, "text": null}"#, []),
+        (#"{}"#, ["profile is required, unless text is given instead"]),
+        (#"{"profile": null, "text": null}"#, ["profile is required, unless text is given instead"]),
+        (#"{"profile": {"name": "Ada"}, "text": "resume"}"#, ["text must not be given together with profile: send exactly one"]),
+        // The one given is read as required: a blank text is refused.
+        (#"{"text": "  "}"#, ["text must not be empty"]),
+    ])
+    func exactlyOneOfTheAlternatives(json: String, expected: [String]) {
+        let found: [String]
+        do {
+            _ = try ShapeReader.decode(Data(json.utf8), Self.alternatives)
+            found = []
+        } catch {
+            found = error.violations.map(\.description)
+        }
+        #expect(found == expected)
+    }
+
+    @Test func theAlternativesAreOneOfInTheSchema() {
+        var components: [(key: String, value: JSONValue)] = []
+        guard case .object(let schema) = Shape.object(Self.alternatives).jsonSchema(nullable: false, components: &components),
+              case .array(let branches)? = schema.first(where: { $0.key == "oneOf" })?.value
+        else {
+            Issue.record("no oneOf")
+            return
+        }
+        #expect(branches.count == 2)
+        // Each branch needs its member present and not null (a null member is absent).
+        guard case .object(let textBranch) = branches[1] else { return }
+        #expect(textBranch.first(where: { $0.key == "required" })?.value == ["text"])
+        guard case .object(let properties)? = textBranch.first(where: { $0.key == "properties" })?.value,
+              case .object(let text)? = properties.first(where: { $0.key == "text" })?.value
+        else {
+            Issue.record("no text in the branch")
+            return
+        }
+        #expect(text.first(where: { $0.key == "type" })?.value == "string")
+        // The member's own schema: null allowed (absent), a string not blank.
+        guard case .object(let members)? = schema.first(where: { $0.key == "properties" })?.value,
+              case .object(let textMember)? = members.first(where: { $0.key == "text" })?.value
+        else { return }
+        #expect(textMember.first(where: { $0.key == "type" })?.value == ["string", "null"])
+        #expect(textMember.first(where: { $0.key == "minLength" })?.value == 1)
+    }
 }

@@ -26,10 +26,16 @@ public enum OpenAPIDocument {
         var taskPaths: [(key: String, value: JSONValue)] = []
         var schemas: [(key: String, value: JSONValue)] = []
         for task in GenerationTaskRegistry.textTasks {
-            let requestName = task.name.prefix(1).uppercased() + task.name.dropFirst() + "Request"
-            let schema = Shape.object(task.request).jsonSchema(nullable: false, components: &schemas)
-            schemas.append((requestName, schema))
+            let requestName = task.requestMessageName
+            if !schemas.contains(where: { $0.key == requestName }) {
+                let schema = Shape.object(task.request).jsonSchema(nullable: false, components: &schemas)
+                schemas.append((requestName, schema))
+            }
             taskPaths.append(("/api/v1/" + task.path, ["post": Self.operation(task, requestSchema: requestName)]))
+        }
+
+        for (name, shape) in RequestShapes.all {
+            schemas.append((name, Shape.object(shape).jsonSchema(nullable: false, components: &schemas)))
         }
 
         var paths: [(key: String, value: JSONValue)] = []

@@ -32,7 +32,7 @@ struct AIRoutes {
     /// The paths served, relative to `/api/v1`; every one is a `POST`.
     static let paths = [
         "generate/documents", "profile/parse", "analyze/application", "career/path",
-        "networking/brief", "networking/reach-out", "interview/questions", "coach/chat",
+        "interview/questions", "coach/chat",
     ] + GenerationTaskRegistry.textTasks.map(\.path)
 
     func register(on api: RouterGroup<GatewayRequestContext>) {
@@ -41,21 +41,15 @@ struct AIRoutes {
                   record: .init(task: "documents", kind: .documents) {
                       ResultTitle.job(description: $0.options.jobDescription, targetTitle: $0.profile.targetJobTitle, company: $0.profile.companyName)
                   })
-        self.post(api, "profile/parse", self.generation, GenerationMethods.parseProfile, tier: { _ in .flash },
+        self.post(api, "profile/parse", self.generation, GenerationMethods.parseProfile, shape: RequestShapes.parseProfile, tier: { _ in .flash },
                   record: .init(task: "parseProfile", kind: nil) { _ in "" })
-        self.post(api, "analyze/application", self.generation, GenerationMethods.analyzeApplication, tier: { _ in .pro },
+        self.post(api, "analyze/application", self.generation, GenerationMethods.analyzeApplication, shape: RequestShapes.analyzeApplication, tier: { _ in .pro },
                   record: .init(task: "analysis", kind: .analysis) {
                       ResultTitle.job(description: $0.jobDescription, targetTitle: $0.profile.targetJobTitle, company: $0.profile.companyName)
                   })
-        self.post(api, "career/path", self.generation, GenerationMethods.planCareerPath, tier: { _ in .pro },
+        self.post(api, "career/path", self.generation, GenerationMethods.planCareerPath, shape: RequestShapes.careerPath, tier: { _ in .pro },
                   record: .init(task: "careerPath", kind: .careerPath) { ResultTitle.careerPath(currentRole: $0.currentRole, targetRole: $0.targetRole) })
-        self.post(api, "networking/brief", self.generation, GenerationMethods.networkingBrief,
-                  stream: GenerationMethods.streamNetworkingBrief, tier: { _ in .flash },
-                  record: .init(task: "networkingBrief", kind: .networkingBrief) { ResultTitle.counterpart($0.counterpartInfo) })
-        self.post(api, "networking/reach-out", self.generation, GenerationMethods.reachOut,
-                  stream: GenerationMethods.streamReachOut, tier: { _ in .flash },
-                  record: .init(task: "reachOut", kind: .reachOut) { ResultTitle.counterpart($0.counterpartInfo) })
-        self.post(api, "interview/questions", self.generation, GenerationMethods.interviewQuestions, tier: { _ in .flash },
+        self.post(api, "interview/questions", self.generation, GenerationMethods.interviewQuestions, shape: RequestShapes.interviewQuestions, tier: { _ in .flash },
                   record: .init(task: "interviewQuestions", kind: .interviewQuestions) { ResultTitle.job(description: $0.jobDescription) })
         // Coach turns are not saved (the frontend holds the conversation); a career path the
         // coach planned is, as a career path (see ``Persistence``).
@@ -215,15 +209,20 @@ struct AIRoutes {
         }
     }
 
-    private func post<Request: APIRequest, Response: APIResponse & AccountedAnswer>(
+    /// A unary endpoint whose body is read by its request's shape.
+    private func post<Request, Response: APIResponse & AccountedAnswer>(
         _ api: RouterGroup<GatewayRequestContext>,
         _ path: RouterPath,
         _ client: RPCClient,
         _ method: RPCMethod<Request, Response>,
+        shape: RequestShape<Request>,
         tier: @escaping @Sendable (Request) -> ModelTier,
         record: Record<Request>
     ) {
-        self.post(api, path, client, method, stream: RPCMethod<Request, Career_V1_TextStreamEvent>?.none, tier: tier, record: record)
+        self.post(
+            api, path, client, method, stream: RPCMethod<Request, Career_V1_TextStreamEvent>?.none,
+            decode: { body throws(RequestValidationError) in try shape.decode(body) }, tier: tier, record: record
+        )
     }
 
     private func acquire(user: String, tier: ModelTier) async throws(APIErrorResponse) {

@@ -16,8 +16,9 @@ import TaskContract
 /// - `GET /usage?from=&to=`: the caller's calls and tokens, by task and model.
 ///
 /// Query parameters are read as strictly as bodies: an unknown or repeated one, a `limit`
-/// out of 1–100, an unknown `kind`, a cursor this server did not write, or a time that is not
-/// RFC 3339 is 400 naming the parameter. A database that does not answer is 503.
+/// out of 1–100, an unknown `kind`, a cursor not of the form this server writes, or a time that
+/// is not RFC 3339 (an empty value included) is 400 naming the parameter. A database that does
+/// not answer is 503.
 struct HistoryRoutes {
     let persistence: Persistence
     let limits: CallLimits
@@ -49,7 +50,7 @@ struct HistoryRoutes {
                 return limit
             } ?? Self.defaultLimit
             let cursor = try query.value("cursor").map { text -> HistoryCursor in
-                guard let cursor = HistoryCursor(token: text) else { throw query.invalid("cursor", "is not a cursor this API returned") }
+                guard let cursor = HistoryCursor(token: text) else { throw query.invalid("cursor", "is not a cursor this API returns (a nextCursor)") }
                 return cursor
             }
             let user = Self.user(context)
@@ -94,7 +95,7 @@ struct HistoryRoutes {
             let query = try QueryParameters(request.uri.query, allowed: ["from", "to"])
             let to = try query.value("to").map { try Self.time($0, name: "to", in: query) } ?? Date()
             let from = try query.value("from").map { try Self.time($0, name: "from", in: query) } ?? to.addingTimeInterval(-Self.defaultUsagePeriod)
-            guard from < to else { throw query.invalid("from", "must be before to") }
+            // `from` at or after `to` is an empty period: nothing was used in it.
             let user = Self.user(context)
             let summary = try await self.persistence.read("usage") { try await $0.usage(user: user, from: from, to: to) }
             let body = JSONValue.object([
@@ -166,9 +167,10 @@ struct QueryParameters {
         guard violations.isEmpty else { throw Self.error(violations) }
     }
 
-    /// The parameter's value; nil when absent or empty.
+    /// The parameter's value; nil when absent. An empty value (`?kind=`) is a value, refused
+    /// where the parameter's form does not allow it, as the API reference says.
     func value(_ name: String) -> String? {
-        self.values[name].flatMap { $0.isEmpty ? nil : $0 }
+        self.values[name]
     }
 
     func invalid(_ name: String, _ issue: String) -> APIErrorResponse {

@@ -1,5 +1,6 @@
 import CareerProto
 import GeminiAPI
+import GenerationTasks
 import NIOCore
 import RPCRuntime
 import ServiceRuntime
@@ -24,17 +25,7 @@ struct AnalyzeApplicationTask: Sendable {
     ])
 
     func generateContentRequest(_ request: Career_V1_AnalyzeApplicationRequest) throws -> GenerateContentRequest {
-        var validation = RequestValidation()
-        validation.requireText(request.jobDescription, field: "jobDescription", limit: InputLimits.maxLongTextLength)
-        switch request.candidate {
-        case .profile: break
-        case .resumeText(let text): validation.requireText(text, field: "resumeText", limit: InputLimits.maxLongTextLength)
-        case nil:
-            // The oneof cannot carry both; the gateway refuses a body with both.
-            validation.add(field: "profile", issue: "exactly one of profile and resumeText is required")
-            validation.add(field: "resumeText", issue: "exactly one of profile and resumeText is required")
-        }
-        try validation.check()
+        try RequestShapes.analyzeApplication.checkOnArrival(request)
 
         var data = UserData()
         data.add("job_description", request.jobDescription)

@@ -1,5 +1,6 @@
 import CareerProto
 import GeminiAPI
+import GenerationTasks
 import NIOCore
 import RPCRuntime
 import ServiceRuntime
@@ -33,10 +34,7 @@ struct InterviewQuestionsTask: Sendable {
     ])
 
     func run(_ request: Career_V1_InterviewQuestionsRequest, context: ServerCallContext) async throws -> Career_V1_InterviewQuestionsResponse {
-        guard !request.jobDescription.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-            throw RPCError(code: .invalidArgument, message: "jobDescription is required",
-                           fieldViolations: [.init(field: "jobDescription", issue: "is required")])
-        }
+        try RequestShapes.interviewQuestions.checkOnArrival(request)
         var data = UserData()
         data.add("job_description", request.jobDescription)
         if request.hasProfile { data.add(profile: request.profile) }

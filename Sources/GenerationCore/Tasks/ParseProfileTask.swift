@@ -1,6 +1,7 @@
 import CareerProto
 import Foundation
 import GeminiAPI
+import GenerationTasks
 import NIOCore
 import RPCRuntime
 import ServiceRuntime
@@ -70,9 +71,7 @@ struct ParseProfileTask: Sendable {
     }()
 
     func generateContentRequest(_ request: Career_V1_ParseProfileRequest) throws -> GenerateContentRequest {
-        var validation = RequestValidation()
-        validation.requireText(request.text, field: "text", limit: InputLimits.maxLongTextLength)
-        try validation.check()
+        try RequestShapes.parseProfile.checkOnArrival(request)
         var data = UserData()
         data.add("resume_text", request.text)
         return .structured(

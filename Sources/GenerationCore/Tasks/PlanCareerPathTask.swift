@@ -1,5 +1,6 @@
 import CareerProto
 import GeminiAPI
+import GenerationTasks
 import NIOCore
 import RPCRuntime
 import ServiceRuntime
@@ -35,11 +36,7 @@ struct PlanCareerPathTask: Sendable {
     ])
 
     func generateContentRequest(_ request: Career_V1_CareerPathRequest) throws -> GenerateContentRequest {
-        var validation = RequestValidation()
-        validation.require(request.hasProfile, field: "profile")
-        validation.requireText(request.currentRole, field: "currentRole", limit: InputLimits.maxProfileStringLength)
-        validation.requireText(request.targetRole, field: "targetRole", limit: InputLimits.maxProfileStringLength)
-        try validation.check()
+        try RequestShapes.careerPath.checkOnArrival(request)
 
         var data = UserData()
         data.add(profile: request.profile)

@@ -21,11 +21,7 @@ struct TextTaskRunner<Request: SwiftProtobuf.Message & Sendable>: Sendable {
     }
 
     func generateContentRequest(_ request: Request) throws -> GenerateContentRequest {
-        do {
-            try ShapeMapping.check(request, self.task.request)
-        } catch {
-            throw RPCError(error)
-        }
+        try RequestShape<Request>(self.task.request).checkOnArrival(request)
         var data = UserData()
         for block in self.task.userData(request) {
             switch block {
@@ -65,5 +61,28 @@ extension RPCRouter {
     mutating func register(_ definition: some TextTaskDefinition, runner: ModelRunner, models: GenerationModels) {
         let task = definition.task
         TextTaskRunner(task: task, runner: runner, model: models.textTasks[task.name] ?? task.tier.defaultModel).register(on: &self)
+    }
+}
+
+extension ModelAnswer<String> {
+    var textAnswer: Career_V1_TextAnswer {
+        .with {
+            $0.text = self.value
+            $0.model = self.model
+            $0.usage = self.usage.proto
+        }
+    }
+}
+
+extension RequestShape {
+    /// Checks a request received over the RPC by the shape the gateway reads its body with
+    /// (other backend services call the service directly): `INVALID_ARGUMENT` naming every
+    /// problem.
+    func checkOnArrival(_ request: Message) throws(RPCError) {
+        do {
+            try self.check(request)
+        } catch {
+            throw RPCError(error)
+        }
     }
 }

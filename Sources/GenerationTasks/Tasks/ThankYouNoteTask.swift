@@ -3,8 +3,8 @@ import TaskContract
 
 /// `POST /api/v1/interview/thank-you`: a short thank-you note after an interview, referring to
 /// what was discussed and only to experience the profile supports.
-enum ThankYouNoteTask {
-    static let definition = TextTask<Career_V1_ThankYouNoteRequest>(
+public enum ThankYouNoteTask {
+    public static let definition = TextTask<Career_V1_ThankYouNoteRequest>(
         name: "thankYouNote",
         path: "interview/thank-you",
         rpcName: "ThankYouNote",

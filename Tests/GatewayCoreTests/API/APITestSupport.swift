@@ -1,6 +1,7 @@
 import CareerProto
 import Foundation
 import GatewayCore
+import GenerationTasks
 import JSONText
 import TaskContract
 import Testing
@@ -75,4 +76,37 @@ func member(_ value: JSONValue, _ key: String) -> JSONValue? {
 /// A string of `count` Unicode scalars.
 func longString(_ count: Int, of character: Character = "a") -> String {
     String(repeating: character, count: count)
+}
+
+// The requests read by shapes, read as their routes read them (``NetworkingTasks``,
+// ``RequestShapes``), so the decoding and validation tests written for them check that path.
+
+extension Career_V1_NetworkingRequest: APIRequest {
+    public static func decode(jsonBody: Data) throws(RequestValidationError) -> Self {
+        try ShapeMapping.decode(jsonBody, NetworkingTasks.brief.request)
+    }
+}
+
+extension Career_V1_ParseProfileRequest: APIRequest {
+    public static func decode(jsonBody: Data) throws(RequestValidationError) -> Self {
+        try RequestShapes.parseProfile.decode(jsonBody)
+    }
+}
+
+extension Career_V1_AnalyzeApplicationRequest: APIRequest {
+    public static func decode(jsonBody: Data) throws(RequestValidationError) -> Self {
+        try RequestShapes.analyzeApplication.decode(jsonBody)
+    }
+}
+
+extension Career_V1_CareerPathRequest: APIRequest {
+    public static func decode(jsonBody: Data) throws(RequestValidationError) -> Self {
+        try RequestShapes.careerPath.decode(jsonBody)
+    }
+}
+
+extension Career_V1_InterviewQuestionsRequest: APIRequest {
+    public static func decode(jsonBody: Data) throws(RequestValidationError) -> Self {
+        try RequestShapes.interviewQuestions.decode(jsonBody)
+    }
 }

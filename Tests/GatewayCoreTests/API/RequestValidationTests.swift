@@ -1,6 +1,7 @@
 import CareerProto
 import Foundation
 import GatewayCore
+import GenerationTasks
 import JSONText
 import TaskContract
 import Testing

@@ -1,5 +1,6 @@
 import CareerRPC
 import Foundation
+import GenerationTasks
 import HTTPTypes
 import HummingbirdTesting
 import RPCRuntime
@@ -151,7 +152,7 @@ import Testing
             #expect(repeatedEvents.map(\.name) == ["done"])
             #expect(repeatedEvents.first?.data == firstEvents.last?.data)
             #expect(repeated.contentType == "text/event-stream")
-            #expect(services.callCount(GenerationMethods.streamNetworkingBrief.path) == 1)
+            #expect(services.callCount(NetworkingTasks.brief.streamMethod.path) == 1)
             // A unary repeat of the streamed call gets the same answer as JSON.
             let unary = try await postOverNewConnection(port: client.port, "/api/v1/networking/brief", Bodies.brief, headers: [("Idempotency-Key", "key-5")])
             #expect(unary.text == firstEvents.last?.data)

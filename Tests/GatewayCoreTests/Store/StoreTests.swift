@@ -277,8 +277,18 @@ func withPostgresStore(url: String, _ body: @Sendable (PostgresStore) async thro
     @Test func cursorsRoundTripAndRefuseGarbage() {
         let cursor = HistoryCursor(createdAtMicroseconds: 1_800_000_000_123_456, id: UUID())
         #expect(HistoryCursor(token: cursor.token) == cursor)
-        for garbage in ["", "x", "!!!", String(repeating: "a", count: 200), "MTIz", Data("12.not-a-uuid".utf8).base64EncodedString(), "é"] {
+        let id = "0b3f6c1e-5a2d-4c8e-9f10-1a2b3c4d5e6f"
+        for garbage in [
+            "", "x", "!!!", String(repeating: "a", count: 200), "MTIz", "12.\(id)", "12_not-a-uuid", "_\(id)",
+            "12345678901234567_\(id)", "-1_\(id)", "+1_\(id)", "1_\(id)_", "é",
+        ] {
             #expect(HistoryCursor(token: garbage) == nil, "\(garbage)")
+            #expect(garbage.range(of: HistoryCursor.tokenPattern, options: .regularExpression) == nil, "\(garbage)")
+        }
+        // Any text of the documented form is a position, upper-case hex included.
+        for valid in [cursor.token, "0_\(id)", "9999999999999999_\(id.uppercased())"] {
+            #expect(HistoryCursor(token: valid) != nil, "\(valid)")
+            #expect(valid.range(of: HistoryCursor.tokenPattern, options: .regularExpression) != nil, "\(valid)")
         }
     }
 

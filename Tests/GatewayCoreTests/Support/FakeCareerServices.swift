@@ -3,9 +3,10 @@ import AsyncHTTPClient
 import CareerProto
 import CareerRPC
 import Foundation
+import GenerationTasks
 import Hummingbird
-import Logging
 import HummingbirdTesting
+import Logging
 import NIOConcurrencyHelpers
 import RPCRuntime
 import TestSupport
@@ -139,15 +140,15 @@ final class FakeCareerServices: Sendable {
         router.register(GenerationMethods.interviewQuestions) { [self] _, _ in
             try await self.unary(GenerationMethods.interviewQuestions.path, Self.questionsAnswer)
         }
-        router.register(GenerationMethods.networkingBrief) { [self] _, _ in
-            try await self.unary(GenerationMethods.networkingBrief.path, Self.briefAnswer)
+        router.register(NetworkingTasks.brief.method) { [self] _, _ in
+            try await self.unary(NetworkingTasks.brief.method.path, Self.briefAnswer)
         }
-        router.register(GenerationMethods.reachOut) { [self] _, _ in
-            try await self.unary(GenerationMethods.reachOut.path, Self.briefAnswer)
+        router.register(NetworkingTasks.reachOut.method) { [self] _, _ in
+            try await self.unary(NetworkingTasks.reachOut.method.path, Self.briefAnswer)
         }
-        router.register(GenerationMethods.streamReachOut) { [self] _, writer, _ in
+        router.register(NetworkingTasks.reachOut.streamMethod) { [self] _, writer, _ in
             try await self.stream(
-                GenerationMethods.streamReachOut.path, writer: writer,
+                NetworkingTasks.reachOut.streamMethod.path, writer: writer,
                 deltas: [.with { $0.delta.text = "Hi Grace" }], done: .with { $0.done = Self.briefAnswer }
             )
         }
@@ -157,9 +158,9 @@ final class FakeCareerServices: Sendable {
         router.register(CoachMethods.chat) { [self] _, _ in
             try await self.unary(CoachMethods.chat.path, Self.chatAnswer)
         }
-        router.register(GenerationMethods.streamNetworkingBrief) { [self] _, writer, _ in
+        router.register(NetworkingTasks.brief.streamMethod) { [self] _, writer, _ in
             try await self.stream(
-                GenerationMethods.streamNetworkingBrief.path, writer: writer,
+                NetworkingTasks.brief.streamMethod.path, writer: writer,
                 deltas: [.with { $0.delta.text = "Hello " }, .with { $0.delta.text = "world" }],
                 done: .with { $0.done = Self.briefAnswer }
             )
