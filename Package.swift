@@ -309,6 +309,7 @@ let package = Package(
             name: "GatewayCoreTests",
             dependencies: [
                 "GatewayCore", "GatewayStore", "JSONText", "TestSupport", "TaskContract", "GenerationTasks",
+                "AppSupport", "CareerProto", "CareerRPC", "RPCRuntime",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -318,6 +319,7 @@ let package = Package(
             name: "GenerationCoreTests",
             dependencies: [
                 "GenerationCore", "ServiceRuntime", "GeminiSimulatorCore", "TestSupport", "CareerRPC", "TaskContract", "GenerationTasks",
+                "AppSupport", "CareerProto", "GeminiAPI", "RPCRuntime",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
@@ -326,6 +328,7 @@ let package = Package(
             name: "CoachCoreTests",
             dependencies: [
                 "CoachCore", "ServiceRuntime", "GeminiSimulatorCore", "TestSupport", "CareerRPC",
+                "AppSupport", "CareerProto", "GeminiAPI", "RPCRuntime",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]

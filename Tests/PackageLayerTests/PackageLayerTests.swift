@@ -3,8 +3,9 @@ import Testing
 
 /// Holds the package to the layers its manifest lists (the `// layer <name>: …` lines at the top
 /// of Package.swift, lowest first): a target depends only on targets of its own layer and of the
-/// layers listed before it. The dependencies are SwiftPM's own reading of the manifest (`swift package dump-package`),
-/// not a second parse of it, so what is checked is what is built.
+/// layers listed before it. The dependencies are SwiftPM's own reading of the manifest
+/// (`swift package dump-package`), not a second parse of it, so what is checked is what is built;
+/// and a target's imports must be among them.
 @Suite("Package layers")
 struct PackageLayerTests {
     @Test("every target is in exactly one layer, and every listed name is a target")
@@ -21,18 +22,33 @@ struct PackageLayerTests {
     }
 
     @Test("no target depends on a target of a higher layer")
-    func dependenciesPointUp() throws {
+    func noDependencyOnAHigherLayer() throws {
         let layers = try Layers.listed()
         let targets = try PackageTargets.dumped()
         var violations: [String] = []
-        for (target, dependencies) in targets.sorted(by: { $0.key < $1.key }) {
+        for (target, declared) in targets.sorted(by: { $0.key < $1.key }) {
             guard let own = layers.layer(of: target) else { continue }  // reported by the test above
-            for dependency in dependencies.sorted() {
+            for dependency in declared.dependencies.sorted() {
                 guard let theirs = layers.layer(of: dependency), theirs.index > own.index else { continue }
                 violations.append("\(target) (\(own.name)) depends on \(dependency) (\(theirs.name))")
             }
         }
         #expect(violations.isEmpty, "\(violations.joined(separator: "\n"))")
+    }
+
+    /// A module SwiftPM happens to have built can be imported without being declared, which would
+    /// go round the check above (and break a build of that target alone).
+    @Test("every target declares the package's targets it imports")
+    func importsAreDeclared() throws {
+        let targets = try PackageTargets.dumped()
+        var undeclared: [String] = []
+        for (target, declared) in targets.sorted(by: { $0.key < $1.key }) {
+            let imported = try declared.importedModules().filter { targets[$0] != nil && $0 != target }
+            for module in imported.subtracting(declared.dependencies).sorted() {
+                undeclared.append("\(target) imports \(module)")
+            }
+        }
+        #expect(undeclared.isEmpty, "declare in Package.swift:\n\(undeclared.joined(separator: "\n"))")
     }
 
     /// Pins what the layering is for: the RPC can be taken as it is, without the domain.
@@ -90,14 +106,36 @@ private struct LayerListMissing: Error, CustomStringConvertible {
     var description: String { "Package.swift lists no `// layer <name>: …` lines" }
 }
 
-/// Every target of the package and the package's own targets it depends on (products of other
-/// packages left out), from `swift package dump-package`.
+/// A target as `swift package dump-package` describes it: the package's own targets it depends on
+/// (products of other packages left out) and where its sources are.
+private struct DeclaredTarget {
+    var dependencies: Set<String>
+    var folder: URL
+
+    /// The modules its Swift files import (`import X`, `@testable import X`, `public import X` …).
+    func importedModules() throws -> Set<String> {
+        var modules: Set<String> = []
+        let files = FileManager.default.enumerator(at: self.folder, includingPropertiesForKeys: nil)
+        while let file = files?.nextObject() as? URL {
+            guard file.pathExtension == "swift" else { continue }
+            for line in try String(contentsOf: file, encoding: .utf8).split(separator: "\n") {
+                let words = line.split(separator: " ")
+                guard let index = words.firstIndex(of: "import"), index + 1 < words.count,
+                    words[..<index].allSatisfy({ $0.hasPrefix("@") || ["public", "internal", "package", "private", "fileprivate"].contains($0) })
+                else { continue }
+                modules.insert(String(words[index + 1].split(separator: ".")[0]))
+            }
+        }
+        return modules
+    }
+}
+
 private enum PackageTargets {
-    static func dumped() throws -> [String: Set<String>] {
+    static func dumped() throws -> [String: DeclaredTarget] {
         let json = try JSONSerialization.jsonObject(with: try dumpPackage()) as? [String: Any]
         let targets = json?["targets"] as? [[String: Any]] ?? []
         let names = Set(targets.compactMap { $0["name"] as? String })
-        var dependencies: [String: Set<String>] = [:]
+        var declared: [String: DeclaredTarget] = [:]
         for target in targets {
             guard let name = target["name"] as? String else { continue }
             // Each dependency is one of {"byName": [name, condition]}, {"target": [name,
@@ -106,9 +144,11 @@ private enum PackageTargets {
                 let named = (dependency["byName"] ?? dependency["target"]) as? [Any]
                 return (named?.first as? String).flatMap { names.contains($0) ? $0 : nil }
             }
-            dependencies[name] = Set(local)
+            let defaultFolder = (target["type"] as? String == "test" ? "Tests/" : "Sources/") + name
+            let folder = packageRoot.appendingPathComponent(target["path"] as? String ?? defaultFolder)
+            declared[name] = DeclaredTarget(dependencies: Set(local), folder: folder)
         }
-        return dependencies
+        return declared
     }
 
     /// Runs SwiftPM with a scratch folder of its own: the build folder is locked by the
