@@ -5,7 +5,7 @@ import NIOCore
 import NIOFoundationCompat
 
 // The unary call. The streaming call (Streaming/GeminiClient+Streaming.swift) shares with it the
-// checks before sending (``GeminiClient/requestBody(_:deadline:)``), the deadline
+// checks before sending and the HTTP request (GeminiClient.swift), the deadline
 // (Internal/GeminiClient+Deadline.swift), the retry decision (Internal/GeminiClient+Retry.swift)
 // and the reading of failures (Internal/AttemptFailure.swift).
 extension GeminiClient {
@@ -94,13 +94,7 @@ extension GeminiClient {
 
     /// One HTTP request; never throws, so the retry loop sees every outcome.
     private func attempt(url: String, body: ByteBuffer, deadline: NIODeadline) async -> Result<GenerateContentResponse, AttemptFailure> {
-        var request = HTTPClientRequest(url: url)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
-        request.headers.add(name: "Accept", value: "application/json")
-        request.headers.add(name: "x-goog-api-key", value: apiKey)
-        request.body = .bytes(body)
-
+        let request = self.httpRequest(url: url, body: body, accept: "application/json")
         let status: Int
         let bytes: ByteBuffer
         do {

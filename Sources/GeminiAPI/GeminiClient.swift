@@ -98,7 +98,7 @@ public final class GeminiClient: Sendable {
     /// Calls in flight and waiting for a permit now.
     public var load: (inFlight: Int, queued: Int) { limiter.snapshot }
 
-    // MARK: - What every call checks first
+    // MARK: - What both calls share
 
     /// What both the unary and the streaming call check before anything is sent: the client
     /// is open, the request encodes, the deadline has not passed, the task is not cancelled.
@@ -113,5 +113,17 @@ public final class GeminiClient: Sendable {
         guard deadline > .now() else { throw GeminiError(kind: .deadlineExceeded) }
         guard !Task.isCancelled else { throw GeminiError(kind: .cancelled) }
         return body
+    }
+
+    /// The POST of a request body, with the key in the `x-goog-api-key` header: the one place a
+    /// request gets the key, so it is never put in the URL.
+    func httpRequest(url: String, body: ByteBuffer, accept: String) -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
+        request.headers.add(name: "Accept", value: accept)
+        request.headers.add(name: "x-goog-api-key", value: apiKey)
+        request.body = .bytes(body)
+        return request
     }
 }
