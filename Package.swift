@@ -1,6 +1,30 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+// Layers, lowest first: a target may depend only on targets of its own layer and of the layers
+// listed before it. Tests/PackageLayerTests reads the `// layer` lines below and checks every
+// target of the package against them, so a new target must be added to a layer.
+// - runtime: generic pieces that depend on no domain target: the wire, the RPC envelope and
+//   health messages, the RPC runtime, JSON, configuration and logging, the Gemini client and its
+//   simulator, request shapes, test support; a product other than this one could use them as
+//   they are.
+// - domain: the services' messages and method descriptors, the task definitions, what both AI
+//   services share, the protobuf-c code of every message.
+// - services: each process's logic (and the gateway's database).
+// - programs: the executables of the services, the fuzzing harnesses, whole-system tests.
+//
+// layer runtime: JSONText, AppSupport, RPCWire, RPCProto, RPCRuntime, GeminiAPI, TaskContract,
+//   GeminiSimulatorCore, GeminiSimulator, RPCBenchmark, RPCHealthCheck, TestSupport, CProtobufC,
+//   RPCWireTests, RPCRuntimeTests, JSONTextTests, AppSupportTests, GeminiAPITests,
+//   PackageLayerTests
+// layer domain: CareerProto, CareerRPC, GenerationTasks, ServiceRuntime, CareerProtoC,
+//   ProtoInteropFixtures, TaskContractTests, ProtoInteropTests
+// layer services: GatewayStore, GatewayCore, GenerationCore, CoachCore, GatewayCoreTests,
+//   GenerationCoreTests, CoachCoreTests
+// layer programs: Gateway, GenerationService, CoachService, GenerateOpenAPI, FuzzHarnesses,
+//   FuzzFrameDecoder, FuzzRequestDecoding, FuzzServerSentEvents, FuzzHarnessTests,
+//   IntegrationTests
+
 let package = Package(
     name: "career-backend",
     platforms: [.macOS(.v15)],
@@ -55,7 +79,12 @@ let package = Package(
             name: "RPCWire",
             dependencies: [.product(name: "NIOCore", package: "swift-nio")]
         ),
-        // MARK: Generated protobuf messages (Proto/generate.sh writes these).
+        // MARK: Generated protobuf messages (Proto/generate.sh writes these): the RPC envelope and
+        // health (rpc.proto, health.proto), and apart from them the services' messages.
+        .target(
+            name: "RPCProto",
+            dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]
+        ),
         .target(
             name: "CareerProto",
             dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]
@@ -65,7 +94,7 @@ let package = Package(
             name: "RPCRuntime",
             dependencies: [
                 "RPCWire",
-                "CareerProto",
+                "RPCProto",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
@@ -158,7 +187,7 @@ let package = Package(
         .target(
             name: "GatewayCore",
             dependencies: [
-                "RPCRuntime", "CareerRPC", "CareerProto", "AppSupport", "JSONText", "GatewayStore", "TaskContract", "GenerationTasks",
+                "RPCRuntime", "RPCProto", "CareerRPC", "CareerProto", "AppSupport", "JSONText", "GatewayStore", "TaskContract", "GenerationTasks",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -199,7 +228,7 @@ let package = Package(
         .executableTarget(
             name: "RPCBenchmark",
             dependencies: [
-                "RPCRuntime", "CareerProto",
+                "RPCRuntime", "RPCProto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -208,7 +237,7 @@ let package = Package(
         .executableTarget(
             name: "RPCHealthCheck",
             dependencies: [
-                "RPCRuntime", "CareerProto", "AppSupport",
+                "RPCRuntime", "RPCProto", "AppSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -218,7 +247,7 @@ let package = Package(
         .target(
             name: "FuzzHarnesses",
             dependencies: [
-                "RPCWire", "RPCRuntime", "CareerProto", "GatewayCore", "GeminiAPI", "JSONText", "TaskContract", "GenerationTasks",
+                "RPCWire", "RPCRuntime", "RPCProto", "CareerProto", "GatewayCore", "GeminiAPI", "JSONText", "TaskContract", "GenerationTasks",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
@@ -240,7 +269,8 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "RPCRuntime", "AppSupport",
+                "RPCRuntime", "RPCProto", "AppSupport",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -258,12 +288,15 @@ let package = Package(
         ),
         .testTarget(
             name: "RPCRuntimeTests",
-            dependencies: ["RPCRuntime", "CareerProto", "TestSupport"]
+            dependencies: [
+                "RPCRuntime", "RPCProto", "RPCWire", "TestSupport",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
         ),
         .testTarget(
             name: "ProtoInteropTests",
             dependencies: [
-                "CareerProto", "ProtoInteropFixtures",
+                "RPCProto", "CareerProto", "ProtoInteropFixtures",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
@@ -280,6 +313,7 @@ let package = Package(
             name: "GatewayCoreTests",
             dependencies: [
                 "GatewayCore", "GatewayStore", "JSONText", "TestSupport", "TaskContract", "GenerationTasks",
+                "AppSupport", "CareerProto", "CareerRPC", "RPCRuntime",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -289,6 +323,7 @@ let package = Package(
             name: "GenerationCoreTests",
             dependencies: [
                 "GenerationCore", "ServiceRuntime", "GeminiSimulatorCore", "TestSupport", "CareerRPC", "TaskContract", "GenerationTasks",
+                "AppSupport", "CareerProto", "GeminiAPI", "RPCRuntime",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
@@ -297,6 +332,7 @@ let package = Package(
             name: "CoachCoreTests",
             dependencies: [
                 "CoachCore", "ServiceRuntime", "GeminiSimulatorCore", "TestSupport", "CareerRPC",
+                "AppSupport", "CareerProto", "GeminiAPI", "RPCRuntime",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
@@ -318,10 +354,12 @@ let package = Package(
             name: "FuzzHarnessTests",
             dependencies: ["FuzzHarnesses"]
         ),
+        // Checks the layers listed at the top of this file against `swift package dump-package`.
+        .testTarget(name: "PackageLayerTests"),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "RPCRuntime", "RPCWire", "CareerRPC", "CareerProto", "TestSupport",
+                "RPCRuntime", "RPCWire", "RPCProto", "CareerRPC", "CareerProto", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),

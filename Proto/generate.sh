@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Regenerates the committed protobuf code from Proto/career/v1/*.proto:
-#   Sources/CareerProto/*.pb.swift   (protoc + swift-protobuf's protoc-gen-swift)
-#   Sources/CareerProtoC/*.pb-c.{c,h} (protoc-c, for the protobuf-c interop test)
+#   Sources/RPCProto/*.pb.swift      the RPC envelope and health (rpc.proto, health.proto), which
+#                                    the generic RPC runtime uses; no domain message belongs here
+#   Sources/CareerProto/*.pb.swift   the services' messages (common, generation, coach)
+#                                    (both with protoc + swift-protobuf's protoc-gen-swift)
+#   Sources/CareerProtoC/*.pb-c.{c,h} every file, with protoc-c, for the protobuf-c interop test
 #
 # Needs Debian's protobuf-compiler and protobuf-c-compiler. protoc-gen-swift is built once from
 # the swift-protobuf version Package.swift names (a release build takes a few minutes) and kept
@@ -35,12 +38,24 @@ if [ ! -x "$plugin" ]; then
   (cd "$src" && swift build -c release --product protoc-gen-swift)
 fi
 
-protos=(career/v1/rpc.proto career/v1/health.proto career/v1/common.proto career/v1/generation.proto career/v1/coach.proto)
+# Two Swift targets from one protobuf package (`career.v1`): the envelope stays apart from the
+# domain so that RPCRuntime depends on no domain target (Package.swift lists the layers). A
+# domain file may not import rpc.proto or health.proto: its generated code would then need the
+# other module.
+rpc_protos=(career/v1/rpc.proto career/v1/health.proto)
+domain_protos=(career/v1/common.proto career/v1/generation.proto career/v1/coach.proto)
+protos=("${rpc_protos[@]}" "${domain_protos[@]}")
 
-rm -f Sources/CareerProto/*.pb.swift
-protoc -I Proto --plugin=protoc-gen-swift="$plugin" \
-  --swift_opt=Visibility=Public --swift_opt=FileNaming=PathToUnderscores \
-  --swift_out=Sources/CareerProto "${protos[@]/#/Proto/}"
+generate_swift() { # target, proto files
+  local target=$1
+  shift
+  rm -f "Sources/$target"/*.pb.swift
+  protoc -I Proto --plugin=protoc-gen-swift="$plugin" \
+    --swift_opt=Visibility=Public --swift_opt=FileNaming=PathToUnderscores \
+    --swift_out="Sources/$target" "${@/#/Proto/}"
+}
+generate_swift RPCProto "${rpc_protos[@]}"
+generate_swift CareerProto "${domain_protos[@]}"
 
 rm -rf Sources/CareerProtoC
 mkdir -p Sources/CareerProtoC/include
@@ -60,4 +75,4 @@ cat > Sources/CareerProtoC/include/CareerProtoC.h <<'HEADER'
 #include "generation.pb-c.h"
 #include "coach.pb-c.h"
 HEADER
-echo "generate.sh: wrote Sources/CareerProto and Sources/CareerProtoC" >&2
+echo "generate.sh: wrote Sources/RPCProto, Sources/CareerProto and Sources/CareerProtoC" >&2

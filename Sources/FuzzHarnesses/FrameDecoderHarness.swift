@@ -1,6 +1,6 @@
-import CareerProto
 import NIOCore
 import NIOEmbedded
+import RPCProto
 import RPCRuntime
 import RPCWire
 import SwiftProtobuf

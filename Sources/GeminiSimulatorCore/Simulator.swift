@@ -35,25 +35,7 @@ struct Simulator: Sendable {
     private func generate(_ incoming: Request, call: String) async throws -> Response {
         var request = incoming
         let (model, method) = Self.splitCall(call)
-
-        var apiKey: String?
-        var faultHeader: String?
-        var headers: [(String, String)] = []
-        for field in request.headers {
-            let name = field.name.canonicalName
-            switch name {
-            case "x-goog-api-key":
-                apiKey = field.value
-                headers.append((name, "<redacted>"))
-            case "authorization":
-                headers.append((name, "<redacted>"))
-            case "x-simulator-fault":
-                faultHeader = field.value
-                headers.append((name, field.value))
-            default:
-                headers.append((name, field.value))
-            }
-        }
+        let headers = IncomingHeaders(request.headers)
 
         let bodyBytes: ByteBuffer
         do {
@@ -64,39 +46,30 @@ struct Simulator: Sendable {
         let bodyData = Data(bodyBytes.readableBytesView)
         let parsedBody = JSON.parse(bodyData)
 
-        let fault: Fault?
-        let faultSpec: String?
-        if let faultHeader {
+        // The header's fault applies to this request alone; without one, the next queued fault.
+        let fault: (spec: String, fault: Fault)?
+        if let spec = headers.faultSpec {
             do {
-                fault = try Fault(spec: faultHeader)
-                faultSpec = faultHeader
+                fault = (spec, try Fault(spec: spec))
             } catch {
                 return GoogleError.response(status: 400, message: "x-simulator-fault: \(error.description)")
             }
-        } else if let queued = await state.takeFault() {
-            fault = queued.fault
-            faultSpec = queued.spec
         } else {
-            fault = nil
-            faultSpec = nil
+            fault = await state.takeFault()
         }
 
-        let recordedBody: JSON =
-            parsedBody ?? .string(String(decoding: bodyData.prefix(64 * 1024), as: UTF8.self))
-        let query = request.uri.query.map(Self.redactKey)
-        let keyValid = apiKey == configuration.apiKey
         let sequence = await state.record(
             SimulatorState.RecordedRequest(
                 sequence: 0,
                 method: request.method.rawValue,
                 path: request.uri.path,
-                query: query,
+                query: request.uri.query.map(Self.redactKey),
                 model: model,
-                headers: headers,
-                apiKeyPresent: apiKey != nil,
-                apiKeyValid: keyValid,
-                fault: faultSpec,
-                body: recordedBody
+                headers: headers.recorded,
+                apiKeyPresent: headers.apiKey != nil,
+                apiKeyValid: headers.apiKey == configuration.apiKey,
+                fault: fault?.spec,
+                body: parsedBody ?? .string(String(decoding: bodyData.prefix(64 * 1024), as: UTF8.self))
             )
         )
 
@@ -104,9 +77,9 @@ struct Simulator: Sendable {
             model: model,
             method: method,
             query: request.uri.query,
-            apiKey: apiKey,
+            apiKey: headers.apiKey,
             body: parsedBody,
-            fault: fault ?? Fault(),
+            fault: fault?.fault ?? Fault(),
             sequence: sequence,
             requestBody: request.body
         )
@@ -151,19 +124,7 @@ struct Simulator: Sendable {
             return GoogleError.response(status: 400, message: "Budget 0 is invalid. This model only works in thinking mode.")
         }
         if fault.hang {
-            // Held until the client closes its connection (Hummingbird does not cancel a handler
-            // for that by itself) or the limit passes; 499 records that the client gave up.
-            let limit = configuration.hangLimit
-            do {
-                try await requestBody.consumeWithCancellationOnInboundClose { _ in try await Task.sleep(for: limit) }
-            } catch {
-                return GoogleError.response(status: 499)
-            }
-            // Hummingbird closes the connection after a handler that watched for the client
-            // leaving; say so (see `streamAnswer`).
-            var timedOut = GoogleError.response(status: 504)
-            timedOut.headers[.connection] = "close"
-            return timedOut
+            return await hang(requestBody)
         }
         if method == "streamGenerateContent" {
             let sse = (query ?? "").split(separator: "&").contains("alt=sse")
@@ -172,146 +133,63 @@ struct Simulator: Sendable {
         return answer(model: model, body: body, fault: fault, sequence: sequence)
     }
 
+    /// The `hang` fault: held until the client closes its connection (Hummingbird does not cancel
+    /// a handler for that by itself) or the limit passes; 499 records that the client gave up.
+    private func hang(_ requestBody: RequestBody) async -> Response {
+        let limit = configuration.hangLimit
+        do {
+            try await requestBody.consumeWithCancellationOnInboundClose { _ in try await Task.sleep(for: limit) }
+        } catch {
+            return GoogleError.response(status: 499)
+        }
+        // Hummingbird closes the connection after a handler that watched for the client
+        // leaving; say so (see `streamAnswer`).
+        var timedOut = GoogleError.response(status: 504)
+        timedOut.headers[.connection] = "close"
+        return timedOut
+    }
+
     // MARK: - The answer
 
-    static let blockingFinishReasons: Set<String> = ["SAFETY", "RECITATION", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII", "IMAGE_SAFETY"]
-
+    /// The whole answer in one response (`StreamAnswer.swift` sends the same in chunks).
     private func answer(model: String, body: JSON, fault: Fault, sequence: Int) -> Response {
         let builder = AnswerBuilder(model: model, request: body, fault: fault)
-        let promptTokens = tokenCount(builder.promptText)
-        let responseID = Self.responseID(digest: builder.digest, sequence: sequence)
-
-        func envelope(candidates: [JSON]?, promptFeedback: JSON? = nil, outputTokens: Int, thoughtsTokens: Int) -> JSON {
-            Self.envelope(
-                model: model,
-                responseID: responseID,
-                promptTokens: promptTokens,
-                candidates: candidates,
-                promptFeedback: promptFeedback,
-                outputTokens: outputTokens,
-                thoughtsTokens: thoughtsTokens
-            )
-        }
-
+        let envelope = ResponseEnvelope(model: model, builder: builder, sequence: sequence)
         if fault.malformedJSON {
             return jsonResponse(status: 200, text: "{\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"Simulated answer cut off")
         }
+        return jsonResponse(status: 200, body: Self.answerBody(builder: builder, fault: fault, envelope: envelope))
+    }
+
+    static func answerBody(builder: AnswerBuilder, fault: Fault, envelope: ResponseEnvelope) -> JSON {
         if fault.safetyBlock {
-            let feedback = JSON.orderedObject([("blockReason", .string("SAFETY")), ("safetyRatings", Self.safetyRatings(blocked: true))])
-            return jsonResponse(status: 200, body: envelope(candidates: nil, promptFeedback: feedback, outputTokens: 0, thoughtsTokens: 0))
+            return envelope(candidates: nil, promptFeedback: blockedPromptFeedback, outputTokens: 0, thoughtsTokens: 0)
         }
         if fault.noCandidates {
-            return jsonResponse(status: 200, body: envelope(candidates: nil, outputTokens: 0, thoughtsTokens: 0))
+            return envelope(candidates: nil, outputTokens: 0, thoughtsTokens: 0)
         }
-
         let thoughtsTokens = builder.thoughtsTokens
-        if let reason = fault.finishReason, Self.blockingFinishReasons.contains(reason) {
+        if let reason = fault.finishReason, blockingFinishReasons.contains(reason) {
             var candidate: [(String, JSON)] = [("finishReason", .string(reason)), ("index", .number(0))]
-            if reason == "SAFETY" { candidate.append(("safetyRatings", Self.safetyRatings(blocked: true))) }
-            return jsonResponse(
-                status: 200,
-                body: envelope(candidates: [.orderedObject(candidate)], outputTokens: 0, thoughtsTokens: thoughtsTokens)
-            )
+            if reason == "SAFETY" { candidate.append(("safetyRatings", safetyRatings(blocked: true))) }
+            return envelope(candidates: [.orderedObject(candidate)], outputTokens: 0, thoughtsTokens: thoughtsTokens)
         }
         if fault.empty {
-            let candidate = JSON.orderedObject([
-                ("content", .orderedObject([("role", .string("model"))])),
-                ("finishReason", .string("STOP")),
-                ("index", .number(0)),
-            ])
-            return jsonResponse(status: 200, body: envelope(candidates: [candidate], outputTokens: 0, thoughtsTokens: thoughtsTokens))
+            return envelope(candidates: [emptyCandidate], outputTokens: 0, thoughtsTokens: thoughtsTokens)
         }
 
         var parts: [JSON] = []
-        var outputText = ""
-        if builder.includeThoughts, thoughtsTokens > 0 {
-            parts.append(.orderedObject([("text", .string(builder.thoughtText())), ("thought", .bool(true))]))
+        if builder.includeThoughts, thoughtsTokens > 0 { parts.append(thoughtPart(builder)) }
+        let output = ModelOutput(builder: builder, fault: fault, thoughtsTokens: thoughtsTokens)
+        switch output.content {
+        case .functionCall(let part): parts.append(part)
+        case .text(let text): parts.append(textPart(text))
         }
-        var finishReason = "STOP"
-        if !fault.malformedOutput, let call = builder.functionCall {
-            var part: [(String, JSON)] = [
-                ("functionCall", .orderedObject([("name", .string(call.name)), ("args", call.args)]))
-            ]
-            if thoughtsTokens > 0 {
-                let signature = Data("simulated-thought-signature:\(builder.digest):\(call.name)".utf8).base64EncodedString()
-                part.append(("thoughtSignature", .string(signature)))
-            }
-            parts.append(.orderedObject(part))
-            outputText = call.name + call.args.serialized()
-        } else {
-            var text = fault.malformedOutput ? "{\"simulated\": \"malformed output \(builder.digest)" : builder.answerText()
-            let maxOutputTokens = builder.generationConfig?["maxOutputTokens"]?.int
-            if fault.maxTokens {
-                text = String(text.prefix(max(1, text.count / 2)))
-                finishReason = "MAX_TOKENS"
-            } else if let maxOutputTokens, maxOutputTokens > 0, tokenCount(text) > maxOutputTokens {
-                text = String(text.prefix(maxOutputTokens * 4))
-                finishReason = "MAX_TOKENS"
-            }
-            parts.append(.orderedObject([("text", .string(text))]))
-            outputText = text
-        }
-        if let reason = fault.finishReason { finishReason = reason }
-        let candidate = JSON.orderedObject([
-            ("content", .orderedObject([("parts", .array(parts)), ("role", .string("model"))])),
-            ("finishReason", .string(finishReason)),
-            ("index", .number(0)),
-        ])
-        return jsonResponse(
-            status: 200,
-            body: envelope(candidates: [candidate], outputTokens: tokenCount(outputText), thoughtsTokens: thoughtsTokens)
+        return envelope(
+            candidates: [candidate(parts: parts, finishReason: output.finishReason)],
+            outputTokens: tokenCount(output.countedText),
+            thoughtsTokens: thoughtsTokens
         )
-    }
-
-    /// A `GenerateContentResponse` (or one chunk of a streamed one) with `usageMetadata`.
-    static func envelope(
-        model: String,
-        responseID: String,
-        promptTokens: Int,
-        candidates: [JSON]?,
-        promptFeedback: JSON? = nil,
-        outputTokens: Int,
-        thoughtsTokens: Int
-    ) -> JSON {
-        var usage: [(String, JSON)] = [("promptTokenCount", .number(Double(promptTokens)))]
-        if outputTokens > 0 { usage.append(("candidatesTokenCount", .number(Double(outputTokens)))) }
-        usage.append(("totalTokenCount", .number(Double(promptTokens + outputTokens + thoughtsTokens))))
-        usage.append(
-            ("promptTokensDetails", .array([.orderedObject([("modality", .string("TEXT")), ("tokenCount", .number(Double(promptTokens)))])]))
-        )
-        if thoughtsTokens > 0 { usage.append(("thoughtsTokenCount", .number(Double(thoughtsTokens)))) }
-        var members: [(String, JSON)] = []
-        if let candidates { members.append(("candidates", .array(candidates))) }
-        if let promptFeedback { members.append(("promptFeedback", promptFeedback)) }
-        members.append(("usageMetadata", .orderedObject(usage)))
-        members.append(("modelVersion", .string(model)))
-        members.append(("responseId", .string(responseID)))
-        return .orderedObject(members)
-    }
-
-    static func safetyRatings(blocked: Bool) -> JSON {
-        .array([
-            .orderedObject([("category", .string("HARM_CATEGORY_SEXUALLY_EXPLICIT")), ("probability", .string("NEGLIGIBLE"))]),
-            .orderedObject([("category", .string("HARM_CATEGORY_HATE_SPEECH")), ("probability", .string("NEGLIGIBLE"))]),
-            .orderedObject([
-                ("category", .string("HARM_CATEGORY_HARASSMENT")), ("probability", .string("HIGH")), ("blocked", .bool(blocked)),
-            ]),
-            .orderedObject([("category", .string("HARM_CATEGORY_DANGEROUS_CONTENT")), ("probability", .string("NEGLIGIBLE"))]),
-        ])
-    }
-
-    /// 22 URL-safe characters derived from the prompt digest and the request's sequence number.
-    static func responseID(digest: String, sequence: Int) -> String {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
-        var value = stableHash("\(digest)#\(sequence)")
-        var second = stableHash("\(sequence)#\(digest)")
-        var out = ""
-        for index in 0..<22 {
-            if index == 11 { value = second; second = 0 }
-            out.append(alphabet[Int(value & 63)])
-            value >>= 6
-        }
-        return out
     }
 
     /// `gemini-2.5-flash:generateContent` → (`gemini-2.5-flash`, `generateContent`).
@@ -362,5 +240,33 @@ struct Simulator: Sendable {
             status: 200,
             body: .object(["requests": .array(requests), "disconnectsMidStream": .number(Double(disconnects))])
         )
+    }
+}
+
+/// What the simulator reads from a generate request's headers, and the headers as it records
+/// them: the key's value and any `Authorization` redacted.
+struct IncomingHeaders {
+    /// `x-goog-api-key`, the only place Gemini takes the key from.
+    var apiKey: String?
+    /// `x-simulator-fault`.
+    var faultSpec: String?
+    var recorded: [(String, String)] = []
+
+    init(_ fields: HTTPFields) {
+        for field in fields {
+            let name = field.name.canonicalName
+            switch name {
+            case "x-goog-api-key":
+                self.apiKey = field.value
+                self.recorded.append((name, "<redacted>"))
+            case "authorization":
+                self.recorded.append((name, "<redacted>"))
+            case "x-simulator-fault":
+                self.faultSpec = field.value
+                self.recorded.append((name, field.value))
+            default:
+                self.recorded.append((name, field.value))
+            }
+        }
     }
 }

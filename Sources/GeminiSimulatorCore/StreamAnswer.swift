@@ -81,118 +81,75 @@ extension Simulator {
     /// `GenerateContentResponse` with cumulative `usageMetadata`; `finishReason` on the last.
     func streamChunks(model: String, body: JSON, fault: Fault, sequence: Int) -> [JSON] {
         let builder = AnswerBuilder(model: model, request: body, fault: fault)
-        let promptTokens = tokenCount(builder.promptText)
-        let responseID = Self.responseID(digest: builder.digest, sequence: sequence)
-
-        func envelope(candidates: [JSON]?, promptFeedback: JSON? = nil, outputTokens: Int, thoughtsTokens: Int) -> JSON {
-            Self.envelope(
-                model: model,
-                responseID: responseID,
-                promptTokens: promptTokens,
-                candidates: candidates,
-                promptFeedback: promptFeedback,
-                outputTokens: outputTokens,
-                thoughtsTokens: thoughtsTokens
-            )
-        }
-
-        func candidate(parts: [JSON]?, finishReason: String?, extra: [(String, JSON)] = []) -> JSON {
-            var members: [(String, JSON)] = []
-            if let parts { members.append(("content", .orderedObject([("parts", .array(parts)), ("role", .string("model"))]))) }
-            if let finishReason { members.append(("finishReason", .string(finishReason))) }
-            members.append(contentsOf: extra)
-            members.append(("index", .number(0)))
-            return .orderedObject(members)
-        }
-
+        let envelope = ResponseEnvelope(model: model, builder: builder, sequence: sequence)
         if fault.safetyBlock {
-            let feedback = JSON.orderedObject([("blockReason", .string("SAFETY")), ("safetyRatings", Self.safetyRatings(blocked: true))])
-            return [envelope(candidates: nil, promptFeedback: feedback, outputTokens: 0, thoughtsTokens: 0)]
+            return [envelope(candidates: nil, promptFeedback: Self.blockedPromptFeedback, outputTokens: 0, thoughtsTokens: 0)]
         }
         if fault.noCandidates {
             return [envelope(candidates: nil, outputTokens: 0, thoughtsTokens: 0)]
         }
         let thoughtsTokens = builder.thoughtsTokens
         if fault.empty {
-            let empty = JSON.orderedObject([
-                ("content", .orderedObject([("role", .string("model"))])),
-                ("finishReason", .string("STOP")),
-                ("index", .number(0)),
-            ])
-            return [envelope(candidates: [empty], outputTokens: 0, thoughtsTokens: thoughtsTokens)]
+            return [envelope(candidates: [Self.emptyCandidate], outputTokens: 0, thoughtsTokens: thoughtsTokens)]
         }
 
         var chunks: [JSON] = []
         if builder.includeThoughts, thoughtsTokens > 0 {
-            let thought = JSON.orderedObject([("text", .string(builder.thoughtText())), ("thought", .bool(true))])
-            chunks.append(envelope(candidates: [candidate(parts: [thought], finishReason: nil)], outputTokens: 0, thoughtsTokens: thoughtsTokens))
+            let thought = Self.candidate(parts: [Self.thoughtPart(builder)], finishReason: nil)
+            chunks.append(envelope(candidates: [thought], outputTokens: 0, thoughtsTokens: thoughtsTokens))
         }
-
-        // A blocking finish reason: some text, then a chunk that stops for safety or policy.
         if let reason = fault.finishReason, Self.blockingFinishReasons.contains(reason) {
-            let pieces = Self.split(builder.answerText())
-            let first = pieces.first ?? ""
-            chunks.append(
-                envelope(
-                    candidates: [candidate(parts: [.orderedObject([("text", .string(first))])], finishReason: nil)],
-                    outputTokens: tokenCount(first),
-                    thoughtsTokens: thoughtsTokens
-                )
-            )
-            let extra: [(String, JSON)] = reason == "SAFETY" ? [("safetyRatings", Self.safetyRatings(blocked: true))] : []
-            chunks.append(
-                envelope(
-                    candidates: [candidate(parts: nil, finishReason: reason, extra: extra)],
-                    outputTokens: tokenCount(first),
-                    thoughtsTokens: thoughtsTokens
-                )
-            )
-            return chunks
+            return chunks + Self.blockedChunks(builder.answerText(), reason: reason, envelope: envelope, thoughtsTokens: thoughtsTokens)
         }
+        let output = ModelOutput(builder: builder, fault: fault, thoughtsTokens: thoughtsTokens)
+        switch output.content {
+        case .functionCall(let part):
+            // A function call comes whole, in one chunk.
+            let call = Self.candidate(parts: [part], finishReason: output.finishReason)
+            chunks.append(envelope(candidates: [call], outputTokens: tokenCount(output.countedText), thoughtsTokens: thoughtsTokens))
+        case .text(let text):
+            chunks += Self.textChunks(text, finishReason: output.finishReason, envelope: envelope, thoughtsTokens: thoughtsTokens)
+        }
+        return chunks
+    }
 
-        if !fault.malformedOutput, let call = builder.functionCall {
-            var part: [(String, JSON)] = [
-                ("functionCall", .orderedObject([("name", .string(call.name)), ("args", call.args)]))
-            ]
-            if thoughtsTokens > 0 {
-                let signature = Data("simulated-thought-signature:\(builder.digest):\(call.name)".utf8).base64EncodedString()
-                part.append(("thoughtSignature", .string(signature)))
-            }
-            chunks.append(
-                envelope(
-                    candidates: [candidate(parts: [.orderedObject(part)], finishReason: fault.finishReason ?? "STOP")],
-                    outputTokens: tokenCount(call.name + call.args.serialized()),
-                    thoughtsTokens: thoughtsTokens
-                )
-            )
-            return chunks
-        }
-
-        var text = fault.malformedOutput ? "{\"simulated\": \"malformed output \(builder.digest)" : builder.answerText()
-        var finishReason = "STOP"
-        let maxOutputTokens = builder.generationConfig?["maxOutputTokens"]?.int
-        if fault.maxTokens {
-            text = String(text.prefix(max(1, text.count / 2)))
-            finishReason = "MAX_TOKENS"
-        } else if let maxOutputTokens, maxOutputTokens > 0, tokenCount(text) > maxOutputTokens {
-            text = String(text.prefix(maxOutputTokens * 4))
-            finishReason = "MAX_TOKENS"
-        }
-        if let reason = fault.finishReason { finishReason = reason }
-        let pieces = Self.split(text)
+    /// Text in pieces (``split(_:)``), one a chunk, each counting the text sent so far; the
+    /// finish reason on the last.
+    static func textChunks(_ text: String, finishReason: String, envelope: ResponseEnvelope, thoughtsTokens: Int) -> [JSON] {
+        let pieces = split(text)
+        var chunks: [JSON] = []
         var sent = ""
         for (index, piece) in pieces.enumerated() {
             sent += piece
             let last = index == pieces.count - 1
             chunks.append(
                 envelope(
-                    candidates: [candidate(parts: [.orderedObject([("text", .string(piece))])], finishReason: last ? finishReason : nil)],
+                    candidates: [candidate(parts: [textPart(piece)], finishReason: last ? finishReason : nil)],
                     outputTokens: tokenCount(sent),
                     thoughtsTokens: thoughtsTokens
                 )
             )
         }
         return chunks
+    }
+
+    /// A blocking finish reason: the first piece of the text, then a chunk that stops for safety
+    /// or policy, with no content.
+    static func blockedChunks(_ text: String, reason: String, envelope: ResponseEnvelope, thoughtsTokens: Int) -> [JSON] {
+        let first = split(text).first ?? ""
+        let extra: [(String, JSON)] = reason == "SAFETY" ? [("safetyRatings", safetyRatings(blocked: true))] : []
+        return [
+            envelope(
+                candidates: [candidate(parts: [textPart(first)], finishReason: nil)],
+                outputTokens: tokenCount(first),
+                thoughtsTokens: thoughtsTokens
+            ),
+            envelope(
+                candidates: [candidate(parts: nil, finishReason: reason, extra: extra)],
+                outputTokens: tokenCount(first),
+                thoughtsTokens: thoughtsTokens
+            ),
+        ]
     }
 
     /// Cuts `text` into consecutive pieces: at least 3 (unless it is shorter), about one per 100

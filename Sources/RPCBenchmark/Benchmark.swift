@@ -1,6 +1,6 @@
-import CareerProto
 import Foundation
 import Logging
+import RPCProto
 import RPCRuntime
 
 /// The one method the benchmark calls: echoes its request.

@@ -1,5 +1,4 @@
 import ArgumentParser
-import CareerProto
 import Foundation
 import Logging
 import NIOCore

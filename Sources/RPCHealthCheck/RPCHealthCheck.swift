@@ -1,9 +1,9 @@
 import AppSupport
 import ArgumentParser
-import CareerProto
 import Foundation
 import Logging
 import NIOCore
+import RPCProto
 import RPCRuntime
 
 /// Asks one RPC service replica whether it serves, for container health checks and Kubernetes

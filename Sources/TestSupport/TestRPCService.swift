@@ -1,34 +1,37 @@
-import CareerProto
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+import RPCProto
 import RPCRuntime
+import SwiftProtobuf
 
 /// A small service for exercising the RPC runtime: echo, stream, and a call that waits until
-/// it is cancelled, recording what it saw.
+/// it is cancelled, recording what it saw. Its messages are `google.protobuf.StringValue` (the
+/// "request text" below), which swift-protobuf ships, so the runtime is tested without any domain
+/// message.
 public final class TestRPCService: Sendable {
-    public static let echo = RPCMethod<Career_V1_TextDelta, Career_V1_TextDelta>(service: "test.Echo", name: "Echo", kind: .unary)
+    public static let echo = RPCMethod<Google_Protobuf_StringValue, Google_Protobuf_StringValue>(service: "test.Echo", name: "Echo", kind: .unary)
     /// Sends as many responses as the request text's number, then ends.
-    public static let count = RPCMethod<Career_V1_TextDelta, Career_V1_TextDelta>(service: "test.Echo", name: "Count", kind: .serverStreaming)
+    public static let count = RPCMethod<Google_Protobuf_StringValue, Google_Protobuf_StringValue>(service: "test.Echo", name: "Count", kind: .serverStreaming)
     /// Spends ``tokensBeforeHanging``, waits until cancelled, records it and spends
     /// ``tokensWhenCancelled`` (as a model stream being read meters what it got when it is cut).
-    public static let hang = RPCMethod<Career_V1_TextDelta, Career_V1_TextDelta>(service: "test.Echo", name: "Hang", kind: .unary)
+    public static let hang = RPCMethod<Google_Protobuf_StringValue, Google_Protobuf_StringValue>(service: "test.Echo", name: "Hang", kind: .unary)
     /// ``hang`` as a stream: one message first, then the same.
-    public static let hangStream = RPCMethod<Career_V1_TextDelta, Career_V1_TextDelta>(service: "test.Echo", name: "HangStream", kind: .serverStreaming)
+    public static let hangStream = RPCMethod<Google_Protobuf_StringValue, Google_Protobuf_StringValue>(service: "test.Echo", name: "HangStream", kind: .serverStreaming)
     /// The model name and tokens ``hang`` reports spending: 7 prompt tokens before it waits, 3
     /// output tokens when cancelled.
     public static let hangModel = "test-model"
     public static let tokensBeforeHanging: Int64 = 7
     public static let tokensWhenCancelled: Int64 = 3
     /// Echoes the call's metadata and remaining deadline.
-    public static let inspect = RPCMethod<Career_V1_TextDelta, Career_V1_TextDelta>(service: "test.Echo", name: "Inspect", kind: .unary)
+    public static let inspect = RPCMethod<Google_Protobuf_StringValue, Google_Protobuf_StringValue>(service: "test.Echo", name: "Inspect", kind: .unary)
     /// Sleeps for the request text's number of milliseconds, then echoes.
-    public static let sleep = RPCMethod<Career_V1_TextDelta, Career_V1_TextDelta>(service: "test.Echo", name: "Sleep", kind: .unary)
+    public static let sleep = RPCMethod<Google_Protobuf_StringValue, Google_Protobuf_StringValue>(service: "test.Echo", name: "Sleep", kind: .unary)
     /// Streams 256 KiB messages, as many as the request text's number, counting each one sent.
-    public static let flood = RPCMethod<Career_V1_TextDelta, Career_V1_CallMessage>(service: "test.Echo", name: "Flood", kind: .serverStreaming)
+    public static let flood = RPCMethod<Google_Protobuf_StringValue, Career_V1_CallMessage>(service: "test.Echo", name: "Flood", kind: .serverStreaming)
     /// Fails with the status code named in the request text.
-    public static let fail = RPCMethod<Career_V1_TextDelta, Career_V1_TextDelta>(service: "test.Echo", name: "Fail", kind: .unary)
+    public static let fail = RPCMethod<Google_Protobuf_StringValue, Google_Protobuf_StringValue>(service: "test.Echo", name: "Fail", kind: .unary)
 
     private let events = NIOLockedValueBox<[String]>([])
     private let floodSent = NIOLockedValueBox(0)
@@ -62,40 +65,40 @@ public final class TestRPCService: Sendable {
             return request
         }
         router.register(Self.count) { request, writer, _ in
-            for index in 0..<(Int(request.text) ?? 0) {
-                try await writer.write(.with { $0.text = "\(index)" })
+            for index in 0..<(Int(request.value) ?? 0) {
+                try await writer.write(.with { $0.value = "\(index)" })
             }
         }
         router.register(Self.hang) { [self] _, context in
             try await self.hang(context)
-            return Career_V1_TextDelta()
+            return Google_Protobuf_StringValue()
         }
         router.register(Self.hangStream) { [self] _, writer, context in
-            try await writer.write(.with { $0.text = "first" })
+            try await writer.write(.with { $0.value = "first" })
             try await self.hang(context)
         }
         router.register(Self.inspect) { _, context in
             let remaining = context.deadline.map { ($0 - .now()).nanoseconds / 1_000_000 }
             let pairs = context.metadata.values.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-            return .with { $0.text = (pairs + ["deadline-ms=\(remaining.map(String.init) ?? "none")"]).joined(separator: ";") }
+            return .with { $0.value = (pairs + ["deadline-ms=\(remaining.map(String.init) ?? "none")"]).joined(separator: ";") }
         }
         router.register(Self.sleep) { [self] request, _ in
             self.record("sleep started")
-            try await Task.sleep(for: .milliseconds(Int(request.text) ?? 0))
+            try await Task.sleep(for: .milliseconds(Int(request.value) ?? 0))
             self.record("sleep finished")
             return request
         }
         router.register(Self.flood) { [self] request, writer, _ in
             let message = Career_V1_CallMessage.with { $0.payload = Data(repeating: 7, count: 256 * 1024) }
-            for _ in 0..<(Int(request.text) ?? 0) {
+            for _ in 0..<(Int(request.value) ?? 0) {
                 try await writer.write(message)
                 self.floodSent.withLockedValue { $0 += 1 }
             }
         }
         router.register(Self.fail) { request, _ in
-            let code = RPCError.Code(name: request.text) ?? .internal
+            let code = RPCError.Code(name: request.value) ?? .internal
             throw RPCError(code: code, message: "failed as asked", reason: "TEST_REASON",
-                           fieldViolations: [.init(field: "text", issue: "asked to fail")], retryAfter: .seconds(3))
+                           fieldViolations: [.init(field: "value", issue: "asked to fail")], retryAfter: .seconds(3))
         }
         return router
     }

@@ -7,6 +7,7 @@
 import CareerProto
 import Foundation
 import ProtoInteropFixtures
+import RPCProto
 import SwiftProtobuf
 import Testing
 

@@ -4,6 +4,7 @@
 import CareerProto
 import Foundation
 import ProtoInteropFixtures
+import RPCProto
 import SwiftProtobuf
 
 enum SwiftFixtures {

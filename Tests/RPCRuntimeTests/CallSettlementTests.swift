@@ -1,8 +1,8 @@
-import CareerProto
 import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import RPCProto
 @testable import RPCRuntime
 import RPCWire
 import Testing
@@ -42,7 +42,7 @@ import TestSupport
             let client = try RPCClient(target: address.target, configuration: RPCClientConfiguration(token: Self.token), logger: quietLogger)
             defer { client.shutDown() }
             // Connected first, so the calls below start at once.
-            _ = try await client.unary(TestRPCService.echo, .with { $0.text = "warm-up" })
+            _ = try await client.unary(TestRPCService.echo, .with { $0.value = "warm-up" })
             try await body(client, service)
         }
     }
@@ -50,9 +50,9 @@ import TestSupport
     @Test func aCallThatEndsNormallyIsSettledWithItsStatusUsage() async throws {
         try await self.withClient { client, _ in
             let settlements = Settlements()
-            _ = try await client.unaryReply(TestRPCService.echo, .with { $0.text = "x" }, settled: settlements.settled)
+            _ = try await client.unaryReply(TestRPCService.echo, .with { $0.value = "x" }, settled: settlements.settled)
             #expect(settlements.all == [[]])
-            _ = try? await client.unaryReply(TestRPCService.fail, .with { $0.text = "INTERNAL" }, settled: settlements.settled)
+            _ = try? await client.unaryReply(TestRPCService.fail, .with { $0.value = "INTERNAL" }, settled: settlements.settled)
             #expect(settlements.all == [[], []])
         }
     }
@@ -60,7 +60,7 @@ import TestSupport
     @Test func aCancelledUnaryCallIsSettledWithWhatItSpentUntilItStopped() async throws {
         try await self.withClient { client, service in
             let settlements = Settlements()
-            let call = Task { try await client.unaryReply(TestRPCService.hang, .with { $0.text = "" }, settled: settlements.settled) }
+            let call = Task { try await client.unaryReply(TestRPCService.hang, .with { $0.value = "" }, settled: settlements.settled) }
             try await eventually { service.observed.contains("hang started") }
             call.cancel()
             let error = await #expect(throws: RPCError.self) { try await call.value }
@@ -75,7 +75,7 @@ import TestSupport
         try await self.withClient { client, service in
             let settlements = Settlements()
             let reader = Task {
-                let stream = try await client.serverStreaming(TestRPCService.hangStream, .with { $0.text = "" }, settled: settlements.settled)
+                let stream = try await client.serverStreaming(TestRPCService.hangStream, .with { $0.value = "" }, settled: settlements.settled)
                 for try await _ in stream {}
             }
             try await eventually { service.observed.contains("hang started") }
@@ -90,7 +90,7 @@ import TestSupport
         try await self.withClient { client, _ in
             let settlements = Settlements()
             let error = await #expect(throws: RPCError.self) {
-                try await client.unaryReply(TestRPCService.hang, .with { $0.text = "" }, deadline: .now() + .milliseconds(300), settled: settlements.settled)
+                try await client.unaryReply(TestRPCService.hang, .with { $0.value = "" }, deadline: .now() + .milliseconds(300), settled: settlements.settled)
             }
             #expect(error?.code == .deadlineExceeded)
             try await eventually { !settlements.all.isEmpty }
@@ -104,7 +104,7 @@ import TestSupport
         let client = try RPCClient(target: "127.0.0.1:1", configuration: RPCClientConfiguration(token: Self.token), logger: quietLogger)
         defer { client.shutDown() }
         await #expect(throws: RPCError.self) {
-            try await client.unaryReply(TestRPCService.echo, .with { $0.text = "x" }, settled: settlements.settled)
+            try await client.unaryReply(TestRPCService.echo, .with { $0.value = "x" }, settled: settlements.settled)
         }
         try await Task.sleep(for: .milliseconds(100))
         #expect(settlements.all.isEmpty)

@@ -1,10 +1,11 @@
-import CareerProto
 import Foundation
 import NIOCore
 import NIOPosix
+import RPCProto
 @testable import RPCRuntime
 import RPCWire
 import ServiceLifecycle
+import SwiftProtobuf
 import Testing
 import TestSupport
 
@@ -28,7 +29,7 @@ private func client(_ address: SocketAddress, token: String? = token) throws -> 
     try RPCClient(target: address.target, configuration: RPCClientConfiguration(token: token), logger: quietLogger)
 }
 
-private func text(_ value: String) -> Career_V1_TextDelta { .with { $0.text = value } }
+private func text(_ value: String) -> Google_Protobuf_StringValue { .with { $0.value = value } }
 
 @Suite struct RPCRuntimeTests {
     @Test func manyConcurrentCallsShareOneConnection() async throws {
@@ -38,7 +39,7 @@ private func text(_ value: String) -> Career_V1_TextDelta { .with { $0.text = va
             defer { client.shutDown() }
             let answers = try await withThrowingTaskGroup(of: String.self) { group in
                 for index in 0..<200 {
-                    group.addTask { try await client.unary(TestRPCService.echo, text("call \(index)")).text }
+                    group.addTask { try await client.unary(TestRPCService.echo, text("call \(index)")).value }
                 }
                 return try await group.reduce(into: Set<String>()) { $0.insert($1) }
             }
@@ -53,7 +54,7 @@ private func text(_ value: String) -> Career_V1_TextDelta { .with { $0.text = va
             defer { client.shutDown() }
             var received: [String] = []
             for try await message in try await client.serverStreaming(TestRPCService.count, text("5")) {
-                received.append(message.text)
+                received.append(message.value)
             }
             #expect(received == ["0", "1", "2", "3", "4"])
         }
@@ -68,7 +69,7 @@ private func text(_ value: String) -> Career_V1_TextDelta { .with { $0.text = va
             }
             #expect(error?.code == .resourceExhausted)
             #expect(error?.reason == "TEST_REASON")
-            #expect(error?.fieldViolations == [.init(field: "text", issue: "asked to fail")])
+            #expect(error?.fieldViolations == [.init(field: "value", issue: "asked to fail")])
             #expect(error?.retryAfter == .seconds(3))
         }
     }
@@ -77,7 +78,7 @@ private func text(_ value: String) -> Career_V1_TextDelta { .with { $0.text = va
         try await withRPCServer(serverConfiguration(), router: TestRPCService().router) { _, address in
             let client = try client(address)
             defer { client.shutDown() }
-            let missing = RPCMethod<Career_V1_TextDelta, Career_V1_TextDelta>(service: "test.Echo", name: "Nope", kind: .unary)
+            let missing = RPCMethod<Google_Protobuf_StringValue, Google_Protobuf_StringValue>(service: "test.Echo", name: "Nope", kind: .unary)
             let error = await #expect(throws: RPCError.self) { try await client.unary(missing, text("x")) }
             #expect(error?.code == .unimplemented)
         }
@@ -91,7 +92,7 @@ private func text(_ value: String) -> Career_V1_TextDelta { .with { $0.text = va
                 TestRPCService.inspect, text(""),
                 metadata: ["request-id": "req-1", "traceparent": "00-abc-def-01"],
                 deadline: .now() + .seconds(600)
-            ).text
+            ).value
             #expect(answer.contains("request-id=req-1"))
             #expect(answer.contains("traceparent=00-abc-def-01"))
             let remaining = try #require(answer.split(separator: ";").last?.split(separator: "=").last.flatMap { Int64($0) })
@@ -193,7 +194,7 @@ private func text(_ value: String) -> Career_V1_TextDelta { .with { $0.text = va
             defer { client.shutDown() }
             #expect(client.replicas.contains { $0.address.contains("127.0.0.1") })
             for index in 0..<5 {
-                #expect(try await client.unary(TestRPCService.echo, text("\(index)")).text == "\(index)")
+                #expect(try await client.unary(TestRPCService.echo, text("\(index)")).value == "\(index)")
             }
         }
     }
@@ -225,7 +226,7 @@ private func text(_ value: String) -> Career_V1_TextDelta { .with { $0.text = va
             await group.triggerGracefulShutdown()
             try await eventually { client.replicas.filter(\.ready).count == 1 }
             for index in 0..<10 {
-                #expect(try await client.unary(TestRPCService.echo, text("\(index)")).text == "\(index)")
+                #expect(try await client.unary(TestRPCService.echo, text("\(index)")).value == "\(index)")
             }
             _ = try? await held.value
             try await running.value
@@ -247,7 +248,7 @@ private func text(_ value: String) -> Career_V1_TextDelta { .with { $0.text = va
             #expect(client.isReady == false)
             // ...but the call it is serving ends with its answer on the connection it started on
             // (closing that connection on the failed check used to fail it as CONNECTION_LOST).
-            #expect(try await held.value.text == "1500")
+            #expect(try await held.value.value == "1500")
         }
     }
 
@@ -269,7 +270,7 @@ private func text(_ value: String) -> Career_V1_TextDelta { .with { $0.text = va
             // connection go, every call goes to the first replica.
             try await eventually { client.replicas.filter(\.ready).count == 1 }
             for index in 0..<10 {
-                #expect(try await client.unary(TestRPCService.echo, text("\(index)")).text == "\(index)")
+                #expect(try await client.unary(TestRPCService.echo, text("\(index)")).value == "\(index)")
             }
         }
     }
@@ -324,7 +325,7 @@ private func text(_ value: String) -> Career_V1_TextDelta { .with { $0.text = va
             try await raw.channel.writeAndFlush(bytes)
             let answer = try await readUntilClosed(raw, within: .seconds(20))
             #expect(try goAwayCode(in: answer) == .resourceExhausted)
-            #expect(try await client.unary(TestRPCService.echo, text("after")).text == "after")
+            #expect(try await client.unary(TestRPCService.echo, text("after")).value == "after")
         }
     }
 
@@ -506,7 +507,7 @@ private func text(_ value: String) -> Career_V1_TextDelta { .with { $0.text = va
             _ = try await readUntilClosed(raw, within: .seconds(20))
             let client = try client(address)
             defer { client.shutDown() }
-            #expect(try await client.unary(TestRPCService.echo, text("still")).text == "still")
+            #expect(try await client.unary(TestRPCService.echo, text("still")).value == "still")
         }
     }
 
@@ -521,7 +522,7 @@ private func text(_ value: String) -> Career_V1_TextDelta { .with { $0.text = va
         let slow = Task { try await client.unary(TestRPCService.sleep, text("500")) }
         try await eventually { service.observed.contains("sleep started") }
         await group.triggerGracefulShutdown()
-        #expect(try await slow.value.text == "500")
+        #expect(try await slow.value.value == "500")
         try await running.value
         #expect(service.observed.contains("sleep finished"))
         let error = await #expect(throws: RPCError.self) { try await client.unary(TestRPCService.echo, text("late")) }
@@ -544,7 +545,7 @@ func eventually(within limit: Duration = .seconds(30), _ condition: () -> Bool) 
 /// The tokens a call spent travel in its closing status, whatever the outcome (PROTOCOL.md
 /// section 7): the gateway's usage ledger reads them there.
 @Suite struct CallStatusUsageTests {
-    static let spend = RPCMethod<Career_V1_TextDelta, Career_V1_TextDelta>(service: "test.Usage", name: "Spend", kind: .unary)
+    static let spend = RPCMethod<Google_Protobuf_StringValue, Google_Protobuf_StringValue>(service: "test.Usage", name: "Spend", kind: .unary)
 
     /// Spends tokens on two models, then answers or fails as the request says; the router's
     /// call scope adds the tokens of a third.
@@ -555,7 +556,7 @@ func eventually(within limit: Duration = .seconds(30), _ condition: () -> Bool) 
             context.usage.add(model: "gemini-2.5-flash", promptTokens: 3, outputTokens: 1, thoughtsTokens: 0, totalTokens: 4)
             // What a call to another service reported, merged model by model.
             context.usage.add([.with { $0.model = "gemini-2.5-pro"; $0.promptTokens = 1; $0.outputTokens = 1; $0.totalTokens = 2 }])
-            if request.text == "fail" { throw RPCError(code: .internal, message: "malformed twice", reason: "MALFORMED_MODEL_OUTPUT") }
+            if request.value == "fail" { throw RPCError(code: .internal, message: "malformed twice", reason: "MALFORMED_MODEL_OUTPUT") }
             return request
         }
         router.callScope = { context, handler in
@@ -576,7 +577,7 @@ func eventually(within limit: Duration = .seconds(30), _ condition: () -> Bool) 
             let client = try client(address)
             defer { client.shutDown() }
             let reply = try await client.unaryReply(Self.spend, text("ok"))
-            #expect(reply.response.text == "ok")
+            #expect(reply.response.value == "ok")
             #expect(Self.summary(reply.usage) == Self.expected)
         }
     }

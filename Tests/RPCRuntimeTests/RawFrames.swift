@@ -1,5 +1,5 @@
-import CareerProto
 import NIOCore
+import RPCProto
 
 /// Reads length-prefixed frames from a raw test connection until `stop` returns true for one
 /// (or the connection closes), then closes it; returns every frame read.

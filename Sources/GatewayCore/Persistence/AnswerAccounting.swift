@@ -3,6 +3,7 @@ import Foundation
 import GatewayStore
 import GenerationTasks
 import JSONText
+import RPCProto
 import RPCRuntime
 import TaskContract
 

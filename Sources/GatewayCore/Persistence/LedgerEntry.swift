@@ -1,6 +1,6 @@
-import CareerProto
 import GatewayStore
 import NIOConcurrencyHelpers
+import RPCProto
 import RPCRuntime
 
 /// One call's usage-ledger row, written once both halves of it are known: how the call ended

@@ -122,13 +122,7 @@ extension GeminiClient {
     /// One HTTP request, read to its end; `nil` when it delivered a whole answer. Never throws,
     /// so the retry loop sees every outcome.
     private func streamAttempt(url: String, body: ByteBuffer, deadline: NIODeadline, sink: StreamSink) async -> AttemptFailure? {
-        var request = HTTPClientRequest(url: url)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
-        request.headers.add(name: "Accept", value: "text/event-stream")
-        request.headers.add(name: "x-goog-api-key", value: apiKey)
-        request.body = .bytes(body)
-
+        let request = self.httpRequest(url: url, body: body, accept: "text/event-stream")
         let response: HTTPClientResponse
         do {
             response = try await httpClient.execute(request, deadline: deadline)

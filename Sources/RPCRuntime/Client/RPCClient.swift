@@ -1,10 +1,10 @@
 import Atomics
-import CareerProto
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import RPCProto
 import ServiceLifecycle
 import SwiftProtobuf
 

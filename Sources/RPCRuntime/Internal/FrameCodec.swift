@@ -1,5 +1,5 @@
-import CareerProto
 import NIOCore
+import RPCProto
 import RPCWire
 import SwiftProtobuf
 

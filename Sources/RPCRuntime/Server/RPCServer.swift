@@ -1,8 +1,8 @@
 import Atomics
-import CareerProto
 import Logging
 import NIOCore
 import NIOPosix
+import RPCProto
 import RPCWire
 import ServiceLifecycle
 

@@ -1,5 +1,5 @@
-import CareerProto
 import NIOConcurrencyHelpers
+import RPCProto
 
 /// The model tokens a call spent, one entry per model, for its closing `CallStatus`
 /// (PROTOCOL.md section 7): what a handler adds here travels with the status whatever the call's

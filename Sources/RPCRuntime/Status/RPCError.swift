@@ -1,4 +1,4 @@
-import CareerProto
+import RPCProto
 
 /// The one error type of the RPC: a gRPC canonical code, a message safe to show a developer, and
 /// the structured details the gateway turns into its error body.

@@ -1,5 +1,5 @@
-import CareerProto
 import Foundation
+import RPCProto
 import Testing
 import TestSupport
 

@@ -1,9 +1,9 @@
 import AsyncHTTPClient
-import CareerProto
 import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import RPCProto
 import RPCWire
 
 /// What the fault suite shares: request bodies, a raw TCP peer for misbehaving on purpose, and a

@@ -1,8 +1,8 @@
 import Atomics
-import CareerProto
 import Foundation
 import NIOCore
 import NIOPosix
+import RPCProto
 import RPCWire
 
 /// One open, handshaken connection to one server address. Many calls share it.

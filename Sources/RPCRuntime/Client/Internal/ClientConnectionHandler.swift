@@ -1,6 +1,6 @@
-import CareerProto
 import Foundation
 import NIOCore
+import RPCProto
 import RPCWire
 
 /// The client side of one connection: the handshake, the table of calls waiting for frames,

@@ -1,7 +1,7 @@
-import CareerProto
 import Foundation
 import Logging
 import NIOCore
+import RPCProto
 import RPCWire
 
 /// Serves one connection: the handshake, the call table, deadlines, cancellation, timeouts and
