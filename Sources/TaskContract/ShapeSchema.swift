@@ -25,7 +25,9 @@ extension Shape {
                 if let index = components.firstIndex(where: { $0.key == name }) { components[index].value = schema }
             }
             let reference: JSONValue = ["$ref": .string("#/components/schemas/\(name)")]
-            return nullable ? ["oneOf": [reference, ["type": "null"]]] : reference
+            // `anyOf`, not `oneOf`: the two cannot both hold, and a `oneOf` makes validators and
+            // generators (schemathesis) check each branch against the negation of the other.
+            return nullable ? ["anyOf": [reference, ["type": "null"]]] : reference
         case .string(let maxLength):
             var schema: [(key: String, value: JSONValue)] = [("type", Self.type("string", nullable: nullable))]
             if required { schema.append(("minLength", 1)) }
@@ -63,7 +65,7 @@ extension Shape {
             schema.append(("properties", .object(properties)))
             var description = object.description.map { [$0] } ?? []
             if !object.exactlyOneOf.isEmpty {
-                schema.append(("oneOf", .array(Self.alternatives(object))))
+                schema.append(("anyOf", .array(Self.alternatives(object))))
                 description.append("Exactly one of \(object.exactlyOneOf.joined(separator: " and ")).")
             }
             switch object.unknownKeys {
@@ -79,12 +81,14 @@ extension Shape {
     }
 
     /// One branch per alternative of `exactlyOneOf`: that member given (present and not
-    /// `null`). Its own schema says the rest (a string of them is not blank), so that a branch
-    /// does not repeat a whole profile.
+    /// `null`), every other one absent or `null`. The branches exclude each other, so `anyOf`
+    /// says "exactly one" without `oneOf`'s negations. Each member's own schema says the rest (a
+    /// string of them is not blank), so that a branch does not repeat a whole profile.
     private static func alternatives(_ object: ObjectShape) -> [JSONValue] {
         object.exactlyOneOf.compactMap { name in
             guard let property = object.properties.first(where: { $0.name == name }) else { return nil }
-            return ["required": [.string(name)], "properties": .object([(name, property.shape.given)])]
+            let others = object.exactlyOneOf.filter { $0 != name }.map { (key: $0, value: ["type": "null"] as JSONValue) }
+            return ["required": [.string(name)], "properties": .object([(name, property.shape.given)] + others)]
         }
     }
 
@@ -108,7 +112,7 @@ extension Shape {
     /// `$ref` but renderers ignore them.
     private static func describing(_ schema: JSONValue, _ description: String) -> JSONValue {
         guard case .object(var members) = schema else { return schema }
-        if members.contains(where: { $0.key == "$ref" || $0.key == "oneOf" }) {
+        if members.contains(where: { $0.key == "$ref" || $0.key == "anyOf" }) {
             return ["allOf": [schema], "description": .string(description)]
         }
         if let index = members.firstIndex(where: { $0.key == "description" }), case .string(let existing) = members[index].value {

@@ -143,13 +143,14 @@ import Testing
     @Test func theAlternativesAreOneOfInTheSchema() {
         var components: [(key: String, value: JSONValue)] = []
         guard case .object(let schema) = Shape.object(Self.alternatives).jsonSchema(nullable: false, components: &components),
-              case .array(let branches)? = schema.first(where: { $0.key == "oneOf" })?.value
+              case .array(let branches)? = schema.first(where: { $0.key == "anyOf" })?.value
         else {
-            Issue.record("no oneOf")
+            Issue.record("no anyOf")
             return
         }
         #expect(branches.count == 2)
-        // Each branch needs its member present and not null (a null member is absent).
+        // Each branch needs its member present and not null (a null member is absent), and the
+        // others absent or null, so the branches exclude each other.
         guard case .object(let textBranch) = branches[1] else { return }
         #expect(textBranch.first(where: { $0.key == "required" })?.value == ["text"])
         guard case .object(let properties)? = textBranch.first(where: { $0.key == "properties" })?.value,
