@@ -314,6 +314,7 @@ let package = Package(
             dependencies: [
                 "GatewayCore", "GatewayStore", "JSONText", "TestSupport", "TaskContract", "GenerationTasks",
                 "AppSupport", "CareerProto", "CareerRPC", "RPCRuntime",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

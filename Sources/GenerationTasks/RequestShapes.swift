@@ -69,7 +69,7 @@ public struct RequestShape<Message: SwiftProtobuf.Message & Sendable>: Sendable 
     }
 
     /// `ParseProfileRequest`: the schema's name in the API reference.
-    var messageName: String { String(Message.protoMessageName.split(separator: ".").last ?? "") }
+    public var messageName: String { String(Message.protoMessageName.split(separator: ".").last ?? "") }
 
     var documented: (messageName: String, shape: ObjectShape) { (self.messageName, self.shape) }
 }

@@ -55,6 +55,9 @@ public struct TextTask<Request: SwiftProtobuf.Message & Sendable>: TextTaskDefin
 
     public var task: TextTask<Request> { self }
 
+    /// The request shape, typed by its message: what the service checks requests with.
+    public var requestShape: RequestShape<Request> { RequestShape(self.request) }
+
     public var method: RPCMethod<Request, Career_V1_TextAnswer> {
         RPCMethod(service: GenerationTaskRegistry.serviceName, name: self.rpcName, kind: .unary)
     }
@@ -80,7 +83,7 @@ extension TextTaskDefinition {
     public var request: ObjectShape { self.task.request }
     /// The request message's name (`ThankYouNoteRequest`): its schema's name in the API
     /// reference, shared by tasks that take the same message.
-    public var requestMessageName: String { String(Request.protoMessageName.split(separator: ".").last ?? "") }
+    public var requestMessageName: String { self.task.requestShape.messageName }
 
     /// `MODEL_THANK_YOU_NOTE` for `thankYouNote`.
     public var modelSetting: String {

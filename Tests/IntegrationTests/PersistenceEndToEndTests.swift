@@ -116,6 +116,10 @@ private let jobDescription = "Senior Swift engineer\nBuild backend services with
         for (query, field) in [
             ("limit=0", "limit"), ("limit=101", "limit"), ("limit=ten", "limit"), ("kind=resume", "kind"),
             ("cursor=garbage", "cursor"), ("page=2", "page"), ("limit=5&limit=6", "limit"),
+            // An empty value is a value, refused as the document's schema refuses it.
+            ("kind=", "kind"), ("cursor=", "cursor"), ("limit=", "limit"),
+            // The cursor's documented form, a digit short of it.
+            ("cursor=12345678901234567_00000000-0000-4000-8000-000000000001", "cursor"),
         ] {
             let reply = try await stack.send("GET", "/api/v1/history?\(query)", headers: [user.authorization])
             #expect(reply.status == 400, "\(query)")
@@ -124,6 +128,14 @@ private let jobDescription = "Senior Swift engineer\nBuild backend services with
         }
         let usage = try await stack.send("GET", "/api/v1/usage?from=yesterday", headers: [user.authorization])
         #expect(usage.status == 400)
+        // Any cursor of the documented form is a position: a far-past one starts an empty page.
+        let past = try await stack.send("GET", "/api/v1/history?cursor=0_00000000-0000-4000-8000-000000000001", headers: [user.authorization])
+        #expect(past.status == 200)
+        #expect((past.json["items"] as? [Any])?.isEmpty == true)
+        // A period with `from` at or after `to` is empty, not an error.
+        let empty = try await stack.send("GET", "/api/v1/usage?from=2030-01-01T00:00:00Z&to=2020-01-01T00:00:00Z", headers: [user.authorization])
+        #expect(empty.status == 200)
+        #expect((empty.json["total"] as? [String: Any])?["calls"] as? Int == 0)
     }
 
     @Test(arguments: Database.allCases)

@@ -21,7 +21,7 @@ struct TextTaskRunner<Request: SwiftProtobuf.Message & Sendable>: Sendable {
     }
 
     func generateContentRequest(_ request: Request) throws -> GenerateContentRequest {
-        try RequestShape<Request>(self.task.request).checkOnArrival(request)
+        try self.task.requestShape.checkOnArrival(request)
         var data = UserData()
         for block in self.task.userData(request) {
             switch block {

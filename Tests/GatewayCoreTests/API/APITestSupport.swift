@@ -3,6 +3,7 @@ import Foundation
 import GatewayCore
 import GenerationTasks
 import JSONText
+import SwiftProtobuf
 import TaskContract
 import Testing
 
@@ -80,33 +81,18 @@ func longString(_ count: Int, of character: Character = "a") -> String {
 
 // The requests read by shapes, read as their routes read them (``NetworkingTasks``,
 // ``RequestShapes``), so the decoding and validation tests written for them check that path.
+protocol ReadByShape: APIRequest, SwiftProtobuf.Message {
+    static var shape: RequestShape<Self> { get }
+}
 
-extension Career_V1_NetworkingRequest: APIRequest {
+extension ReadByShape {
     public static func decode(jsonBody: Data) throws(RequestValidationError) -> Self {
-        try ShapeMapping.decode(jsonBody, NetworkingTasks.brief.request)
+        try shape.decode(jsonBody)
     }
 }
 
-extension Career_V1_ParseProfileRequest: APIRequest {
-    public static func decode(jsonBody: Data) throws(RequestValidationError) -> Self {
-        try RequestShapes.parseProfile.decode(jsonBody)
-    }
-}
-
-extension Career_V1_AnalyzeApplicationRequest: APIRequest {
-    public static func decode(jsonBody: Data) throws(RequestValidationError) -> Self {
-        try RequestShapes.analyzeApplication.decode(jsonBody)
-    }
-}
-
-extension Career_V1_CareerPathRequest: APIRequest {
-    public static func decode(jsonBody: Data) throws(RequestValidationError) -> Self {
-        try RequestShapes.careerPath.decode(jsonBody)
-    }
-}
-
-extension Career_V1_InterviewQuestionsRequest: APIRequest {
-    public static func decode(jsonBody: Data) throws(RequestValidationError) -> Self {
-        try RequestShapes.interviewQuestions.decode(jsonBody)
-    }
-}
+extension Career_V1_NetworkingRequest: ReadByShape { static var shape: RequestShape<Self> { NetworkingTasks.brief.requestShape } }
+extension Career_V1_ParseProfileRequest: ReadByShape { static var shape: RequestShape<Self> { RequestShapes.parseProfile } }
+extension Career_V1_AnalyzeApplicationRequest: ReadByShape { static var shape: RequestShape<Self> { RequestShapes.analyzeApplication } }
+extension Career_V1_CareerPathRequest: ReadByShape { static var shape: RequestShape<Self> { RequestShapes.careerPath } }
+extension Career_V1_InterviewQuestionsRequest: ReadByShape { static var shape: RequestShape<Self> { RequestShapes.interviewQuestions } }
