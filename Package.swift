@@ -17,7 +17,7 @@ import PackageDescription
 //   GeminiSimulatorCore, GeminiSimulator, RPCBenchmark, RPCHealthCheck, TestSupport, CProtobufC,
 //   RPCWireTests, RPCRuntimeTests, JSONTextTests, AppSupportTests, GeminiAPITests,
 //   PackageLayerTests
-// layer domain: CareerProto, CareerRPC, GenerationTasks, ServiceRuntime, CareerProtoC,
+// layer domain: CareerProto, CareerRPC, GenerationTasks, CoachTasks, ServiceRuntime, CareerProtoC,
 //   ProtoInteropFixtures, TaskContractTests, ProtoInteropTests
 // layer services: GatewayStore, GatewayCore, GenerationCore, CoachCore, GatewayCoreTests,
 //   GenerationCoreTests, CoachCoreTests
@@ -70,10 +70,13 @@ let package = Package(
         .target(
             name: "GenerationTasks",
             dependencies: [
-                "TaskContract", "CareerProto", "RPCRuntime",
+                "TaskContract", "CareerProto", "RPCRuntime", "JSONText",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
+        // MARK: The coach's request shape (the chat and the actions a history turn sends back),
+        // which the gateway reads by and the coach checks by.
+        .target(name: "CoachTasks", dependencies: ["TaskContract", "GenerationTasks", "CareerProto", "JSONText"]),
         // MARK: The wire: length-prefixed frames, nothing else.
         .target(
             name: "RPCWire",
@@ -161,6 +164,7 @@ let package = Package(
             name: "CoachCore",
             dependencies: [
                 "RPCRuntime", "CareerRPC", "CareerProto", "GeminiAPI", "AppSupport", "ServiceRuntime", "TaskContract",
+                "CoachTasks",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -187,7 +191,7 @@ let package = Package(
         .target(
             name: "GatewayCore",
             dependencies: [
-                "RPCRuntime", "RPCProto", "CareerRPC", "CareerProto", "AppSupport", "JSONText", "GatewayStore", "TaskContract", "GenerationTasks",
+                "RPCRuntime", "RPCProto", "CareerRPC", "CareerProto", "AppSupport", "JSONText", "GatewayStore", "TaskContract", "GenerationTasks", "CoachTasks",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -247,7 +251,7 @@ let package = Package(
         .target(
             name: "FuzzHarnesses",
             dependencies: [
-                "RPCWire", "RPCRuntime", "RPCProto", "CareerProto", "GatewayCore", "GeminiAPI", "JSONText", "TaskContract", "GenerationTasks",
+                "RPCWire", "RPCRuntime", "RPCProto", "CareerProto", "GatewayCore", "GeminiAPI", "JSONText", "TaskContract", "GenerationTasks", "CoachTasks",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
@@ -312,7 +316,7 @@ let package = Package(
         .testTarget(
             name: "GatewayCoreTests",
             dependencies: [
-                "GatewayCore", "GatewayStore", "JSONText", "TestSupport", "TaskContract", "GenerationTasks",
+                "GatewayCore", "GatewayStore", "JSONText", "TestSupport", "TaskContract", "GenerationTasks", "CoachTasks",
                 "AppSupport", "CareerProto", "CareerRPC", "RPCRuntime",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -333,7 +337,7 @@ let package = Package(
             name: "CoachCoreTests",
             dependencies: [
                 "CoachCore", "ServiceRuntime", "GeminiSimulatorCore", "TestSupport", "CareerRPC",
-                "AppSupport", "CareerProto", "GeminiAPI", "RPCRuntime",
+                "AppSupport", "CareerProto", "GeminiAPI", "RPCRuntime", "TaskContract",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
@@ -343,7 +347,7 @@ let package = Package(
         .testTarget(
             name: "TaskContractTests",
             dependencies: [
-                "TaskContract", "GenerationTasks", "JSONText", "CareerProto",
+                "TaskContract", "GenerationTasks", "JSONText", "CareerProto", "CoachTasks",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),

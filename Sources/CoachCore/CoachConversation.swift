@@ -1,26 +1,17 @@
 import CareerProto
+import CoachTasks
 import GeminiAPI
 import Logging
 import RPCRuntime
 import ServiceRuntime
 import SwiftProtobuf
 
-/// Bounds on a chat request. The gateway enforces the same ones first; the service checks
-/// again because other backend services call it directly.
+/// The bound on a chat request beyond its shape (``ChatRequestShape``, which the gateway reads
+/// the body by and the coach checks every request by).
 public enum ChatLimits {
-    /// History turns before the new message: 50.
-    public static let maxHistoryTurns = 50
-    /// The message and each history turn's text: 20,000 characters.
-    public static let maxTextLength = 20_000
-    /// One `turnState`: 200,000 characters.
-    public static let maxTurnStateLength = 200_000
     /// The whole conversation (message, every turn's text, action and `turnState`): 1 MiB in
-    /// UTF-8, the gateway's body limit.
+    /// UTF-8, the gateway's body limit, so only a caller past the gateway can exceed it.
     public static let maxConversationBytes = 1 << 20
-    /// Recent documents: 5.
-    public static let maxDocuments = 5
-    /// Each document field: 5,000 characters, the limit of a profile string.
-    public static let maxDocumentFieldLength = 5_000
 }
 
 /// Turns a chat request into the Gemini conversation: our instructions in the system
@@ -38,42 +29,19 @@ struct CoachConversation: Sendable {
     /// Answer tokens, thinking included: 8,192.
     static let maxOutputTokens = 8_192
 
-    /// Refuses a request outside ``ChatLimits`` with `INVALID_ARGUMENT`, naming every field.
+    /// Refuses a request its shape refuses, or one over ``ChatLimits``, with
+    /// `INVALID_ARGUMENT`, naming every field.
     func validate(_ request: Career_V1_ChatRequest) throws(RPCError) {
-        var validation = RequestValidation()
-        validation.requireText(request.message, field: "message", limit: ChatLimits.maxTextLength)
-        validation.require(request.hasProfile, field: "profile")
-        if request.history.count > ChatLimits.maxHistoryTurns {
-            validation.add(field: "history", issue: "must have at most \(ChatLimits.maxHistoryTurns) turns")
-        }
+        try ChatRequestShape.chat.checkOnArrival(request)
         var bytes = request.message.utf8.count
-        for (index, turn) in request.history.enumerated() {
-            let field = "history[\(index)]"
-            switch turn.role {
-            case .user:
-                if turn.hasAction { validation.add(field: "\(field).action", issue: "is only allowed on model turns") }
-                if !turn.turnState.isEmpty { validation.add(field: "\(field).turnState", issue: "is only allowed on model turns") }
-            case .model:
-                break
-            default:
-                validation.add(field: "\(field).role", issue: "must be user or model")
-            }
-            validation.limit(turn.text, field: "\(field).text", to: ChatLimits.maxTextLength)
-            validation.limit(turn.turnState, field: "\(field).turnState", to: ChatLimits.maxTurnStateLength)
+        for turn in request.history {
             bytes += turn.text.utf8.count + turn.turnState.utf8.count + ((try? turn.action.serializedBytes() as [UInt8])?.count ?? 0)
         }
         if bytes > ChatLimits.maxConversationBytes {
-            validation.add(field: "history", issue: "must be at most \(ChatLimits.maxConversationBytes) bytes in total with the message")
+            throw RPCError(invalidArgument: [
+                .init(field: "history", issue: "must be at most \(ChatLimits.maxConversationBytes) bytes in total with the message")
+            ])
         }
-        if request.documentHistory.count > ChatLimits.maxDocuments {
-            validation.add(field: "documentHistory", issue: "must have at most \(ChatLimits.maxDocuments) items")
-        }
-        for (index, document) in request.documentHistory.enumerated() {
-            validation.limit(document.jobTitle, field: "documentHistory[\(index)].jobTitle", to: ChatLimits.maxDocumentFieldLength)
-            validation.limit(document.companyName, field: "documentHistory[\(index)].companyName", to: ChatLimits.maxDocumentFieldLength)
-            validation.limit(document.createdAt, field: "documentHistory[\(index)].createdAt", to: ChatLimits.maxDocumentFieldLength)
-        }
-        try validation.check()
     }
 
     /// The request to Gemini. `userID` selects which turn states are valid (see

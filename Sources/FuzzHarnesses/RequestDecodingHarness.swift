@@ -1,4 +1,5 @@
 import CareerProto
+import CoachTasks
 import Foundation
 import GatewayCore
 import GenerationTasks
@@ -24,12 +25,12 @@ public enum RequestDecodingHarness {
     public static let endpoints: [(path: String, check: @Sendable (Data) -> Bool)] = Self.handWritten + Self.defined
 
     private static let handWritten: [(path: String, check: @Sendable (Data) -> Bool)] = [
-        ("generate/documents", { check(Career_V1_GenerateDocumentsRequest.self, $0) }),
+        ("generate/documents", { check(RequestShapes.documents, $0) }),
         ("profile/parse", { check(RequestShapes.parseProfile, $0) }),
         ("analyze/application", { check(RequestShapes.analyzeApplication, $0) }),
         ("career/path", { check(RequestShapes.careerPath, $0) }),
         ("interview/questions", { check(RequestShapes.interviewQuestions, $0) }),
-        ("coach/chat", { check(Career_V1_ChatRequest.self, $0) }),
+        ("coach/chat", { check(ChatRequestShape.chat, $0) }),
     ]
 
     private static let defined: [(path: String, check: @Sendable (Data) -> Bool)] = GenerationTaskRegistry.textTasks.map { task in
@@ -59,10 +60,6 @@ public enum RequestDecodingHarness {
         case let object as [String: Any]: object.contains { holdsNUL($0.key) || holdsNUL($0.value) }
         default: false
         }
-    }
-
-    static func check<Request: APIRequest & SwiftProtobuf.Message>(_ type: Request.Type, _ body: Data) -> Bool {
-        Self.check(body) { body throws(RequestValidationError) in try Request.decode(jsonBody: body) }
     }
 
     static func check<Request>(_ shape: RequestShape<Request>, _ body: Data) -> Bool {

@@ -7,6 +7,12 @@ import TaskContract
 /// still live in the generation service: each body is stated once here, and the gateway reads
 /// it, the service checks the message and the API reference documents it from this statement.
 public enum RequestShapes {
+    /// `POST /api/v1/generate/documents`: `{profile, options}`.
+    public static let documents = RequestShape<Career_V1_GenerateDocumentsRequest>(ObjectShape(
+        properties: [.required("profile", ProfileShape.shape), .required("options", DocumentOptionsShape.shape)],
+        unknownKeys: .reject
+    ))
+
     /// `POST /api/v1/profile/parse`: `{text}`.
     public static let parseProfile = RequestShape<Career_V1_ParseProfileRequest>(ObjectShape(
         properties: [.required("text", .longText, "Pasted or extracted resume text.")],
@@ -45,31 +51,6 @@ public enum RequestShapes {
 
     /// Every one, by its message's name, for the API reference.
     public static let all: [(messageName: String, shape: ObjectShape)] = [
-        parseProfile.documented, analyzeApplication.documented, careerPath.documented, interviewQuestions.documented,
+        documents.documented, parseProfile.documented, analyzeApplication.documented, careerPath.documented, interviewQuestions.documented,
     ]
-}
-
-/// A request message's body shape: read from JSON by the gateway, checked on arrival by the
-/// service.
-public struct RequestShape<Message: SwiftProtobuf.Message & Sendable>: Sendable {
-    public let shape: ObjectShape
-
-    public init(_ shape: ObjectShape) {
-        self.shape = shape
-    }
-
-    /// The message a JSON body holds, or every problem with the body.
-    public func decode(_ body: Data) throws(RequestValidationError) -> Message {
-        try ShapeMapping.decode(body, self.shape)
-    }
-
-    /// Every problem with a message received over the RPC.
-    public func check(_ message: Message) throws(RequestValidationError) {
-        try ShapeMapping.check(message, self.shape)
-    }
-
-    /// `ParseProfileRequest`: the schema's name in the API reference.
-    public var messageName: String { String(Message.protoMessageName.split(separator: ".").last ?? "") }
-
-    var documented: (messageName: String, shape: ObjectShape) { (self.messageName, self.shape) }
 }

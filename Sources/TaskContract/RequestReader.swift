@@ -253,6 +253,11 @@ public final class RequestReader {
     /// The string at `field` mapped through `choices`, or nil when absent, `null` or not one of
     /// them (reported as: must be "a", "b" or "c").
     public func choice<Value>(_ field: Field, _ choices: KeyValuePairs<String, Value>, required: Bool = false) -> Value? {
+        self.choice(field, Array(choices), required: required)
+    }
+
+    /// ``choice(_:_:required:)`` with the choices listed at run time.
+    public func choice<Value>(_ field: Field, _ choices: [(key: String, value: Value)], required: Bool = false) -> Value? {
         guard let value = field.value else {
             if required { report(field.path, "is required") }
             return nil

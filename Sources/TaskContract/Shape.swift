@@ -13,13 +13,23 @@ import JSONText
 /// - An object refuses or drops the keys it does not declare (``UnknownKeyPolicy``), and
 ///   refuses a key given twice.
 public indirect enum Shape: Sendable {
-    case string(maxLength: Int)
+    /// A text. `blankAllowed`: a required one must be there but may be empty or whitespace (a
+    /// model turn that only carried an action has no text).
+    case string(maxLength: Int, blankAllowed: Bool = false)
     case boolean
     case integer(ClosedRange<Int64>)
+    /// One of a few strings, each standing for a value of the message's enum.
+    case choice([Choice])
     case array(of: Shape, maxItems: Int)
     case object(ObjectShape)
     /// A shape the OpenAPI document lists once, under `components/schemas/<name>`, and refers to.
     case named(String, Shape)
+    /// A body member whose message field is laid out differently; the translation is declared
+    /// with the shape, so it is still the one statement of both.
+    case translated(Translation)
+    /// A value whose reading is code rather than a shape (the coach's actions, a union told
+    /// apart by its `type` and `path`), with its schema and both mappings declared beside it.
+    case custom(CustomShape)
 
     /// The long texts: 20,000 characters.
     public static let longText = Shape.string(maxLength: InputLimits.maxLongTextLength)
@@ -29,6 +39,11 @@ public indirect enum Shape: Sendable {
     /// An object shape that refuses undeclared keys.
     public static func object(_ properties: [Property], description: String? = nil) -> Shape {
         .object(ObjectShape(properties: properties, unknownKeys: .reject, description: description))
+    }
+
+    /// One of `choices`: the body's string → the message's enum value name.
+    public static func choice(_ choices: KeyValuePairs<String, String>) -> Shape {
+        .choice(choices.map { Choice($0.key, message: $0.value) })
     }
 }
 
@@ -41,12 +56,81 @@ public struct ObjectShape: Sendable {
     /// none or two are refused, and the one given is read as a required member (a string of
     /// them must not be blank).
     public var exactlyOneOf: [String]
+    /// Rules between members.
+    public var rules: [ObjectRule]
 
-    public init(properties: [Property], unknownKeys: UnknownKeyPolicy, description: String? = nil, exactlyOneOf: [String] = []) {
+    public init(
+        properties: [Property], unknownKeys: UnknownKeyPolicy, description: String? = nil,
+        exactlyOneOf: [String] = [], rules: [ObjectRule] = []
+    ) {
         self.properties = properties
         self.unknownKeys = unknownKeys
         self.description = description
         self.exactlyOneOf = exactlyOneOf
+        self.rules = rules
+    }
+}
+
+/// A rule between an object's members, which the reader enforces and the schema states.
+public enum ObjectRule: Sendable {
+    /// Booleans that default to `true` and must not all be `false`; `issue` is reported on the
+    /// object ("must ask for at least one document: …").
+    case notAllFalse([String], issue: String)
+    /// `members` may be given (present, not `null`, not `""`) only when `member` is `value`:
+    /// otherwise each one given is reported as `issue`.
+    case onlyWhen(member: String, is: String, members: [String], issue: String)
+}
+
+/// One value of a ``Shape/choice(_:)``: as the body writes it, and as the message's JSON
+/// writes the enum value it stands for.
+public struct Choice: Sendable {
+    public var value: String
+    public var messageValue: String
+
+    public init(_ value: String, message messageValue: String) {
+        self.value = value
+        self.messageValue = messageValue
+    }
+}
+
+/// A member whose message field differs from the body's layout (the documents' two booleans
+/// are one enum in the message). `shape` is the body's; the functions map its JSON (already
+/// read and normalised) to the message's JSON and back.
+public struct Translation: Sendable {
+    public var shape: Shape
+    public var toMessage: @Sendable (JSONValue) -> JSONValue
+    public var fromMessage: @Sendable (JSONValue) -> JSONValue
+
+    public init(
+        _ shape: Shape, toMessage: @escaping @Sendable (JSONValue) -> JSONValue,
+        fromMessage: @escaping @Sendable (JSONValue) -> JSONValue
+    ) {
+        self.shape = shape
+        self.toMessage = toMessage
+        self.fromMessage = fromMessage
+    }
+}
+
+/// A value read by code. `read` reports every problem through the reader and returns the
+/// value in the message's JSON form; `fromMessage` writes a message's JSON back in the body's
+/// form (to check a message received over the RPC); `schema` states it in the document, adding
+/// its named parts to `components`.
+public struct CustomShape: Sendable {
+    public var name: String
+    public var read: @Sendable (Field, RequestReader) -> JSONValue?
+    public var fromMessage: @Sendable (JSONValue) -> JSONValue
+    public var schema: @Sendable (inout [(key: String, value: JSONValue)]) -> JSONValue
+
+    public init(
+        name: String,
+        read: @escaping @Sendable (Field, RequestReader) -> JSONValue?,
+        fromMessage: @escaping @Sendable (JSONValue) -> JSONValue,
+        schema: @escaping @Sendable (inout [(key: String, value: JSONValue)]) -> JSONValue
+    ) {
+        self.name = name
+        self.read = read
+        self.fromMessage = fromMessage
+        self.schema = schema
     }
 }
 
@@ -56,13 +140,15 @@ public struct Property: Sendable {
     public var shape: Shape
     public var required: Bool
     public var description: String?
+    /// What an absent optional member means, for the document (the reader leaves it out).
+    public var defaultValue: JSONValue?
 
     public static func required(_ name: String, _ shape: Shape, _ description: String? = nil) -> Property {
         Property(name: name, shape: shape, required: true, description: description)
     }
 
-    public static func optional(_ name: String, _ shape: Shape, _ description: String? = nil) -> Property {
-        Property(name: name, shape: shape, required: false, description: description)
+    public static func optional(_ name: String, _ shape: Shape, _ description: String? = nil, default defaultValue: JSONValue? = nil) -> Property {
+        Property(name: name, shape: shape, required: false, description: description, defaultValue: defaultValue)
     }
 }
 

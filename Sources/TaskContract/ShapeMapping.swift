@@ -11,7 +11,7 @@ public enum ShapeMapping {
     /// The message a body holds, or every problem with the body.
     public static func decode<Message: SwiftProtobuf.Message>(_ body: Data, _ shape: ObjectShape) throws(RequestValidationError) -> Message {
         let normalized = try ShapeReader.decode(body, shape)
-        return try Self.message(from: normalized)
+        return try Self.message(from: Self.messageJSON(normalized, .object(shape)))
     }
 
     /// `value`, already checked by a shape, as a message.
@@ -35,6 +35,68 @@ public enum ShapeMapping {
         } catch {
             throw RequestValidationError(violations: [FieldViolation(field: "", issue: "could not be read: \(error)")])
         }
-        _ = try ShapeReader.check(json, shape)
+        _ = try ShapeReader.check(Self.bodyJSON(json, .object(shape)), shape)
+    }
+
+    /// A body, as the reader normalised it, in the message's JSON form: choices as the enum's
+    /// value names, translated members through their translation. A custom value is already in
+    /// the message's form (its reader wrote it so).
+    public static func messageJSON(_ value: JSONValue, _ shape: Shape) -> JSONValue {
+        switch shape {
+        case .string, .boolean, .integer, .custom:
+            return value
+        case .named(_, let shape):
+            return Self.messageJSON(value, shape)
+        case .choice(let choices):
+            guard case .string(let text) = value, let choice = choices.first(where: { $0.value == text }) else { return value }
+            return .string(choice.messageValue)
+        case .translated(let translation):
+            return translation.toMessage(Self.messageJSON(value, translation.shape))
+        case .array(let element, _):
+            guard case .array(let items) = value else { return value }
+            return .array(items.map { Self.messageJSON($0, element) })
+        case .object(let object):
+            guard case .object(let members) = value else { return value }
+            return .object(members.map { member in
+                guard let property = object.properties.first(where: { $0.name == member.key }) else { return member }
+                return (member.key, Self.messageJSON(member.value, property.shape))
+            })
+        }
+    }
+
+    /// A message's JSON in the body's form, the inverse of ``messageJSON(_:_:)``, so that the
+    /// body's shape can check it. A required text that may be empty is put back when the
+    /// message left it out (protobuf does not tell an empty string from an absent one).
+    public static func bodyJSON(_ value: JSONValue, _ shape: Shape) -> JSONValue {
+        switch shape {
+        case .string, .boolean:
+            return value
+        case .integer:
+            // Protobuf's JSON writes a 64-bit integer as a string ("12").
+            if case .string(let text) = value, let integer = Int64(text) { return .integer(integer) }
+            return value
+        case .named(_, let shape):
+            return Self.bodyJSON(value, shape)
+        case .choice(let choices):
+            guard case .string(let text) = value, let choice = choices.first(where: { $0.messageValue == text }) else { return value }
+            return .string(choice.value)
+        case .translated(let translation):
+            return Self.bodyJSON(translation.fromMessage(value), translation.shape)
+        case .custom(let custom):
+            return custom.fromMessage(value)
+        case .array(let element, _):
+            guard case .array(let items) = value else { return value }
+            return .array(items.map { Self.bodyJSON($0, element) })
+        case .object(let object):
+            guard case .object(var members) = value else { return value }
+            members = members.map { member in
+                guard let property = object.properties.first(where: { $0.name == member.key }) else { return member }
+                return (member.key, Self.bodyJSON(member.value, property.shape))
+            }
+            for property in object.properties where property.required && !members.contains(where: { $0.key == property.name }) {
+                if case .string(_, blankAllowed: true) = property.shape.unnamed { members.append((property.name, "")) }
+            }
+            return .object(members)
+        }
     }
 }

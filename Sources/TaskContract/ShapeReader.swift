@@ -29,14 +29,25 @@ public enum ShapeReader {
         switch shape {
         case .named(_, let shape):
             return Self.read(field, shape, required: required, reader)
-        case .string(let maxLength):
+        case .string(let maxLength, let blankAllowed):
             guard field.value != nil else {
                 if required { reader.report(field.path, "is required") }
                 return nil
             }
-            let text = reader.string(field, maxLength: maxLength, required: required)
+            let text = reader.string(field, maxLength: maxLength, required: required && !blankAllowed)
             guard case .string? = field.value else { return nil }
             return .string(text)
+        case .choice(let choices):
+            let value = reader.choice(field, choices.map { (key: $0.value, value: $0.value) }, required: required)
+            return value.map { .string($0) }
+        case .translated(let translation):
+            return Self.read(field, translation.shape, required: required, reader)
+        case .custom(let custom):
+            guard field.value != nil else {
+                if required { reader.report(field.path, "is required") }
+                return nil
+            }
+            return custom.read(field, reader)
         case .boolean:
             guard let value = field.value else { return nil }
             guard case .bool = value else {
@@ -45,7 +56,9 @@ public enum ShapeReader {
             }
             return value
         case .integer(let range):
-            let integer = reader.integer(field, in: range, issue: "must be an integer from \(range.lowerBound) to \(range.upperBound)")
+            let issue = range == 0...Int64.max
+                ? "must be a non-negative integer" : "must be an integer from \(range.lowerBound) to \(range.upperBound)"
+            let integer = reader.integer(field, in: range, issue: issue)
             return integer.map { .integer($0) }
         case .array(let element, let maxItems):
             guard field.value != nil else {
@@ -76,7 +89,25 @@ public enum ShapeReader {
             }
         }
         Self.checkExactlyOne(of: shape.exactlyOneOf, in: fields, reader)
+        for rule in shape.rules {
+            Self.check(rule, in: fields, reader)
+        }
         return .object(members)
+    }
+
+    private static func check(_ rule: ObjectRule, in fields: ObjectFields, _ reader: RequestReader) {
+        switch rule {
+        case .notAllFalse(let names, let issue):
+            if names.allSatisfy({ fields[$0].value == .bool(false) }) {
+                reader.report(fields.path, issue)
+            }
+        case .onlyWhen(let member, let value, let members, let issue):
+            // Only a valid other value breaks the rule: an invalid one is reported by its shape.
+            guard case .string(let given)? = fields[member].value, given != value else { return }
+            for name in members where fields[name].value != nil && fields[name].value != .string("") {
+                reader.report(fields[name].path, issue)
+            }
+        }
     }
 
     /// Reports a group of alternatives with none or several of them given.

@@ -28,13 +28,27 @@ extension Shape {
             // `anyOf`, not `oneOf`: the two cannot both hold, and a `oneOf` makes validators and
             // generators (schemathesis) check each branch against the negation of the other.
             return nullable ? ["anyOf": [reference, ["type": "null"]]] : reference
-        case .string(let maxLength):
+        case .string(let maxLength, let blankAllowed):
+            let notBlank = required && !blankAllowed
             var schema: [(key: String, value: JSONValue)] = [("type", Self.type("string", nullable: nullable))]
-            if required { schema.append(("minLength", 1)) }
+            if notBlank { schema.append(("minLength", 1)) }
             schema.append(("maxLength", .integer(maxLength)))
-            schema.append(("pattern", .string(required ? Self.requiredTextPattern : Self.noNULPattern)))
-            if required { schema.append(("description", "Must hold a character other than whitespace.")) }
+            schema.append(("pattern", .string(notBlank ? Self.requiredTextPattern : Self.noNULPattern)))
+            if notBlank { schema.append(("description", "Must hold a character other than whitespace.")) }
             return .object(schema)
+        case .choice(let choices):
+            let values = choices.map { JSONValue.string($0.value) }
+            return ["type": Self.type("string", nullable: nullable), "enum": .array(nullable ? values + [.null] : values)]
+        case .translated(let translation):
+            return translation.shape.jsonSchema(nullable: nullable, required: required, components: &components)
+        case .custom(let custom):
+            if !components.contains(where: { $0.key == custom.name }) {
+                components.append((custom.name, .null))
+                let schema = custom.schema(&components)
+                if let index = components.firstIndex(where: { $0.key == custom.name }) { components[index].value = schema }
+            }
+            let reference: JSONValue = ["$ref": .string("#/components/schemas/\(custom.name)")]
+            return nullable ? ["anyOf": [reference, ["type": "null"]]] : reference
         case .boolean:
             return ["type": Self.type("boolean", nullable: nullable)]
         case .integer(let range):
@@ -57,6 +71,7 @@ extension Shape {
                 var schema = property.shape.jsonSchema(
                     nullable: !property.required, required: property.required || alternative, components: &components)
                 if let description = property.description { schema = Self.describing(schema, description) }
+                if let defaultValue = property.defaultValue { schema = Self.adding("default", defaultValue, to: schema) }
                 properties.append((property.name, schema))
             }
             var schema: [(key: String, value: JSONValue)] = [("type", Self.type("object", nullable: nullable))]
@@ -64,9 +79,36 @@ extension Shape {
             if !required.isEmpty { schema.append(("required", .array(required))) }
             schema.append(("properties", .object(properties)))
             var description = object.description.map { [$0] } ?? []
+            // Each condition is an `anyOf`; two of them go into an `allOf`.
+            var conditions: [JSONValue] = []
             if !object.exactlyOneOf.isEmpty {
-                schema.append(("anyOf", .array(Self.alternatives(object))))
+                conditions.append(["anyOf": .array(Self.alternatives(object))])
                 description.append("Exactly one of \(object.exactlyOneOf.joined(separator: " and ")).")
+            }
+            for rule in object.rules {
+                switch rule {
+                case .notAllFalse(let names, _):
+                    let allFalse: [(key: String, value: JSONValue)] = names.map { ($0, ["const": false]) }
+                    schema.append(("not", ["required": .array(names.map(JSONValue.string)), "properties": .object(allFalse)]))
+                    description.append("\(Self.andList(names)) are not \(names.count == 2 ? "both" : "all") false.")
+                case .onlyWhen(let member, let value, let members, _):
+                    let absent: [(key: String, value: JSONValue)] = members.map { name in
+                        let isText = object.properties.first { $0.name == name }.map { if case .string = $0.shape.unnamed { true } else { false } } ?? false
+                        let absentValue: JSONValue = isText ? ["enum": ["", .null]] : ["type": "null"]
+                        return (name, absentValue)
+                    }
+                    let constant: JSONValue = ["const": .string(value)]
+                    let isValue: JSONValue = ["properties": .object([(member, constant)])]
+                    let isAbsent: JSONValue = ["properties": .object(absent)]
+                    conditions.append(["anyOf": [isValue, isAbsent]])
+                    let named = members.map { name in absent.contains { $0.key == name && $0.value != ["type": "null"] } ? "a non-empty \(name)" : name }
+                    description.append("\(Self.andList(named)) only when \(member) is \"\(value)\".")
+                }
+            }
+            if conditions.count == 1, case .object(let condition) = conditions[0] {
+                schema.append(contentsOf: condition)
+            } else if conditions.count > 1 {
+                schema.append(("allOf", .array(conditions)))
             }
             switch object.unknownKeys {
             case .reject:
@@ -96,12 +138,34 @@ extension Shape {
     private var given: JSONValue {
         switch self {
         case .named(_, let shape): shape.given
-        case .string: ["type": "string"]
+        case .translated(let translation): translation.shape.given
+        case .custom: [:]
+        case .string, .choice: ["type": "string"]
         case .boolean: ["type": "boolean"]
         case .integer: ["type": "integer"]
         case .array: ["type": "array"]
         case .object: ["type": "object"]
         }
+    }
+
+    /// The shape under any names.
+    var unnamed: Shape {
+        if case .named(_, let shape) = self { shape.unnamed } else { self }
+    }
+
+    private static func andList(_ names: [String]) -> String {
+        guard names.count > 1 else { return names.first ?? "" }
+        return names.dropLast().joined(separator: ", ") + " and " + names.last!
+    }
+
+    /// `schema` with a member added; a `$ref` or `anyOf` is wrapped, as in ``describing(_:_:)``.
+    private static func adding(_ key: String, _ value: JSONValue, to schema: JSONValue) -> JSONValue {
+        guard case .object(var members) = schema else { return schema }
+        if members.contains(where: { $0.key == "$ref" || $0.key == "anyOf" }) {
+            return .object([("allOf", [schema]), (key, value)])
+        }
+        members.append((key, value))
+        return .object(members)
     }
 
     private static func type(_ name: String, nullable: Bool) -> JSONValue {

@@ -5,6 +5,7 @@ import Foundation
 import GeminiAPI
 import RPCRuntime
 import ServiceRuntime
+import TaskContract
 import Testing
 import TestSupport
 
@@ -143,12 +144,12 @@ import TestSupport
 
     @Test func historyOverTheBoundsIsRefused() async throws {
         try await withCoach { coach in
-            let tooMany = (0...ChatLimits.maxHistoryTurns).map { turn($0 % 2 == 0 ? .user : .model, "turn \($0)") }
+            let tooMany = (0...InputLimits.maxHistoryTurns).map { turn($0 % 2 == 0 ? .user : .model, "turn \($0)") }
             let error = await #expect(throws: RPCError.self) { try await coach.chat(chatRequest("Hi", history: tooMany)) }
             #expect(error?.code == .invalidArgument)
             #expect(error?.fieldViolations.map(\.field) == ["history"])
 
-            let big = String(repeating: "s", count: ChatLimits.maxTurnStateLength)
+            let big = String(repeating: "s", count: InputLimits.maxTurnStateLength)
             let tooLarge = (0..<6).map { _ in turn(.model, "", state: big) }
             let sizeError = await #expect(throws: RPCError.self) { try await coach.chat(chatRequest("Hi", history: tooLarge)) }
             #expect(sizeError?.code == .invalidArgument)
@@ -163,7 +164,7 @@ import TestSupport
             var request = chatRequest(" ", history: [turn(.user, "hi", state: "x"), turn(.unspecified, "?")])
             request.clearProfile()
             let error = await #expect(throws: RPCError.self) { try await coach.chat(request) }
-            #expect(error?.fieldViolations.map(\.field) == ["message", "profile", "history[0].turnState", "history[1].role"])
+            #expect(error?.fieldViolations.map(\.field) == ["message", "history[0].turnState", "history[1].role", "profile"])
         }
     }
 

@@ -17,6 +17,9 @@ import Testing
         case .string: "x"
         case .boolean: true
         case .integer(let range): .integer(range.lowerBound)
+        case .choice(let choices): .string(choices[0].value)
+        case .translated(let translation): fullValue(translation.shape)
+        case .custom: .null
         case .array(let element, _): [fullValue(element)]
         case .object(let object): .object(object.properties.map { ($0.name, fullValue($0.shape)) })
         }

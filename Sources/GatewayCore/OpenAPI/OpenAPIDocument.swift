@@ -1,3 +1,4 @@
+import CoachTasks
 import GenerationTasks
 import JSONText
 import TaskContract
@@ -34,7 +35,7 @@ public enum OpenAPIDocument {
             taskPaths.append(("/api/v1/" + task.path, ["post": Self.operation(task, requestSchema: requestName)]))
         }
 
-        for (name, shape) in RequestShapes.all {
+        for (name, shape) in RequestShapes.all + [ChatRequestShape.chat.documented] {
             schemas.append((name, Shape.object(shape).jsonSchema(nullable: false, components: &schemas)))
         }
 

@@ -1,5 +1,6 @@
 import CareerProto
 import CareerRPC
+import CoachTasks
 import Foundation
 import GatewayStore
 import GenerationTasks
@@ -37,7 +38,7 @@ struct AIRoutes {
 
     func register(on api: RouterGroup<GatewayRequestContext>) {
         self.post(api, "generate/documents", self.generation, GenerationMethods.generateDocuments,
-                  stream: GenerationMethods.streamDocuments, tier: { $0.options.thinkingMode ? .pro : .flash },
+                  stream: GenerationMethods.streamDocuments, shape: RequestShapes.documents, tier: { $0.options.thinkingMode ? .pro : .flash },
                   record: .init(task: "documents", kind: .documents) {
                       ResultTitle.job(description: $0.options.jobDescription, targetTitle: $0.profile.targetJobTitle, company: $0.profile.companyName)
                   })
@@ -53,7 +54,7 @@ struct AIRoutes {
                   record: .init(task: "interviewQuestions", kind: .interviewQuestions) { ResultTitle.job(description: $0.jobDescription) })
         // Coach turns are not saved (the frontend holds the conversation); a career path the
         // coach planned is, as a career path (see ``Persistence``).
-        self.post(api, "coach/chat", self.coach, CoachMethods.chat, stream: CoachMethods.streamChat, tier: { _ in .pro },
+        self.post(api, "coach/chat", self.coach, CoachMethods.chat, stream: CoachMethods.streamChat, shape: ChatRequestShape.chat, tier: { _ in .pro },
                   record: .init(task: "coachChat", kind: nil) { _ in "" })
         for task in GenerationTaskRegistry.textTasks {
             self.register(task, on: api)
@@ -82,16 +83,17 @@ struct AIRoutes {
         var title: @Sendable (Request) -> String
     }
 
-    private func post<Request: APIRequest, Response: APIResponse & AccountedAnswer, Event: APIStreamEventConvertible & SwiftProtobuf.Message>(
+    private func post<Request: SwiftProtobuf.Message & Sendable, Response: APIResponse & AccountedAnswer, Event: APIStreamEventConvertible & SwiftProtobuf.Message>(
         _ api: RouterGroup<GatewayRequestContext>,
         _ path: RouterPath,
         _ client: RPCClient,
         _ method: RPCMethod<Request, Response>,
         stream streamMethod: RPCMethod<Request, Event>?,
+        shape: RequestShape<Request>,
         tier: @escaping @Sendable (Request) -> ModelTier,
         record: Record<Request>
     ) {
-        self.post(api, path, client, method, stream: streamMethod, decode: { body throws(RequestValidationError) in try Request.decode(jsonBody: body) }, tier: tier, record: record)
+        self.post(api, path, client, method, stream: streamMethod, decode: { body throws(RequestValidationError) in try shape.decode(body) }, tier: tier, record: record)
     }
 
     private func post<Request: SwiftProtobuf.Message & Sendable, Response: APIResponse & AccountedAnswer, Event: APIStreamEventConvertible & SwiftProtobuf.Message>(

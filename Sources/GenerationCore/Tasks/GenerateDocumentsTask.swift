@@ -1,5 +1,6 @@
 import CareerProto
 import GeminiAPI
+import GenerationTasks
 import NIOCore
 import RPCRuntime
 import ServiceRuntime
@@ -71,26 +72,6 @@ struct GenerateDocumentsTask: Sendable {
     }
 
     // MARK: The request
-
-    /// Refuses a request without a profile or a job description, or with an option out of range.
-    func validate(_ request: Career_V1_GenerateDocumentsRequest) throws {
-        var validation = RequestValidation()
-        let options = request.options
-        validation.require(request.hasProfile, field: "profile")
-        validation.requireText(options.jobDescription, field: "options.jobDescription", limit: InputLimits.maxLongTextLength)
-        validation.limit(options.resumeLength, field: "options.resumeLength", to: InputLimits.maxOptionTextLength)
-        validation.limit(options.coverLetterLength, field: "options.coverLetterLength", to: InputLimits.maxOptionTextLength)
-        validation.limit(options.tone, field: "options.tone", to: InputLimits.maxOptionTextLength)
-        validation.limit(options.uploadedResume, field: "options.uploadedResume", to: InputLimits.maxLongTextLength)
-        validation.limit(options.uploadedCoverLetter, field: "options.uploadedCoverLetter", to: InputLimits.maxLongTextLength)
-        if case .technicality(let value)? = options.technicalityChoice, !(0...100).contains(value) {
-            validation.add(field: "options.technicality", issue: "must be an integer from 0 to 100")
-        }
-        if case .UNRECOGNIZED = options.documents {
-            validation.add(field: "options.documents", issue: "is not a known document selection")
-        }
-        try validation.check()
-    }
 
     /// The documents asked for, resume first.
     static func documents(_ options: Career_V1_DocumentOptions) -> [Document] {
@@ -179,7 +160,7 @@ struct GenerateDocumentsTask: Sendable {
         deadline: NIODeadline,
         onDelta: (@Sendable (Document, String) async throws -> Void)?
     ) async throws -> Career_V1_GenerateDocumentsResponse {
-        try self.validate(request)
+        try RequestShapes.documents.checkOnArrival(request)
         let model = self.model(request.options)
         // Both documents at once: they are independent calls, and the answer waits for the slower.
         let drafts = try await withThrowingTaskGroup(of: (Document, Draft).self) { group in

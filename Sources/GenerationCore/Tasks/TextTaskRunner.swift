@@ -73,16 +73,3 @@ extension ModelAnswer<String> {
         }
     }
 }
-
-extension RequestShape {
-    /// Checks a request received over the RPC by the shape the gateway reads its body with
-    /// (other backend services call the service directly): `INVALID_ARGUMENT` naming every
-    /// problem.
-    func checkOnArrival(_ request: Message) throws(RPCError) {
-        do {
-            try self.check(request)
-        } catch {
-            throw RPCError(error)
-        }
-    }
-}

@@ -1,4 +1,5 @@
 import CareerProto
+import CoachTasks
 import Foundation
 import GatewayCore
 import GenerationTasks
@@ -79,20 +80,24 @@ func longString(_ count: Int, of character: Character = "a") -> String {
     String(repeating: character, count: count)
 }
 
-// The requests read by shapes, read as their routes read them (``NetworkingTasks``,
-// ``RequestShapes``), so the decoding and validation tests written for them check that path.
-protocol ReadByShape: APIRequest, SwiftProtobuf.Message {
+/// A request message read from its JSON body by its shape, as its route reads it
+/// (``NetworkingTasks``, ``RequestShapes``, ``ChatRequestShape``), so that the decoding and
+/// validation tests check that path.
+protocol APIRequest: SwiftProtobuf.Message {
     static var shape: RequestShape<Self> { get }
+    static func decode(jsonBody: Data) throws(RequestValidationError) -> Self
 }
 
-extension ReadByShape {
+extension APIRequest {
     public static func decode(jsonBody: Data) throws(RequestValidationError) -> Self {
         try shape.decode(jsonBody)
     }
 }
 
-extension Career_V1_NetworkingRequest: ReadByShape { static var shape: RequestShape<Self> { NetworkingTasks.brief.requestShape } }
-extension Career_V1_ParseProfileRequest: ReadByShape { static var shape: RequestShape<Self> { RequestShapes.parseProfile } }
-extension Career_V1_AnalyzeApplicationRequest: ReadByShape { static var shape: RequestShape<Self> { RequestShapes.analyzeApplication } }
-extension Career_V1_CareerPathRequest: ReadByShape { static var shape: RequestShape<Self> { RequestShapes.careerPath } }
-extension Career_V1_InterviewQuestionsRequest: ReadByShape { static var shape: RequestShape<Self> { RequestShapes.interviewQuestions } }
+extension Career_V1_NetworkingRequest: APIRequest { static var shape: RequestShape<Self> { NetworkingTasks.brief.requestShape } }
+extension Career_V1_ParseProfileRequest: APIRequest { static var shape: RequestShape<Self> { RequestShapes.parseProfile } }
+extension Career_V1_AnalyzeApplicationRequest: APIRequest { static var shape: RequestShape<Self> { RequestShapes.analyzeApplication } }
+extension Career_V1_CareerPathRequest: APIRequest { static var shape: RequestShape<Self> { RequestShapes.careerPath } }
+extension Career_V1_InterviewQuestionsRequest: APIRequest { static var shape: RequestShape<Self> { RequestShapes.interviewQuestions } }
+extension Career_V1_GenerateDocumentsRequest: APIRequest { static var shape: RequestShape<Self> { RequestShapes.documents } }
+extension Career_V1_ChatRequest: APIRequest { static var shape: RequestShape<Self> { ChatRequestShape.chat } }

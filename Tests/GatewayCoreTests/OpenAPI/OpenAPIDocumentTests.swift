@@ -1,3 +1,4 @@
+import CoachTasks
 import Foundation
 import GatewayStore
 import GenerationTasks
@@ -50,8 +51,9 @@ import Testing
               case .object(let components)? = members.first(where: { $0.key == "components" })?.value,
               case .object(let schemas)? = components.first(where: { $0.key == "schemas" })?.value
         else { Issue.record("no schemas"); return }
-        let requestSchemas = ["DocumentsRequest", "DocumentOptions", "ChatRequest", "ChatTurn", "CoachActionInput", "CareerPathInput", "DocumentRecord", "Profile"]
-            + RequestShapes.all.map(\.messageName) + GenerationTaskRegistry.textTasks.map(\.requestMessageName)
+        let requestSchemas = ["DocumentOptions", "ChatTurn", "CoachActionInput", "CareerPathInput", "DocumentRecord", "Profile"]
+            + RequestShapes.all.map(\.messageName) + [ChatRequestShape.chat.messageName]
+            + GenerationTaskRegistry.textTasks.map(\.requestMessageName)
         var checked = 0
         func visit(_ value: JSONValue, at path: String) {
             switch value {
