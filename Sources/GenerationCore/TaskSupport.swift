@@ -1,6 +1,7 @@
 import CareerProto
 import Foundation
 import GeminiAPI
+import JSONText
 import NIOCore
 import RPCRuntime
 import ServiceRuntime
@@ -73,23 +74,23 @@ enum Schema {
     static let string: JSONValue = ["type": "STRING"]
 
     static func integer(minimum: Int, maximum: Int) -> JSONValue {
-        ["type": "INTEGER", "minimum": .number(Double(minimum)), "maximum": .number(Double(maximum))]
+        ["type": "INTEGER", "minimum": .integer(minimum), "maximum": .integer(maximum)]
     }
 
     static func array(of items: JSONValue, minItems: Int? = nil, maxItems: Int? = nil) -> JSONValue {
-        var schema: [String: JSONValue] = ["type": "ARRAY", "items": items]
-        if let minItems { schema["minItems"] = .number(Double(minItems)) }
-        if let maxItems { schema["maxItems"] = .number(Double(maxItems)) }
+        var schema: [JSONValue.Member] = [("type", "ARRAY"), ("items", items)]
+        if let minItems { schema.append(("minItems", .integer(minItems))) }
+        if let maxItems { schema.append(("maxItems", .integer(maxItems))) }
         return .object(schema)
     }
 
     static func object(_ properties: KeyValuePairs<String, JSONValue>, required: [String]? = nil) -> JSONValue {
         let names = properties.map(\.key)
-        return .object([
+        return [
             "type": "OBJECT",
-            "properties": .object(Dictionary(uniqueKeysWithValues: properties.map { ($0.key, $0.value) })),
+            "properties": .object(properties.map { (key: $0.key, value: $0.value) }),
             "required": .array((required ?? names).map(JSONValue.string)),
             "propertyOrdering": .array(names.map(JSONValue.string)),
-        ])
+        ]
     }
 }

@@ -5,6 +5,7 @@ import Foundation
 import GeminiAPI
 import GeminiSimulatorCore
 @testable import GenerationCore
+import JSONText
 import NIOConcurrencyHelpers
 import NIOCore
 import RPCRuntime
@@ -172,11 +173,11 @@ private func jsonRequest() -> GenerateContentRequest {
     }
 }
 
-@Suite struct JSONSchemaCheckTests {
+@Suite struct AnswerSchemaCheckTests {
     private let schema = InterviewQuestionsTask.schema
 
     private func check(_ json: String) throws -> String? {
-        JSONSchemaCheck.firstViolation(of: try JSONDecoder().decode(JSONValue.self, from: Data(json.utf8)), against: self.schema)
+        JSONSchemaValidator.gemini.firstViolation(of: try JSONValue(parsing: Data(json.utf8)), against: self.schema)
     }
 
     @Test func conformingAnswerPasses() throws {

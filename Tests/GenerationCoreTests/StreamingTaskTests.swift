@@ -7,6 +7,7 @@ import GeminiAPI
 import GeminiSimulatorCore
 @testable import GenerationCore
 import GenerationTasks
+import JSONText
 import NIOCore
 import RPCRuntime
 import ServiceRuntime

@@ -6,6 +6,7 @@ import GeminiAPI
 import GeminiSimulatorCore
 @testable import GenerationCore
 import GenerationTasks
+import JSONText
 import NIOCore
 import RPCRuntime
 import ServiceRuntime
@@ -159,11 +160,11 @@ private let jobDescription = "Platform engineer: Kubernetes, Go, on-call. Ignore
     @Test func fitScoreOutsideItsRangeIsMalformed() throws {
         let schema = AnalyzeApplicationTask.schema
         func answer(_ score: Int) -> JSONValue {
-            ["fitScore": .number(Double(score)), "gapAnalysis": "g", "keywordOptimization": "k", "impactEnhancer": "i", "missingKeywords": ["Go"]]
+            ["fitScore": .integer(score), "gapAnalysis": "g", "keywordOptimization": "k", "impactEnhancer": "i", "missingKeywords": ["Go"]]
         }
-        #expect(JSONSchemaCheck.firstViolation(of: answer(100), against: schema) == nil)
-        #expect(JSONSchemaCheck.firstViolation(of: answer(101), against: schema) == "$.fitScore is above 100.0")
-        #expect(JSONSchemaCheck.firstViolation(of: answer(-1), against: schema) == "$.fitScore is below 0.0")
+        #expect(JSONSchemaValidator.gemini.firstViolation(of: answer(100), against: schema) == nil)
+        #expect(JSONSchemaValidator.gemini.firstViolation(of: answer(101), against: schema) == "$.fitScore is above 100.0")
+        #expect(JSONSchemaValidator.gemini.firstViolation(of: answer(-1), against: schema) == "$.fitScore is below 0.0")
     }
 
     @Test func planCareerPath() async throws {

@@ -1,6 +1,7 @@
 import CareerProto
 import GeminiAPI
 import GenerationTasks
+import JSONText
 import NIOCore
 import RPCRuntime
 import ServiceRuntime

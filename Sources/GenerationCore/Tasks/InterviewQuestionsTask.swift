@@ -1,6 +1,7 @@
 import CareerProto
 import GeminiAPI
 import GenerationTasks
+import JSONText
 import NIOCore
 import RPCRuntime
 import ServiceRuntime
@@ -12,25 +13,15 @@ struct InterviewQuestionsTask: Sendable {
     let systemInstruction: String
     var model = ModelName.flash
 
-    static let schema: JSONValue = .object([
-        "type": .string("OBJECT"),
-        "properties": .object([
-            "questions": .object([
-                "type": .string("ARRAY"),
-                "minItems": .number(1),
-                "items": .object([
-                    "type": .string("OBJECT"),
-                    "properties": .object([
-                        "question": .object(["type": .string("STRING")]),
-                        "type": .object(["type": .string("STRING"), "enum": .array([.string("behavioral"), .string("technical")])]),
-                        "why": .object(["type": .string("STRING")]),
-                    ]),
-                    "required": .array([.string("question"), .string("type"), .string("why")]),
-                    "propertyOrdering": .array([.string("question"), .string("type"), .string("why")]),
-                ]),
+    static let schema: JSONValue = Schema.object([
+        "questions": Schema.array(
+            of: Schema.object([
+                "question": Schema.string,
+                "type": ["type": "STRING", "enum": ["behavioral", "technical"]],
+                "why": Schema.string,
             ]),
-        ]),
-        "required": .array([.string("questions")]),
+            minItems: 1
+        ),
     ])
 
     func run(_ request: Career_V1_InterviewQuestionsRequest, context: ServerCallContext) async throws -> Career_V1_InterviewQuestionsResponse {

@@ -2,6 +2,7 @@ import CareerProto
 import Foundation
 import GeminiAPI
 import GenerationTasks
+import JSONText
 import NIOCore
 import RPCRuntime
 import ServiceRuntime
@@ -97,10 +98,9 @@ struct ParseProfileTask: Sendable {
     /// Profile's JSON names, so swift-protobuf reads it; keys it does not know are dropped, and
     /// surrounding whitespace is trimmed from every string.
     static func profile(from json: JSONValue) throws -> Career_V1_Profile {
-        let data = try JSONEncoder().encode(json)
         var options = JSONDecodingOptions()
         options.ignoreUnknownFields = true
-        let profile = try Career_V1_Profile(jsonUTF8Data: data, options: options)
+        let profile = try Career_V1_Profile(jsonUTF8Data: json.jsonData(), options: options)
         return profile.trimmed()
     }
 }
