@@ -120,8 +120,9 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        // MARK: Strict JSON reading and deterministic writing, without Codable (request bodies,
-        // model answers, the simulator's requests).
+        // MARK: The one JSON value (strict reading and deterministic writing of request bodies,
+        // model answers and the simulator's requests; Codable for the Gemini client's free-form
+        // members) and the one JSON Schema checker (model answers, tests against the document).
         .target(name: "JSONText"),
         // MARK: The Gemini REST client.
         .target(
@@ -140,7 +141,7 @@ let package = Package(
         .target(
             name: "ServiceRuntime",
             dependencies: [
-                "RPCRuntime", "CareerProto", "GeminiAPI", "AppSupport", "TaskContract",
+                "RPCRuntime", "CareerProto", "GeminiAPI", "AppSupport", "TaskContract", "JSONText",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -154,16 +155,15 @@ let package = Package(
             name: "GenerationCore",
             dependencies: [
                 "RPCRuntime", "CareerRPC", "CareerProto", "GeminiAPI", "AppSupport", "ServiceRuntime",
-                "TaskContract", "GenerationTasks",
+                "TaskContract", "GenerationTasks", "JSONText",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            resources: [.copy("Prompts")]
+            ]
         ),
         .target(
             name: "CoachCore",
             dependencies: [
-                "RPCRuntime", "CareerRPC", "CareerProto", "GeminiAPI", "AppSupport", "ServiceRuntime", "TaskContract",
+                "RPCRuntime", "CareerRPC", "CareerProto", "GeminiAPI", "AppSupport", "ServiceRuntime", "TaskContract", "JSONText",
                 "CoachTasks",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -273,7 +273,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "RPCRuntime", "RPCProto", "AppSupport",
+                "RPCRuntime", "RPCProto", "AppSupport", "JSONText",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -328,7 +328,7 @@ let package = Package(
             name: "GenerationCoreTests",
             dependencies: [
                 "GenerationCore", "ServiceRuntime", "GeminiSimulatorCore", "TestSupport", "CareerRPC", "TaskContract", "GenerationTasks",
-                "AppSupport", "CareerProto", "GeminiAPI", "RPCRuntime",
+                "AppSupport", "CareerProto", "GeminiAPI", "RPCRuntime", "JSONText",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
@@ -364,7 +364,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "RPCRuntime", "RPCWire", "RPCProto", "CareerRPC", "CareerProto", "TestSupport",
+                "RPCRuntime", "RPCWire", "RPCProto", "CareerRPC", "CareerProto", "TestSupport", "JSONText",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,4 +1,5 @@
 import GeminiAPI
+import JSONText
 import ServiceRuntime
 import TaskContract
 
@@ -75,7 +76,7 @@ enum CoachTool: String, CaseIterable, Sendable {
         let names = properties.map { JSONValue.string($0.key) }
         return [
             "type": "OBJECT",
-            "properties": .object(Dictionary(uniqueKeysWithValues: properties.map { ($0.key, $0.value) })),
+            "properties": .object(properties.map { (key: $0.key, value: $0.value) }),
             "required": .array(names),
             "propertyOrdering": .array(names),
         ]
@@ -105,8 +106,8 @@ enum CoachToolCall: Sendable, Equatable {
         guard let tool = CoachTool(rawValue: call.name) else {
             throw Rejection(description: "unknown tool")
         }
-        let arguments = call.args ?? .object([:])
-        if let violation = JSONSchemaCheck.firstViolation(of: arguments, against: tool.declaration.parameters ?? [:], at: "args") {
+        let arguments = call.args ?? [:]
+        if let violation = JSONSchemaValidator.gemini.firstViolation(of: arguments, against: tool.declaration.parameters ?? [:], at: "args") {
             throw Rejection(description: violation)
         }
         /// The argument exactly as the model wrote it (the frontend gets it unchanged); one that

@@ -1,3 +1,4 @@
+import CareerProto
 import GenerationTasks
 import JSONText
 import TaskContract
@@ -91,19 +92,7 @@ public enum CoachActionShape {
     /// A career path as the API returned it (with `model`, `usage` and maybe `resultId`), read
     /// leniently: every member may be left out.
     static let careerPathInput: Shape = .named("CareerPathInput", .object(ObjectShape(
-        properties: [
-            .optional("currentRole", .shortText),
-            .optional("targetRole", .shortText),
-            .optional("path", .array(of: .object([
-                .optional("timeframe", .shortText),
-                .optional("milestoneTitle", .shortText),
-                .optional("milestoneDescription", .shortText),
-                .optional("actionItems", .array(of: .object([
-                    .optional("category", .shortText),
-                    .optional("title", .shortText),
-                    .optional("description", .shortText),
-                ]), maxItems: InputLimits.maxListItems)),
-            ]), maxItems: InputLimits.maxListItems)),
+        properties: Career_V1_CareerPathResponse.answerShape.map { .optional($0.name, $0.shape.readingSentBack, $0.description) } + [
             .optional("model", .shortText),
             .optional("usage", .object(["promptTokens", "outputTokens", "thoughtsTokens", "totalTokens"].map {
                 .optional($0, .integer(0...Int64.max))

@@ -25,11 +25,11 @@ public enum RequestDecodingHarness {
     public static let endpoints: [(path: String, check: @Sendable (Data) -> Bool)] = Self.handWritten + Self.defined
 
     private static let handWritten: [(path: String, check: @Sendable (Data) -> Bool)] = [
-        ("generate/documents", { check(RequestShapes.documents, $0) }),
-        ("profile/parse", { check(RequestShapes.parseProfile, $0) }),
-        ("analyze/application", { check(RequestShapes.analyzeApplication, $0) }),
-        ("career/path", { check(RequestShapes.careerPath, $0) }),
-        ("interview/questions", { check(RequestShapes.interviewQuestions, $0) }),
+        ("generate/documents", { check(DocumentsTask.request, $0) }),
+        ("profile/parse", { check(ParseProfileTask.definition.request, $0) }),
+        ("analyze/application", { check(AnalyzeApplicationTask.definition.request, $0) }),
+        ("career/path", { check(PlanCareerPathTask.definition.request, $0) }),
+        ("interview/questions", { check(InterviewQuestionsTask.definition.request, $0) }),
         ("coach/chat", { check(ChatRequestShape.chat, $0) }),
     ]
 

@@ -1,10 +1,12 @@
+import JSONText
+
 /// Builds the simulator's deterministic answer to one `generateContent` request.
 ///
 /// Same request, same answer: every choice derives from a stable hash of the prompt (system
 /// instruction, every turn's text and function results), never from time or randomness.
 struct AnswerBuilder {
     let model: String
-    let request: JSON
+    let request: JSONValue
     /// All prompt text, in order.
     let promptText: String
     /// The text of the last user turn.
@@ -15,25 +17,25 @@ struct AnswerBuilder {
     /// Appended to the answer text and to every generated string (the `trailing-newline` fault).
     let textSuffix: String
 
-    init(model: String, request: JSON, fault: Fault = Fault()) {
+    init(model: String, request: JSONValue, fault: Fault = Fault()) {
         self.textSuffix = fault.trailingNewline ? "\n" : ""
         self.model = model
         self.request = request
         var pieces: [String] = []
-        for part in request["systemInstruction"]?["parts"]?.array ?? [] {
-            if let text = part["text"]?.string { pieces.append(text) }
+        for part in request["systemInstruction"]?["parts"]?.arrayValue ?? [] {
+            if let text = part["text"]?.stringValue { pieces.append(text) }
         }
-        let contents = request["contents"]?.array ?? []
+        let contents = request["contents"]?.arrayValue ?? []
         var lastUser = ""
         for content in contents {
             var texts: [String] = []
-            for part in content["parts"]?.array ?? [] {
-                if let text = part["text"]?.string, part["thought"]?.bool != true { texts.append(text) }
-                if let call = part["functionCall"] { pieces.append(call.serialized()) }
-                if let result = part["functionResponse"] { pieces.append(result.serialized()) }
+            for part in content["parts"]?.arrayValue ?? [] {
+                if let text = part["text"]?.stringValue, part["thought"]?.boolValue != true { texts.append(text) }
+                if let call = part["functionCall"] { pieces.append(call.sortedByName.jsonString()) }
+                if let result = part["functionResponse"] { pieces.append(result.sortedByName.jsonString()) }
             }
             pieces.append(contentsOf: texts)
-            if (content["role"]?.string ?? "user") == "user", !texts.isEmpty {
+            if (content["role"]?.stringValue ?? "user") == "user", !texts.isEmpty {
                 lastUser = texts.joined(separator: "\n")
             }
         }
@@ -43,13 +45,13 @@ struct AnswerBuilder {
         self.turnCount = contents.count
     }
 
-    var generationConfig: JSON? { request["generationConfig"] }
+    var generationConfig: JSONValue? { request["generationConfig"] }
 
     /// The schema the answer must follow, when one was given.
-    var schema: JSON? { generationConfig?["responseSchema"] ?? generationConfig?["responseJsonSchema"] }
+    var schema: JSONValue? { generationConfig?["responseSchema"] ?? generationConfig?["responseJsonSchema"] }
 
     var wantsJSON: Bool {
-        schema != nil || generationConfig?["responseMimeType"]?.string == "application/json"
+        schema != nil || generationConfig?["responseMimeType"]?.stringValue == "application/json"
     }
 
     // MARK: Thinking
@@ -57,7 +59,7 @@ struct AnswerBuilder {
     /// Thinking tokens: with `thinkingBudget` > 0, at most the budget; with -1 or no budget,
     /// the model decides (`gemini-2.5-flash-lite` does not think unless asked); with 0, none.
     var thoughtsTokens: Int {
-        let budget = generationConfig?["thinkingConfig"]?["thinkingBudget"]?.int
+        let budget = generationConfig?["thinkingConfig"]?["thinkingBudget"]?.intValue
         let natural = 96 + Int(stableHash(promptText + "#thoughts") % 400)
         switch budget {
         case .some(0): return 0
@@ -68,38 +70,38 @@ struct AnswerBuilder {
     }
 
     var includeThoughts: Bool {
-        generationConfig?["thinkingConfig"]?["includeThoughts"]?.bool == true
+        generationConfig?["thinkingConfig"]?["includeThoughts"]?.boolValue == true
     }
 
     // MARK: Function calls
 
     /// A function call when tools are declared and either the last user turn names a declared
     /// function, or function calling mode is `ANY` (then the first allowed function).
-    var functionCall: (name: String, args: JSON)? {
-        let declarations = (request["tools"]?.array ?? []).flatMap { $0["functionDeclarations"]?.array ?? [] }
+    var functionCall: (name: String, args: JSONValue)? {
+        let declarations = (request["tools"]?.arrayValue ?? []).flatMap { $0["functionDeclarations"]?.arrayValue ?? [] }
         guard !declarations.isEmpty else { return nil }
         let config = request["toolConfig"]?["functionCallingConfig"]
-        let mode = config?["mode"]?.string ?? "AUTO"
+        let mode = config?["mode"]?.stringValue ?? "AUTO"
         if mode == "NONE" { return nil }
         // A turn that answers a function call gets text back, not another call.
-        if let last = request["contents"]?.array?.last,
-            (last["parts"]?.array ?? []).contains(where: { $0["functionResponse"] != nil })
+        if let last = request["contents"]?.arrayValue?.last,
+            (last["parts"]?.arrayValue ?? []).contains(where: { $0["functionResponse"] != nil })
         {
             return nil
         }
-        let allowed = config?["allowedFunctionNames"]?.array?.compactMap(\.string)
+        let allowed = config?["allowedFunctionNames"]?.arrayValue?.compactMap(\.stringValue)
         let candidates = declarations.filter { declaration in
-            guard let name = declaration["name"]?.string else { return false }
+            guard let name = declaration["name"]?.stringValue else { return false }
             return allowed.map { $0.contains(name) } ?? true
         }
         let named = candidates.first { declaration in
-            guard let name = declaration["name"]?.string else { return false }
+            guard let name = declaration["name"]?.stringValue else { return false }
             return lastUserText.contains(name)
         }
-        guard let chosen = named ?? (mode == "ANY" ? candidates.first : nil), let name = chosen["name"]?.string else {
+        guard let chosen = named ?? (mode == "ANY" ? candidates.first : nil), let name = chosen["name"]?.stringValue else {
             return nil
         }
-        let parameters = chosen["parameters"] ?? chosen["parametersJsonSchema"] ?? .object(["type": .string("object")])
+        let parameters = chosen["parameters"] ?? chosen["parametersJsonSchema"] ?? ["type": "object"]
         let generator = SchemaValueGenerator(root: parameters, seed: promptText)
         return (name, generator.value(for: parameters, name: name, path: name).appendingToStrings(textSuffix))
     }
@@ -110,13 +112,13 @@ struct AnswerBuilder {
     func answerText() -> String {
         if let schema {
             let generator = SchemaValueGenerator(root: schema, seed: promptText)
-            return generator.value(for: schema, name: "value", path: "$").appendingToStrings(textSuffix).serialized()
+            return generator.value(for: schema, name: "value", path: "$").appendingToStrings(textSuffix).jsonString()
         }
         if wantsJSON {
-            return JSON.orderedObject([
+            return JSONValue.object([
                 ("answer", .string("Simulated answer \(digest)")),
                 ("model", .string(model)),
-            ]).serialized()
+            ]).jsonString()
         }
         return markdownAnswer() + textSuffix
     }
@@ -163,14 +165,14 @@ func tokenCount(_ text: String) -> Int {
 /// otherwise; enums a member chosen by the hash of prompt and path; integers and numbers a value
 /// within their bounds; strings the property name and a digest of the prompt.
 struct SchemaValueGenerator {
-    let root: JSON
+    let root: JSONValue
     /// The hash state after `seed + "|"`, and the seed's short digest: computed once, since the
     /// seed is the whole prompt and every generated value needs them (hashing the prompt again
     /// for each value was the simulator's largest cost).
     private let seedState: UInt64
     private let seedDigest: String
 
-    init(root: JSON, seed: String) {
+    init(root: JSONValue, seed: String) {
         self.root = root
         self.seedState = stableHash("|", continuing: stableHash(seed))
         self.seedDigest = shortDigest(seed)
@@ -178,26 +180,27 @@ struct SchemaValueGenerator {
     /// Deepest nesting generated; deeper schemas (recursive `$ref`s) get empty values.
     static let maxDepth = 12
 
-    func value(for schema: JSON, name: String, path: String, depth: Int = 0) -> JSON {
+    func value(for schema: JSONValue, name: String, path: String, depth: Int = 0) -> JSONValue {
         let schema = resolve(schema)
         let hash = stableHash(path, continuing: self.seedState)  // = stableHash(seed + "|" + path)
-        if let constant = schema["const"] { return constant }
-        if let options = schema["enum"]?.array, !options.isEmpty {
-            return options[Int(hash % UInt64(options.count))]
+        // A schema's constants by name: as written, they would follow the client's encoder's order.
+        if let constant = schema["const"] { return constant.sortedByName }
+        if let options = schema["enum"]?.arrayValue, !options.isEmpty {
+            return options[Int(hash % UInt64(options.count))].sortedByName
         }
         for keyword in ["anyOf", "oneOf", "allOf"] {
-            if let options = schema[keyword]?.array, !options.isEmpty {
-                let chosen = options.first { resolve($0)["type"]?.string?.lowercased() != "null" } ?? options[0]
+            if let options = schema[keyword]?.arrayValue, !options.isEmpty {
+                let chosen = options.first { resolve($0)["type"]?.stringValue?.lowercased() != "null" } ?? options[0]
                 return value(for: chosen, name: name, path: path, depth: depth + 1)
             }
         }
         switch type(of: schema) {
         case "object": return object(schema, path: path, depth: depth)
         case "array": return array(schema, name: name, path: path, depth: depth)
-        case "integer": return .number(Double(integer(schema, hash: hash)))
+        case "integer": return .integer(integer(schema, hash: hash))
         case "number":
             let whole = Double(integer(schema, hash: hash))
-            let maximum = schema["maximum"]?.number ?? schema["exclusiveMaximum"]?.number.map { $0 - 1 }
+            let maximum = schema["maximum"]?.numberValue ?? schema["exclusiveMaximum"]?.numberValue.map { $0 - 1 }
             return .number(maximum.map { whole + 0.5 <= $0 } ?? true ? whole + 0.5 : whole)
         case "boolean": return .bool(hash % 2 == 0)
         case "null": return .null
@@ -205,14 +208,14 @@ struct SchemaValueGenerator {
         }
     }
 
-    private func resolve(_ schema: JSON) -> JSON {
+    private func resolve(_ schema: JSONValue) -> JSONValue {
         var current = schema
         var hops = 0
-        while let reference = current["$ref"]?.string, hops < 8 {
+        while let reference = current["$ref"]?.stringValue, hops < 8 {
             hops += 1
             let pieces = reference.split(separator: "/").map(String.init)
             guard pieces.first == "#" else { break }
-            var target: JSON? = root
+            var target: JSONValue? = root
             for piece in pieces.dropFirst() { target = target?[piece] }
             guard let found = target else { break }
             current = found
@@ -220,9 +223,9 @@ struct SchemaValueGenerator {
         return current
     }
 
-    private func type(of schema: JSON) -> String {
-        if let type = schema["type"]?.string { return type.lowercased() }
-        if let types = schema["type"]?.array?.compactMap(\.string) {
+    private func type(of schema: JSONValue) -> String {
+        if let type = schema["type"]?.stringValue { return type.lowercased() }
+        if let types = schema["type"]?.arrayValue?.compactMap(\.stringValue) {
             return types.first { $0.lowercased() != "null" }?.lowercased() ?? "null"
         }
         if schema["properties"] != nil { return "object" }
@@ -230,39 +233,39 @@ struct SchemaValueGenerator {
         return "string"
     }
 
-    private func object(_ schema: JSON, path: String, depth: Int) -> JSON {
-        guard depth < Self.maxDepth else { return .orderedObject([]) }
-        let properties = schema["properties"]?.objectMembers ?? [:]
-        var order: [String] = schema["propertyOrdering"]?.array?.compactMap(\.string) ?? []
-        for name in schema["required"]?.array?.compactMap(\.string) ?? [] where !order.contains(name) {
+    private func object(_ schema: JSONValue, path: String, depth: Int) -> JSONValue {
+        guard depth < Self.maxDepth else { return .object([]) }
+        let properties = schema["properties"] ?? [:]
+        var order: [String] = schema["propertyOrdering"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        for name in schema["required"]?.arrayValue?.compactMap(\.stringValue) ?? [] where !order.contains(name) {
             order.append(name)
         }
-        for name in properties.keys.sorted() where !order.contains(name) {
+        for (name, _) in properties.uniqueMembersByName where !order.contains(name) {
             order.append(name)
         }
         let members = order.map { name in
-            (name, value(for: properties[name] ?? .object([:]), name: name, path: path + "." + name, depth: depth + 1))
+            (key: name, value: value(for: properties[name] ?? [:], name: name, path: path + "." + name, depth: depth + 1))
         }
-        return .orderedObject(members)
+        return .object(members)
     }
 
-    private func array(_ schema: JSON, name: String, path: String, depth: Int) -> JSON {
+    private func array(_ schema: JSONValue, name: String, path: String, depth: Int) -> JSONValue {
         guard depth < Self.maxDepth else { return .array([]) }
         var count = 3
-        if let minimum = schema["minItems"]?.int { count = max(count, minimum) }
-        if let maximum = schema["maxItems"]?.int { count = min(count, maximum) }
+        if let minimum = schema["minItems"]?.intValue { count = max(count, minimum) }
+        if let maximum = schema["maxItems"]?.intValue { count = min(count, maximum) }
         count = max(0, min(count, 100))
-        let items = schema["items"] ?? .object(["type": .string("string")])
+        let items = schema["items"] ?? ["type": "string"]
         return .array((0..<count).map { index in
             value(for: items, name: "\(name) \(index + 1)", path: "\(path)[\(index)]", depth: depth + 1)
         })
     }
 
-    private func integer(_ schema: JSON, hash: UInt64) -> Int {
-        var lower = schema["minimum"]?.number.map { Int($0.rounded(.up)) }
-        if let exclusive = schema["exclusiveMinimum"]?.number { lower = Int(exclusive.rounded(.down)) + 1 }
-        var upper = schema["maximum"]?.number.map { Int($0.rounded(.down)) }
-        if let exclusive = schema["exclusiveMaximum"]?.number { upper = Int(exclusive.rounded(.up)) - 1 }
+    private func integer(_ schema: JSONValue, hash: UInt64) -> Int {
+        var lower = schema["minimum"]?.numberValue.map { Int($0.rounded(.up)) }
+        if let exclusive = schema["exclusiveMinimum"]?.numberValue { lower = Int(exclusive.rounded(.down)) + 1 }
+        var upper = schema["maximum"]?.numberValue.map { Int($0.rounded(.down)) }
+        if let exclusive = schema["exclusiveMaximum"]?.numberValue { upper = Int(exclusive.rounded(.up)) - 1 }
         switch (lower, upper) {
         case (let lower?, let upper?) where upper >= lower:
             return lower + Int(hash % UInt64(upper - lower + 1))
@@ -272,10 +275,10 @@ struct SchemaValueGenerator {
         }
     }
 
-    private func string(_ schema: JSON, name: String, hash: UInt64) -> String {
+    private func string(_ schema: JSONValue, name: String, hash: UInt64) -> String {
         let digest = self.seedDigest
         var text: String
-        switch schema["format"]?.string?.lowercased() {
+        switch schema["format"]?.stringValue?.lowercased() {
         case "date-time": text = "2025-01-15T09:30:00Z"
         case "date": text = "2025-01-15"
         case "time": text = "09:30:00"
@@ -284,10 +287,10 @@ struct SchemaValueGenerator {
         case "uuid": text = "00000000-0000-4000-8000-0000\(digest)"
         default: text = "\(name) \(digest)"
         }
-        if let minimum = schema["minLength"]?.int, text.count < minimum {
+        if let minimum = schema["minLength"]?.intValue, text.count < minimum {
             text += String(repeating: "x", count: minimum - text.count)
         }
-        if let maximum = schema["maxLength"]?.int, maximum >= 0, text.count > maximum {
+        if let maximum = schema["maxLength"]?.intValue, maximum >= 0, text.count > maximum {
             text = String(text.prefix(maximum))
         }
         return text

@@ -1,4 +1,5 @@
 import Hummingbird
+import JSONText
 
 /// Errors in Google's JSON format: `{"error": {"code", "message", "status", "details"}}`.
 enum GoogleError {
@@ -6,16 +7,16 @@ enum GoogleError {
         status: Int,
         statusName: String? = nil,
         message: String? = nil,
-        details: [JSON] = []
+        details: [JSONValue] = []
     ) -> Response {
         let name = statusName ?? canonicalName(for: status)
-        var error: [(String, JSON)] = [
-            ("code", .number(Double(status))),
+        var error: [JSONValue.Member] = [
+            ("code", .integer(status)),
             ("message", .string(message ?? defaultMessage(for: status))),
             ("status", .string(name)),
         ]
         if !details.isEmpty { error.append(("details", .array(details))) }
-        return jsonResponse(status: status, body: .orderedObject([("error", .orderedObject(error))]))
+        return jsonResponse(status: status, body: .object([("error", .object(error))]))
     }
 
     /// 403 for a request without `x-goog-api-key`.
@@ -36,13 +37,13 @@ enum GoogleError {
             statusName: "INVALID_ARGUMENT",
             message: message,
             details: [
-                .orderedObject([
+                .object([
                     ("@type", .string("type.googleapis.com/google.rpc.ErrorInfo")),
                     ("reason", .string("API_KEY_INVALID")),
                     ("domain", .string("googleapis.com")),
-                    ("metadata", .object(["service": .string("generativelanguage.googleapis.com")])),
+                    ("metadata", ["service": "generativelanguage.googleapis.com"]),
                 ]),
-                .orderedObject([
+                .object([
                     ("@type", .string("type.googleapis.com/google.rpc.LocalizedMessage")),
                     ("locale", .string("en-US")),
                     ("message", .string(message)),
@@ -58,13 +59,13 @@ enum GoogleError {
             statusName: "INVALID_ARGUMENT",
             message: violations.map(\.description).joined(separator: "\n"),
             details: [
-                .orderedObject([
+                .object([
                     ("@type", .string("type.googleapis.com/google.rpc.BadRequest")),
                     ("fieldViolations", .array(violations.map { violation in
-                        var entry: [(String, JSON)] = []
+                        var entry: [JSONValue.Member] = []
                         if !violation.path.isEmpty { entry.append(("field", .string(violation.path))) }
                         entry.append(("description", .string(violation.description)))
-                        return .orderedObject(entry)
+                        return .object(entry)
                     })),
                 ]),
             ]
@@ -83,16 +84,16 @@ enum GoogleError {
 
     /// 429 with `RetryInfo` when `retryDelay` is given.
     static func rateLimited(model: String, retryDelay: String?) -> Response {
-        var details: [JSON] = [
-            .orderedObject([
+        var details: [JSONValue] = [
+            .object([
                 ("@type", .string("type.googleapis.com/google.rpc.QuotaFailure")),
                 (
                     "violations",
                     .array([
-                        .orderedObject([
+                        .object([
                             ("quotaMetric", .string("generativelanguage.googleapis.com/generate_content_free_tier_requests")),
                             ("quotaId", .string("GenerateRequestsPerMinutePerProjectPerModel-FreeTier")),
-                            ("quotaDimensions", .object(["location": .string("global"), "model": .string(model)])),
+                            ("quotaDimensions", ["location": "global", "model": .string(model)]),
                         ])
                     ])
                 ),
@@ -100,7 +101,7 @@ enum GoogleError {
         ]
         if let retryDelay {
             details.append(
-                .orderedObject([
+                .object([
                     ("@type", .string("type.googleapis.com/google.rpc.RetryInfo")),
                     ("retryDelay", .string(retryDelay)),
                 ])
@@ -145,8 +146,8 @@ enum GoogleError {
 }
 
 /// A JSON response with Google's content type.
-func jsonResponse(status: Int, body: JSON) -> Response {
-    jsonResponse(status: status, text: body.serialized())
+func jsonResponse(status: Int, body: JSONValue) -> Response {
+    jsonResponse(status: status, text: body.jsonString())
 }
 
 func jsonResponse(status: Int, text: String) -> Response {

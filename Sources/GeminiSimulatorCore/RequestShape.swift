@@ -1,3 +1,5 @@
+import JSONText
+
 /// The fields Google's `GenerateContentRequest` knows, message by message, so the simulator can
 /// refuse an unknown one the way Google does: 400 `INVALID_ARGUMENT`, the message
 /// `Invalid JSON payload received. Unknown name "x" at 'generation_config': Cannot find field.`
@@ -34,21 +36,21 @@ enum RequestShape {
         }
     }
 
-    /// Every unknown field of `body`, in document order for ordered objects.
-    static func unknownFields(in body: JSON) -> [Violation] {
+    /// Every unknown field of `body`, the members of each object by name.
+    static func unknownFields(in body: JSONValue) -> [Violation] {
         var violations: [Violation] = []
         check(body, against: generateContentRequest, path: "", into: &violations)
         return violations
     }
 
-    private static func check(_ value: JSON, against message: Message, path: String, into violations: inout [Violation]) {
-        if let items = value.array {
+    private static func check(_ value: JSONValue, against message: Message, path: String, into violations: inout [Violation]) {
+        if let items = value.arrayValue {
             for (index, item) in items.enumerated() {
                 check(item, against: message, path: "\(path)[\(index)]", into: &violations)
             }
             return
         }
-        for (key, member) in members(of: value) {
+        for (key, member) in value.uniqueMembersByName {
             guard let field = message.fields[key] ?? message.fields[camelCase(key)] else {
                 violations.append(Violation(path: path, name: key))
                 continue
@@ -60,18 +62,10 @@ enum RequestShape {
             case .message(let inner):
                 check(member, against: inner, path: childPath, into: &violations)
             case .map(let inner):
-                for (index, (_, entry)) in members(of: member).enumerated() {
-                    check(entry, against: inner, path: "\(childPath)[\(index)].value", into: &violations)
+                for (index, entry) in member.uniqueMembersByName.enumerated() {
+                    check(entry.value, against: inner, path: "\(childPath)[\(index)].value", into: &violations)
                 }
             }
-        }
-    }
-
-    private static func members(of value: JSON) -> [(String, JSON)] {
-        switch value {
-        case .orderedObject(let members): members
-        case .object(let members): members.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
-        default: []
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import JSONText
 
 // The pieces of a `GenerateContentResponse` that the unary answer (`Simulator.answer`) and the
 // streamed one (`StreamAnswer.swift`) are both made of, so that the two say the same for the
@@ -18,21 +19,21 @@ struct ResponseEnvelope {
     }
 
     /// A `GenerateContentResponse` (or one chunk of a streamed one) with `usageMetadata`.
-    func callAsFunction(candidates: [JSON]?, promptFeedback: JSON? = nil, outputTokens: Int, thoughtsTokens: Int) -> JSON {
-        var usage: [(String, JSON)] = [("promptTokenCount", .number(Double(promptTokens)))]
-        if outputTokens > 0 { usage.append(("candidatesTokenCount", .number(Double(outputTokens)))) }
-        usage.append(("totalTokenCount", .number(Double(promptTokens + outputTokens + thoughtsTokens))))
+    func callAsFunction(candidates: [JSONValue]?, promptFeedback: JSONValue? = nil, outputTokens: Int, thoughtsTokens: Int) -> JSONValue {
+        var usage: [JSONValue.Member] = [("promptTokenCount", .integer(promptTokens))]
+        if outputTokens > 0 { usage.append(("candidatesTokenCount", .integer(outputTokens))) }
+        usage.append(("totalTokenCount", .integer(promptTokens + outputTokens + thoughtsTokens)))
         usage.append(
-            ("promptTokensDetails", .array([.orderedObject([("modality", .string("TEXT")), ("tokenCount", .number(Double(promptTokens)))])]))
+            ("promptTokensDetails", .array([.object([("modality", .string("TEXT")), ("tokenCount", .integer(promptTokens))])]))
         )
-        if thoughtsTokens > 0 { usage.append(("thoughtsTokenCount", .number(Double(thoughtsTokens)))) }
-        var members: [(String, JSON)] = []
+        if thoughtsTokens > 0 { usage.append(("thoughtsTokenCount", .integer(thoughtsTokens))) }
+        var members: [JSONValue.Member] = []
         if let candidates { members.append(("candidates", .array(candidates))) }
         if let promptFeedback { members.append(("promptFeedback", promptFeedback)) }
-        members.append(("usageMetadata", .orderedObject(usage)))
+        members.append(("usageMetadata", .object(usage)))
         members.append(("modelVersion", .string(model)))
         members.append(("responseId", .string(responseID)))
-        return .orderedObject(members)
+        return .object(members)
     }
 
     /// 22 URL-safe characters derived from the prompt digest and the request's sequence number.
@@ -56,7 +57,7 @@ struct ResponseEnvelope {
 struct ModelOutput {
     enum Content {
         /// The `functionCall` part, with a `thoughtSignature` when the model thought.
-        case functionCall(part: JSON)
+        case functionCall(part: JSONValue)
         case text(String)
     }
 
@@ -68,18 +69,18 @@ struct ModelOutput {
     init(builder: AnswerBuilder, fault: Fault, thoughtsTokens: Int) {
         var finishReason = "STOP"
         if !fault.malformedOutput, let call = builder.functionCall {
-            var part: [(String, JSON)] = [
-                ("functionCall", .orderedObject([("name", .string(call.name)), ("args", call.args)]))
+            var part: [JSONValue.Member] = [
+                ("functionCall", .object([("name", .string(call.name)), ("args", call.args)]))
             ]
             if thoughtsTokens > 0 {
                 let signature = Data("simulated-thought-signature:\(builder.digest):\(call.name)".utf8).base64EncodedString()
                 part.append(("thoughtSignature", .string(signature)))
             }
-            self.content = .functionCall(part: .orderedObject(part))
-            self.countedText = call.name + call.args.serialized()
+            self.content = .functionCall(part: .object(part))
+            self.countedText = call.name + call.args.jsonString()
         } else {
             var text = fault.malformedOutput ? "{\"simulated\": \"malformed output \(builder.digest)" : builder.answerText()
-            let maxOutputTokens = builder.generationConfig?["maxOutputTokens"]?.int
+            let maxOutputTokens = builder.generationConfig?["maxOutputTokens"]?.intValue
             if fault.maxTokens {
                 text = String(text.prefix(max(1, text.count / 2)))
                 finishReason = "MAX_TOKENS"
@@ -100,42 +101,42 @@ extension Simulator {
 
     /// A candidate: its content's parts (none: no content), its finish reason (none: more is
     /// coming), then `extra` members.
-    static func candidate(parts: [JSON]?, finishReason: String?, extra: [(String, JSON)] = []) -> JSON {
-        var members: [(String, JSON)] = []
-        if let parts { members.append(("content", .orderedObject([("parts", .array(parts)), ("role", .string("model"))]))) }
+    static func candidate(parts: [JSONValue]?, finishReason: String?, extra: [JSONValue.Member] = []) -> JSONValue {
+        var members: [JSONValue.Member] = []
+        if let parts { members.append(("content", .object([("parts", .array(parts)), ("role", .string("model"))]))) }
         if let finishReason { members.append(("finishReason", .string(finishReason))) }
         members.append(contentsOf: extra)
-        members.append(("index", .number(0)))
-        return .orderedObject(members)
+        members.append(("index", .integer(0)))
+        return .object(members)
     }
 
     /// The `empty` fault's candidate: content with no parts.
-    static let emptyCandidate = JSON.orderedObject([
-        ("content", .orderedObject([("role", .string("model"))])),
+    static let emptyCandidate = JSONValue.object([
+        ("content", .object([("role", .string("model"))])),
         ("finishReason", .string("STOP")),
-        ("index", .number(0)),
+        ("index", .integer(0)),
     ])
 
     /// The `safety-block` fault's `promptFeedback`.
-    static let blockedPromptFeedback = JSON.orderedObject([
+    static let blockedPromptFeedback = JSONValue.object([
         ("blockReason", .string("SAFETY")), ("safetyRatings", safetyRatings(blocked: true)),
     ])
 
-    static func textPart(_ text: String) -> JSON { .orderedObject([("text", .string(text))]) }
+    static func textPart(_ text: String) -> JSONValue { .object([("text", .string(text))]) }
 
     /// The thinking summary that `includeThoughts` asks for.
-    static func thoughtPart(_ builder: AnswerBuilder) -> JSON {
-        .orderedObject([("text", .string(builder.thoughtText())), ("thought", .bool(true))])
+    static func thoughtPart(_ builder: AnswerBuilder) -> JSONValue {
+        .object([("text", .string(builder.thoughtText())), ("thought", .bool(true))])
     }
 
-    static func safetyRatings(blocked: Bool) -> JSON {
+    static func safetyRatings(blocked: Bool) -> JSONValue {
         .array([
-            .orderedObject([("category", .string("HARM_CATEGORY_SEXUALLY_EXPLICIT")), ("probability", .string("NEGLIGIBLE"))]),
-            .orderedObject([("category", .string("HARM_CATEGORY_HATE_SPEECH")), ("probability", .string("NEGLIGIBLE"))]),
-            .orderedObject([
+            .object([("category", .string("HARM_CATEGORY_SEXUALLY_EXPLICIT")), ("probability", .string("NEGLIGIBLE"))]),
+            .object([("category", .string("HARM_CATEGORY_HATE_SPEECH")), ("probability", .string("NEGLIGIBLE"))]),
+            .object([
                 ("category", .string("HARM_CATEGORY_HARASSMENT")), ("probability", .string("HIGH")), ("blocked", .bool(blocked)),
             ]),
-            .orderedObject([("category", .string("HARM_CATEGORY_DANGEROUS_CONTENT")), ("probability", .string("NEGLIGIBLE"))]),
+            .object([("category", .string("HARM_CATEGORY_DANGEROUS_CONTENT")), ("probability", .string("NEGLIGIBLE"))]),
         ])
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import JSONText
 /// What the simulator remembers between requests: queued faults and recent requests.
 actor SimulatorState {
     struct QueuedFault {
@@ -17,7 +18,7 @@ actor SimulatorState {
         var apiKeyPresent: Bool
         var apiKeyValid: Bool
         var fault: String?
-        var body: JSON
+        var body: JSONValue
         var status: Int?
         /// Streaming requests: chunks written, and how the stream ended (`streaming`,
         /// `completed`, `client-disconnected`, `reset`).
@@ -30,18 +31,18 @@ actor SimulatorState {
 
         static func nowMs() -> Double { (Date().timeIntervalSince1970 * 1000).rounded() }
 
-        var json: JSON {
-            var members: [(String, JSON)] = [
-                ("sequence", .number(Double(sequence))),
+        var json: JSONValue {
+            var members: [JSONValue.Member] = [
+                ("sequence", .integer(sequence)),
                 ("method", .string(method)),
                 ("path", .string(path)),
-                ("query", query.map(JSON.string) ?? .null),
-                ("model", model.map(JSON.string) ?? .null),
+                ("query", query.map(JSONValue.string) ?? .null),
+                ("model", model.map(JSONValue.string) ?? .null),
                 ("apiKeyPresent", .bool(apiKeyPresent)),
                 ("apiKeyValid", .bool(apiKeyValid)),
-                ("headers", .orderedObject(headers.map { ($0.0, JSON.string($0.1)) })),
-                ("fault", fault.map(JSON.string) ?? .null),
-                ("status", status.map { JSON.number(Double($0)) } ?? .null),
+                ("headers", .object(headers.map { (key: $0.0, value: .string($0.1)) })),
+                ("fault", fault.map(JSONValue.string) ?? .null),
+                ("status", status.map { JSONValue.integer($0) } ?? .null),
                 ("receivedAtMs", .number(receivedAtMs)),
                 ("body", body),
             ]
@@ -49,15 +50,15 @@ actor SimulatorState {
                 members.append(
                     (
                         "stream",
-                        .orderedObject([
-                            ("chunksSent", .number(Double(streamChunksSent ?? 0))),
+                        .object([
+                            ("chunksSent", .integer(streamChunksSent ?? 0)),
                             ("outcome", .string(streamOutcome)),
-                            ("endedAtMs", streamEndedAtMs.map(JSON.number) ?? .null),
+                            ("endedAtMs", streamEndedAtMs.map(JSONValue.number) ?? .null),
                         ])
                     )
                 )
             }
-            return .orderedObject(members)
+            return .object(members)
         }
     }
 
@@ -139,12 +140,12 @@ actor SimulatorState {
         }
     }
 
-    var stats: JSON {
-        .orderedObject([
-            ("streamsStarted", .number(Double(streamsStarted))),
-            ("streamsCompleted", .number(Double(streamsCompleted))),
-            ("streamResets", .number(Double(streamResets))),
-            ("disconnectsMidStream", .number(Double(disconnectsMidStream))),
+    var stats: JSONValue {
+        .object([
+            ("streamsStarted", .integer(streamsStarted)),
+            ("streamsCompleted", .integer(streamsCompleted)),
+            ("streamResets", .integer(streamResets)),
+            ("disconnectsMidStream", .integer(disconnectsMidStream)),
         ])
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import JSONText
 
 /// `:streamGenerateContent`: the unary answer cut into chunks. The rules are documented in
 /// `GeminiSimulator.swift`.
@@ -22,7 +23,7 @@ extension Simulator {
     ///
     /// The stream is cancelled as soon as the client closes its connection (not only at the
     /// next write, which may be a `chunk-delay` away), so `endedAtMs` tells when the client left.
-    func streamAnswer(model: String, body: JSON, fault: Fault, sequence: Int, sse: Bool, requestBody: RequestBody) -> Response {
+    func streamAnswer(model: String, body: JSONValue, fault: Fault, sequence: Int, sse: Bool, requestBody: RequestBody) -> Response {
         let chunks = streamChunks(model: model, body: body, fault: fault, sequence: sequence)
         let ending: StreamEnding = fault.reset ? .resetAfterFirst : fault.malformedJSON ? .garbageAfterFirst : .complete
         let chunkDelay = fault.chunkDelay
@@ -47,9 +48,9 @@ extension Simulator {
                             if index > 0, let chunkDelay { try await Task.sleep(for: chunkDelay) }
                             let text: String
                             if sse {
-                                text = "data: " + chunk.serialized() + "\r\n\r\n"
+                                text = "data: " + chunk.jsonString() + "\r\n\r\n"
                             } else {
-                                text = (index == 0 ? "[" : ",\r\n") + chunk.serialized()
+                                text = (index == 0 ? "[" : ",\r\n") + chunk.jsonString()
                             }
                             try await writer.write(ByteBuffer(string: text))
                             await state.streamChunkSent(sequence: sequence)
@@ -79,7 +80,7 @@ extension Simulator {
 
     /// The chunks of the answer that `generateContent` would give, each a full
     /// `GenerateContentResponse` with cumulative `usageMetadata`; `finishReason` on the last.
-    func streamChunks(model: String, body: JSON, fault: Fault, sequence: Int) -> [JSON] {
+    func streamChunks(model: String, body: JSONValue, fault: Fault, sequence: Int) -> [JSONValue] {
         let builder = AnswerBuilder(model: model, request: body, fault: fault)
         let envelope = ResponseEnvelope(model: model, builder: builder, sequence: sequence)
         if fault.safetyBlock {
@@ -93,7 +94,7 @@ extension Simulator {
             return [envelope(candidates: [Self.emptyCandidate], outputTokens: 0, thoughtsTokens: thoughtsTokens)]
         }
 
-        var chunks: [JSON] = []
+        var chunks: [JSONValue] = []
         if builder.includeThoughts, thoughtsTokens > 0 {
             let thought = Self.candidate(parts: [Self.thoughtPart(builder)], finishReason: nil)
             chunks.append(envelope(candidates: [thought], outputTokens: 0, thoughtsTokens: thoughtsTokens))
@@ -115,9 +116,9 @@ extension Simulator {
 
     /// Text in pieces (``split(_:)``), one a chunk, each counting the text sent so far; the
     /// finish reason on the last.
-    static func textChunks(_ text: String, finishReason: String, envelope: ResponseEnvelope, thoughtsTokens: Int) -> [JSON] {
+    static func textChunks(_ text: String, finishReason: String, envelope: ResponseEnvelope, thoughtsTokens: Int) -> [JSONValue] {
         let pieces = split(text)
-        var chunks: [JSON] = []
+        var chunks: [JSONValue] = []
         var sent = ""
         for (index, piece) in pieces.enumerated() {
             sent += piece
@@ -135,9 +136,9 @@ extension Simulator {
 
     /// A blocking finish reason: the first piece of the text, then a chunk that stops for safety
     /// or policy, with no content.
-    static func blockedChunks(_ text: String, reason: String, envelope: ResponseEnvelope, thoughtsTokens: Int) -> [JSON] {
+    static func blockedChunks(_ text: String, reason: String, envelope: ResponseEnvelope, thoughtsTokens: Int) -> [JSONValue] {
         let first = split(text).first ?? ""
-        let extra: [(String, JSON)] = reason == "SAFETY" ? [("safetyRatings", safetyRatings(blocked: true))] : []
+        let extra: [JSONValue.Member] = reason == "SAFETY" ? [("safetyRatings", safetyRatings(blocked: true))] : []
         return [
             envelope(
                 candidates: [candidate(parts: [textPart(first)], finishReason: nil)],

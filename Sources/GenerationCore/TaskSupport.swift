@@ -1,6 +1,7 @@
 import CareerProto
 import Foundation
 import GeminiAPI
+import JSONText
 import NIOCore
 import RPCRuntime
 import ServiceRuntime
@@ -65,31 +66,4 @@ func nonEmptyText(_ text: String?) throws(RPCError) -> String {
         throw RPCError(code: .internal, message: "Gemini returned no answer", reason: "EMPTY_ANSWER")
     }
     return text
-}
-
-/// Small builders for response schemas in Gemini's OpenAPI subset. Objects list every property
-/// in `propertyOrdering` (Gemini answers in that order) and, unless told otherwise, require them all.
-enum Schema {
-    static let string: JSONValue = ["type": "STRING"]
-
-    static func integer(minimum: Int, maximum: Int) -> JSONValue {
-        ["type": "INTEGER", "minimum": .number(Double(minimum)), "maximum": .number(Double(maximum))]
-    }
-
-    static func array(of items: JSONValue, minItems: Int? = nil, maxItems: Int? = nil) -> JSONValue {
-        var schema: [String: JSONValue] = ["type": "ARRAY", "items": items]
-        if let minItems { schema["minItems"] = .number(Double(minItems)) }
-        if let maxItems { schema["maxItems"] = .number(Double(maxItems)) }
-        return .object(schema)
-    }
-
-    static func object(_ properties: KeyValuePairs<String, JSONValue>, required: [String]? = nil) -> JSONValue {
-        let names = properties.map(\.key)
-        return .object([
-            "type": "OBJECT",
-            "properties": .object(Dictionary(uniqueKeysWithValues: properties.map { ($0.key, $0.value) })),
-            "required": .array((required ?? names).map(JSONValue.string)),
-            "propertyOrdering": .array(names.map(JSONValue.string)),
-        ])
-    }
 }

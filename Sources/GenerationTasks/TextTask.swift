@@ -81,19 +81,13 @@ extension TextTaskDefinition {
     public var tier: ModelTier { self.task.tier }
     public var saved: Bool { self.task.saved }
     public var request: ObjectShape { self.task.request }
+    public var systemInstruction: String { self.task.systemInstruction }
     /// The request message's name (`ThankYouNoteRequest`): its schema's name in the API
     /// reference, shared by tasks that take the same message.
     public var requestMessageName: String { self.task.requestShape.messageName }
 
     /// `MODEL_THANK_YOU_NOTE` for `thankYouNote`.
-    public var modelSetting: String {
-        var variable = "MODEL_"
-        for character in self.task.name {
-            if character.isUppercase { variable.append("_") }
-            variable += character.uppercased()
-        }
-        return variable
-    }
+    public var modelSetting: String { modelSettingName(self.task.name) }
 }
 
 /// How the model is asked: sampling temperature, thinking tokens, and the answer's token budget

@@ -1,7 +1,8 @@
 import Foundation
 
-/// A JSON value, as the gateway reads request bodies and writes answers (and as the services
-/// and the simulator read JSON texts where `JSONDecoder` into a free-form value is too slow).
+/// A JSON value: what the gateway reads request bodies into and writes answers from, what the
+/// Gemini client sends and receives as free-form JSON (schemas, function arguments), and what
+/// the services and the simulator read JSON texts into.
 ///
 /// Objects keep their members in order: a parsed object keeps the order of the body (duplicate
 /// keys included, so that validation can refuse them), and an answer is written in the order
@@ -13,20 +14,35 @@ public enum JSONValue: Sendable {
     case null
     case bool(Bool)
     /// The number's literal text, as RFC 8259 spells numbers; written as it is, so build it
-    /// with ``integer(_:)`` rather than by hand.
+    /// with ``integer(_:)`` or ``number(_:)`` rather than by hand.
     case number(String)
     case string(String)
     case array([JSONValue])
-    case object([(key: String, value: JSONValue)])
+    case object([Member])
+
+    /// One member of an object.
+    public typealias Member = (key: String, value: JSONValue)
 
     /// A number from an integer.
     public static func integer(_ value: some BinaryInteger) -> JSONValue {
         .number(String(value))
     }
+
+    /// A number from a `Double`: an integral value within ±2^53 without a fraction (`3`, not
+    /// `3.0`), any other finite value as Swift spells it (`0.25`, `1e+20`, both RFC 8259
+    /// literals). JSON has no NaN or infinity: those become `null`, as `JSON.stringify` writes them.
+    public static func number(_ value: Double) -> JSONValue {
+        guard value.isFinite else { return .null }
+        if value.rounded() == value, abs(value) <= 9_007_199_254_740_992 {
+            return .number(String(Int64(value)))
+        }
+        return .number("\(value)")
+    }
 }
 
-extension JSONValue: Equatable {
-    /// Structural equality; object members compare in order.
+extension JSONValue: Hashable {
+    /// Structural equality; object members compare in order, numbers by their literal (`1.0`
+    /// is not `1`). For equality as JSON means it, see ``isEquivalent(to:)``.
     public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
         switch (lhs, rhs) {
         case (.null, .null): true
@@ -39,14 +55,32 @@ extension JSONValue: Equatable {
         default: false
         }
     }
+
+    public func hash(into hasher: inout Hasher) {
+        switch self {
+        case .null: hasher.combine(0)
+        case .bool(let value): hasher.combine(1); hasher.combine(value)
+        case .number(let literal): hasher.combine(2); hasher.combine(literal)
+        case .string(let value): hasher.combine(3); hasher.combine(value)
+        case .array(let elements): hasher.combine(4); hasher.combine(elements)
+        case .object(let members):
+            hasher.combine(5)
+            hasher.combine(members.count)
+            for member in members {
+                hasher.combine(member.key)
+                hasher.combine(member.value)
+            }
+        }
+    }
 }
 
 extension JSONValue: ExpressibleByStringLiteral, ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral,
-    ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral
+    ExpressibleByFloatLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral
 {
     public init(stringLiteral value: String) { self = .string(value) }
     public init(booleanLiteral value: Bool) { self = .bool(value) }
     public init(integerLiteral value: Int) { self = .integer(value) }
+    public init(floatLiteral value: Double) { self = .number(value) }
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
     /// Keeps the literal's order: `["text": …, "model": …]` is written text first.
     public init(dictionaryLiteral elements: (String, JSONValue)...) {

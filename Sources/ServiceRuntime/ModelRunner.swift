@@ -1,6 +1,7 @@
 import CareerProto
 import Foundation
 import GeminiAPI
+import JSONText
 import Logging
 import Metrics
 import NIOCore
@@ -130,11 +131,15 @@ public final class ModelRunner: Sendable {
         }
         let json: JSONValue
         do {
+            // The strict parser, not `JSONDecoder`, which is several times slower on a free-form
+            // text (`JSONValue`'s `Codable` conformance says why).
             json = try JSONValue(parsing: data)
         } catch {
             throw GeminiError.malformedModelOutput("the structured answer is not JSON")
         }
-        if let violation = JSONSchemaCheck.firstViolation(of: json, against: schema) {
+        // Structured output makes Gemini follow the schema, but not always: this is what stops
+        // a malformed answer from reaching the frontend.
+        if let violation = JSONSchemaValidator.gemini.firstViolation(of: json, against: schema) {
             throw GeminiError.malformedModelOutput("the structured answer does not match its schema (\(violation))")
         }
         do {

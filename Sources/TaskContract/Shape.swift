@@ -35,6 +35,8 @@ public indirect enum Shape: Sendable {
     public static let longText = Shape.string(maxLength: InputLimits.maxLongTextLength)
     /// A profile's strings and other short texts: 5,000 characters.
     public static let shortText = Shape.string(maxLength: InputLimits.maxProfileStringLength)
+    /// A text the API writes in an answer: no limit of its own.
+    public static let answerText = Shape.string(maxLength: .max, blankAllowed: true)
 
     /// An object shape that refuses undeclared keys.
     public static func object(_ properties: [Property], description: String? = nil) -> Shape {
@@ -173,6 +175,26 @@ public enum ModelTier: String, Sendable, CaseIterable {
         switch self {
         case .pro: "gemini-2.5-pro"
         case .flash: "gemini-2.5-flash"
+        }
+    }
+}
+
+extension Shape {
+    /// An answer's shape as the input that reads the answer when a client sends it back (the
+    /// coach's history echoes a career path): every member optional, texts of at most 5,000
+    /// characters, lists of at most 100 items, undeclared keys refused.
+    public var readingSentBack: Shape {
+        switch self {
+        case .named(_, let shape): shape.readingSentBack
+        case .translated(let translation): translation.shape.readingSentBack
+        case .string: .shortText
+        case .boolean, .integer, .choice, .custom: self
+        case .array(let element, _): .array(of: element.readingSentBack, maxItems: InputLimits.maxListItems)
+        case .object(let object):
+            .object(ObjectShape(
+                properties: object.properties.map { .optional($0.name, $0.shape.readingSentBack, $0.description) },
+                unknownKeys: .reject, description: object.description
+            ))
         }
     }
 }

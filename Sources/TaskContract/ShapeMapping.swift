@@ -38,6 +38,36 @@ public enum ShapeMapping {
         _ = try ShapeReader.check(Self.bodyJSON(json, .object(shape)), shape)
     }
 
+    /// A message written in the body's form with every member of `shape` present, in the
+    /// shape's order (an empty text, list or object, `false` or 0 for what the message leaves
+    /// out): an answer whose keys the frontend can rely on, stated by the same shape the
+    /// requests are read by.
+    public static func completeJSON(_ message: some SwiftProtobuf.Message, _ shape: Shape) -> JSONValue {
+        let json = (try? JSONValue(parsing: message.jsonUTF8Data())) ?? .object([])
+        return Self.complete(Self.bodyJSON(json, shape), shape)
+    }
+
+    private static func complete(_ value: JSONValue?, _ shape: Shape) -> JSONValue {
+        switch shape {
+        case .named(_, let shape): return Self.complete(value, shape)
+        case .translated(let translation): return Self.complete(value, translation.shape)
+        case .string: return value ?? ""
+        case .boolean: return value ?? false
+        case .integer: return value ?? 0
+        case .choice(let choices): return value ?? .string(choices.first?.value ?? "")
+        case .custom: return value ?? .null
+        case .array(let element, _):
+            guard case .array(let items)? = value else { return [] }
+            return .array(items.map { Self.complete($0, element) })
+        case .object(let object):
+            let members: [(key: String, value: JSONValue)]
+            if case .object(let given)? = value { members = given } else { members = [] }
+            return .object(object.properties.map { property in
+                (property.name, Self.complete(members.last { $0.key == property.name }?.value, property.shape))
+            })
+        }
+    }
+
     /// A body, as the reader normalised it, in the message's JSON form: choices as the enum's
     /// value names, translated members through their translation. A custom value is already in
     /// the message's form (its reader wrote it so).

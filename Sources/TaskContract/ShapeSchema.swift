@@ -174,7 +174,7 @@ extension Shape {
 
     /// `schema` with `description` added; a `$ref` is wrapped, since 3.1 allows siblings of
     /// `$ref` but renderers ignore them.
-    private static func describing(_ schema: JSONValue, _ description: String) -> JSONValue {
+    static func describing(_ schema: JSONValue, _ description: String) -> JSONValue {
         guard case .object(var members) = schema else { return schema }
         if members.contains(where: { $0.key == "$ref" || $0.key == "anyOf" }) {
             return ["allOf": [schema], "description": .string(description)]
@@ -185,5 +185,56 @@ extension Shape {
             members.append(("description", .string(description)))
         }
         return .object(members)
+    }
+}
+
+/// A shape as the schema of an answer the API writes (``ShapeMapping/completeJSON(_:_:)``):
+/// every member present and not `null`, no undeclared member; a named shape is listed once as
+/// `<name>Answer` (the request's `Profile` is the answer's `ProfileAnswer`).
+extension Shape {
+    public func answerSchema(components: inout [(key: String, value: JSONValue)]) -> JSONValue {
+        switch self {
+        case .named(let name, let shape):
+            let componentName = name + "Answer"
+            if !components.contains(where: { $0.key == componentName }) {
+                components.append((componentName, .null))
+                let schema = shape.answerSchema(components: &components)
+                if let index = components.firstIndex(where: { $0.key == componentName }) { components[index].value = schema }
+            }
+            return ["$ref": .string("#/components/schemas/\(componentName)")]
+        case .translated(let translation):
+            return translation.shape.answerSchema(components: &components)
+        case .custom(let custom):
+            return custom.schema(&components)
+        case .string: return ["type": "string"]
+        case .boolean: return ["type": "boolean"]
+        case .integer(let range): return ["type": "integer", "minimum": .integer(range.lowerBound), "maximum": .integer(range.upperBound)]
+        case .choice(let choices): return ["type": "string", "enum": .array(choices.map { .string($0.value) })]
+        case .array(let element, _): return ["type": "array", "items": element.answerSchema(components: &components)]
+        case .object(let object):
+            return ObjectShape.answerSchema(object.properties, description: object.description, components: &components)
+        }
+    }
+}
+
+extension ObjectShape {
+    /// An answer object of `properties`, all present, and nothing else.
+    public static func answerSchema(
+        _ properties: [Property], description: String? = nil, components: inout [(key: String, value: JSONValue)]
+    ) -> JSONValue {
+        var members: [(key: String, value: JSONValue)] = []
+        for property in properties {
+            var schema = property.shape.answerSchema(components: &components)
+            if let description = property.description { schema = Shape.describing(schema, description) }
+            members.append((property.name, schema))
+        }
+        var schema: [(key: String, value: JSONValue)] = [
+            ("type", "object"),
+            ("properties", .object(members)),
+            ("required", .array(properties.map { .string($0.name) })),
+            ("additionalProperties", false),
+        ]
+        if let description { schema.append(("description", .string(description))) }
+        return .object(schema)
     }
 }

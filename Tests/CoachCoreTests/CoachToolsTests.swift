@@ -44,7 +44,7 @@ import TestSupport
             let declaration = tool.declaration
             #expect(declaration.description?.isEmpty == false)
             let required = declaration.parameters?["required"]?.arrayValue?.compactMap(\.stringValue) ?? []
-            let properties = declaration.parameters?["properties"]?.objectValue?.keys.sorted() ?? []
+            let properties = declaration.parameters?["properties"]?.objectValue?.map(\.key).sorted() ?? []
             #expect(required.sorted() == properties)
             #expect(!required.isEmpty)
         }

@@ -1,6 +1,7 @@
 import Foundation
 import GeminiAPI
 import GeminiSimulatorCore
+import JSONText
 import NIOConcurrencyHelpers
 import NIOCore
 import Testing

@@ -1,3 +1,4 @@
+import JSONText
 import Testing
 
 @testable import GeminiSimulatorCore
@@ -26,9 +27,11 @@ import Testing
         #expect(RequestShape.snakeCase("ÉtéNom") == "_été_nom")
     }
 
-    @Test func serializationEscapesAndOrders() {
-        let value = JSON.object(["b": .array([.number(1), .number(2.5), .bool(true), .null]), "a": .string("x\"\\\n\u{1}é")])
-        #expect(value.serialized() == #"{"a":"x\"\\\n\u0001é","b":[1,2.5,true,null]}"#)
-        #expect(JSON.orderedObject([("z", .number(-3)), ("a", .number(.infinity))]).serialized() == #"{"z":-3,"a":null}"#)
+    /// What the prompt's hash reads of a request's free JSON: members sorted by name at every
+    /// level (the last of a repeated name), whatever order the client's encoder wrote them in.
+    @Test func hashedJSONIsSortedByNameAndEscaped() {
+        let value: JSONValue = ["b": [.number(1), .number(2.5), true, .null, ["y": 1, "x": 2, "y": 3]], "a": "x\"\\\n\u{1}é"]
+        #expect(value.sortedByName.jsonString() == #"{"a":"x\"\\\n\u0001é","b":[1,2.5,true,null,{"x":2,"y":3}]}"#)
+        #expect(JSONValue.object([("z", .number(-3)), ("a", .number(.infinity))]).jsonString() == #"{"z":-3,"a":null}"#)
     }
 }

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import GeminiAPI
 import GeminiSimulatorCore
+import JSONText
 import NIOCore
 import Testing
 

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import GeminiAPI
 import GeminiSimulatorCore
+import JSONText
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore

@@ -1,5 +1,6 @@
 import CareerProto
 @testable import GenerationCore
+import GenerationTasks
 import Testing
 
 @Suite struct DocumentGroundingTests {
@@ -99,7 +100,7 @@ import Testing
 @Suite struct ResumeLayoutTests {
     /// The check reads the layout the resume prompt asks for; the two must not drift apart.
     @Test func theResumePromptAsksForTheLayoutTheCheckReads() throws {
-        let prompt = try PromptLibrary.load()[.resume]
+        let prompt = DocumentsTask.resumeInstruction
         for line in ["## Experience", "### {title} | {company}", "## Education", "| {institution}", "## Certifications", "<revision_note>"] {
             #expect(prompt.contains(line), "\(line)")
         }

@@ -1,6 +1,7 @@
 import CareerProto
 import CareerRPC
 import GeminiAPI
+import GenerationTasks
 @testable import GenerationCore
 import NIOCore
 import RPCRuntime
@@ -34,7 +35,7 @@ private func documentsRequest(_ change: (inout Career_V1_DocumentOptions) -> Voi
 
             let recorded = try await recordedGenerates(simulator)
             #expect(recorded.map(\.model) == [ModelName.flash, ModelName.flash])
-            #expect(recorded.allSatisfy { $0.thinkingBudget == GenerateDocumentsTask.flashThinkingBudget && !$0.wantsJSON })
+            #expect(recorded.allSatisfy { $0.thinkingBudget == DocumentsTask.flashThinkingBudget && !$0.wantsJSON })
             let resumeCall = try #require(recorded.first { $0.systemInstruction.contains("resume writer") })
             let letterCall = try #require(recorded.first { $0.systemInstruction.contains("cover letter writer") })
             #expect(resumeCall.userText.contains("<style_example_resume>\nJane Doe"))
@@ -43,7 +44,7 @@ private func documentsRequest(_ change: (inout Career_V1_DocumentOptions) -> Voi
             #expect(resumeCall.userText.contains("Professional summary: include it"))
 
             // The simulator answers the same request the same way: the usage is the two calls'.
-            let task = GenerateDocumentsTask(runner: runner, resumeInstruction: try PromptLibrary.load()[.resume], coverLetterInstruction: try PromptLibrary.load()[.coverLetter])
+            let task = GenerateDocumentsTask(runner: runner)
             let deadline = NIODeadline.now() + .seconds(10)
             let resume = try await runner.generateText(model: ModelName.flash, request: task.generateContentRequest(.resume, for: request), deadline: deadline)
             let letter = try await runner.generateText(model: ModelName.flash, request: task.generateContentRequest(.coverLetter, for: request), deadline: deadline)
@@ -77,7 +78,7 @@ private func documentsRequest(_ change: (inout Career_V1_DocumentOptions) -> Voi
             let recorded = try await recordedGenerates(simulator)
             #expect(recorded.map(\.model) == [ModelName.pro, ModelName.pro])
             #expect(recorded.allSatisfy {
-                $0.thinkingBudget == GenerateDocumentsTask.proThinkingBudget && ($0.maxOutputTokens ?? 0) > GenerateDocumentsTask.proThinkingBudget + 2048
+                $0.thinkingBudget == DocumentsTask.proThinkingBudget && ($0.maxOutputTokens ?? 0) > DocumentsTask.proThinkingBudget + 2048
             })
         }
     }

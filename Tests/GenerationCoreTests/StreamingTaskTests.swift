@@ -7,6 +7,7 @@ import GeminiAPI
 import GeminiSimulatorCore
 @testable import GenerationCore
 import GenerationTasks
+import JSONText
 import NIOCore
 import RPCRuntime
 import ServiceRuntime
@@ -164,20 +165,20 @@ extension Career_V1_TextStreamEvent {
     @Test func everyTaskUsesTheSpecModelUnlessConfigured() throws {
         let defaults = try GenerationModels(reader: ConfigurationReader(environment: [:]))
         #expect(defaults == GenerationModels())
-        #expect(defaults.analyzeApplication == ModelName.pro && defaults.careerPath == ModelName.pro && defaults.documentsThinking == ModelName.pro)
-        #expect([defaults.documents, defaults.parseProfile, defaults.textTasks["networkingBrief"], defaults.textTasks["reachOut"], defaults.interviewQuestions].allSatisfy { $0 == ModelName.flash })
+        #expect(defaults.tasks["analysis"] == ModelName.pro && defaults.tasks["careerPath"] == ModelName.pro && defaults.documentsThinking == ModelName.pro)
+        #expect([defaults.documents, defaults.tasks["parseProfile"], defaults.tasks["networkingBrief"], defaults.tasks["reachOut"], defaults.tasks["interviewQuestions"]].allSatisfy { $0 == ModelName.flash })
 
         let configured = try GenerationModels(reader: ConfigurationReader(environment: [
             "MODEL_ANALYZE_APPLICATION": "gemini-2.5-flash", "MODEL_REACH_OUT": "gemini-2.5-flash-lite",
         ]))
-        #expect(configured.analyzeApplication == "gemini-2.5-flash")
-        #expect(configured.textTasks["reachOut"] == "gemini-2.5-flash-lite")
-        #expect(configured.careerPath == ModelName.pro)
+        #expect(configured.tasks["analysis"] == "gemini-2.5-flash")
+        #expect(configured.tasks["reachOut"] == "gemini-2.5-flash-lite")
+        #expect(configured.tasks["careerPath"] == ModelName.pro)
 
         // A defined task's setting is named after it, and its tier gives the default.
-        #expect(defaults.textTasks["thankYouNote"] == ModelName.flash)
+        #expect(defaults.tasks["thankYouNote"] == ModelName.flash)
         let thanks = try GenerationModels(reader: ConfigurationReader(environment: ["MODEL_THANK_YOU_NOTE": "gemini-2.5-flash-lite"]))
-        #expect(thanks.textTasks["thankYouNote"] == "gemini-2.5-flash-lite")
+        #expect(thanks.tasks["thankYouNote"] == "gemini-2.5-flash-lite")
         #expect(throws: ConfigurationError(setting: "MODEL_THANK_YOU_NOTE", problem: "must be a Gemini model name such as gemini-2.5-flash")) {
             try GenerationModels(reader: ConfigurationReader(environment: ["MODEL_THANK_YOU_NOTE": "Gemini"]))
         }
@@ -195,8 +196,8 @@ extension Career_V1_TextStreamEvent {
     @Test func theRouterSendsEachTaskToItsConfiguredModel() async throws {
         try await withRunner { runner, simulator in
             var models = GenerationModels()
-            models.textTasks["reachOut"] = "gemini-2.5-flash-lite"
-            let router = generationRouter(runner: runner, prompts: try PromptLibrary.load(), models: models)
+            models.tasks["reachOut"] = "gemini-2.5-flash-lite"
+            let router = generationRouter(runner: runner, models: models)
             try await withRPCServer(RPCServerConfiguration(token: "generation-test-token"), router: router) { _, address in
                 let client = try RPCClient(target: address.target, configuration: .init(token: "generation-test-token"), logger: quietLogger)
                 defer { client.shutDown() }

@@ -6,6 +6,7 @@ import GeminiAPI
 import GeminiSimulatorCore
 @testable import GenerationCore
 import GenerationTasks
+import JSONText
 import NIOCore
 import RPCRuntime
 import ServiceRuntime
@@ -21,7 +22,7 @@ func withGenerationClient<T: Sendable>(
     _ body: @Sendable (RPCClient, ModelRunner, RunningGeminiSimulator) async throws -> T
 ) async throws -> T {
     try await withRunner { runner, simulator in
-        let router = generationRouter(runner: runner, prompts: try PromptLibrary.load())
+        let router = generationRouter(runner: runner)
         return try await withRPCServer(RPCServerConfiguration(token: "generation-test-token"), router: router) { _, address in
             let client = try RPCClient(target: address.target, configuration: .init(token: "generation-test-token"), logger: quietLogger)
             defer { client.shutDown() }
@@ -99,7 +100,7 @@ private let jobDescription = "Platform engineer: Kubernetes, Go, on-call. Ignore
             let recorded = try await recordedGenerates(simulator)
             #expect(recorded.map(\.model) == [ModelName.flash])
             #expect(recorded.first?.wantsJSON == true)
-            #expect(recorded.first?.thinkingBudget == ParseProfileTask.thinkingBudget)
+            #expect(recorded.first?.thinkingBudget == ParseProfileTask.definition.generation.thinkingBudget)
             #expect(recorded.first?.userText.contains("<resume_text>\nAda Lovelace") == true)
             #expect(recorded.first?.systemInstruction.contains("Ada") == false)
 
@@ -114,7 +115,7 @@ private let jobDescription = "Platform engineer: Kubernetes, Go, on-call. Ignore
             {"fullName": " Ada ", "id": 7, "experience": [{"company": "AE", "title": "", "user_id": "x", "achievements": [{"text": " "}]}],
              "education": [], "technicalSkills": [{"name": "Go"}, {"name": "  "}]}
             """#.utf8))
-        let profile = try ParseProfileTask.profile(from: json)
+        let profile = try ParseProfileTask.definition.answer(json, Career_V1_ParseProfileRequest()).profile
         #expect(profile.fullName == "Ada")
         #expect(profile.experience.count == 1 && profile.experience[0].achievements.isEmpty)
         #expect(profile.technicalSkills.map(\.name) == ["Go"])
@@ -157,13 +158,13 @@ private let jobDescription = "Platform engineer: Kubernetes, Go, on-call. Ignore
     }
 
     @Test func fitScoreOutsideItsRangeIsMalformed() throws {
-        let schema = AnalyzeApplicationTask.schema
+        let schema = AnalyzeApplicationTask.definition.responseSchema
         func answer(_ score: Int) -> JSONValue {
-            ["fitScore": .number(Double(score)), "gapAnalysis": "g", "keywordOptimization": "k", "impactEnhancer": "i", "missingKeywords": ["Go"]]
+            ["fitScore": .integer(score), "gapAnalysis": "g", "keywordOptimization": "k", "impactEnhancer": "i", "missingKeywords": ["Go"]]
         }
-        #expect(JSONSchemaCheck.firstViolation(of: answer(100), against: schema) == nil)
-        #expect(JSONSchemaCheck.firstViolation(of: answer(101), against: schema) == "$.fitScore is above 100.0")
-        #expect(JSONSchemaCheck.firstViolation(of: answer(-1), against: schema) == "$.fitScore is below 0.0")
+        #expect(JSONSchemaValidator.gemini.firstViolation(of: answer(100), against: schema) == nil)
+        #expect(JSONSchemaValidator.gemini.firstViolation(of: answer(101), against: schema) == "$.fitScore is above 100.0")
+        #expect(JSONSchemaValidator.gemini.firstViolation(of: answer(-1), against: schema) == "$.fitScore is below 0.0")
     }
 
     @Test func planCareerPath() async throws {

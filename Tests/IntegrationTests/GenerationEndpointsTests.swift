@@ -1,4 +1,5 @@
 import Foundation
+import JSONText
 import Testing
 import TestSupport
 
@@ -18,7 +19,7 @@ private let jobDescription = "Staff compiler engineer: Swift, LLVM, mentoring a 
 @Suite(.serialized) struct GenerationEndpointsTests {
     /// The violations are computed first, so a failure reports them rather than the whole
     /// document and answer.
-    private func expectConforms(_ openAPI: OpenAPISchemaCheck, _ body: Data, _ schema: OpenAPISchemaCheck.Node?, _ what: String = "", sourceLocation: SourceLocation = #_sourceLocation) {
+    private func expectConforms(_ openAPI: OpenAPISchemaCheck, _ body: Data, _ schema: JSONValue?, _ what: String = "", sourceLocation: SourceLocation = #_sourceLocation) {
         let violations = schema.map { openAPI.violations(of: body, against: $0) } ?? ["no schema"]
         #expect(violations.isEmpty, "\(what): \(violations.prefix(10))", sourceLocation: sourceLocation)
     }

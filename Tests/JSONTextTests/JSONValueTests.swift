@@ -4,10 +4,6 @@ import Testing
 
 @Suite("JSON parsing and writing")
 struct JSONValueTests {
-    private func parse(_ text: String) throws -> JSONValue {
-        try JSONValue(parsing: Data(text.utf8))
-    }
-
     @Test("parses every kind of value and keeps order and literals")
     func parsesValues() throws {
         let value = try parse(#" { "b": [true, false, null], "a": -1.50e+2, "c": "x\ny" } "#)
@@ -90,6 +86,11 @@ struct JSONValueTests {
         #expect(try JSONValue(parsing: data) == value)
         #expect(try JSONSerialization.jsonObject(with: data) is [String: Any])
     }
+}
+
+/// `text` parsed strictly, for the tests of this module.
+func parse(_ text: String) throws -> JSONValue {
+    try JSONValue(parsing: Data(text.utf8))
 }
 
 /// The top-level keys of a JSON object, in order.

@@ -25,11 +25,11 @@ import Testing
         (#", "generateResume": null, "generateCoverLetter": null"#, .both, false),
     ])
     func documentOptionsBecomeTheSelectionAndBack(options: String, selection: Career_V1_DocumentSelection, excludeSummary: Bool) throws {
-        let request = try RequestShapes.documents.decode(Data(Self.documents(options).utf8))
+        let request = try DocumentsTask.request.decode(Data(Self.documents(options).utf8))
         #expect(request.options.documents == selection)
         #expect(request.options.excludeSummary == excludeSummary)
         #expect(request.options.jobDescription == "Staff engineer")
-        try RequestShapes.documents.check(request)
+        try DocumentsTask.request.check(request)
     }
 
     @Test func aMessageAskingForNoKnownSelectionIsRefusedByTheSameRule() {
@@ -37,18 +37,18 @@ import Testing
         request.profile.fullName = "Ada"
         request.options.jobDescription = "x"
         request.options.documents = .UNRECOGNIZED(7)
-        let error = #expect(throws: RequestValidationError.self) { try RequestShapes.documents.check(request) }
+        let error = #expect(throws: RequestValidationError.self) { try DocumentsTask.request.check(request) }
         #expect(error?.violations.map(\.field) == ["options"])
     }
 
     @Test func technicalityAndTheTextOptionsArriveAsGiven() throws {
-        let request = try RequestShapes.documents.decode(Data(Self.documents(
+        let request = try DocumentsTask.request.decode(Data(Self.documents(
             #", "technicality": 70, "tone": "warm", "resumeLength": "1 page", "thinkingMode": true, "uploadedResume": "old"#
             + #"", "coverLetterLength": "short", "uploadedCoverLetter": "letter""#).utf8))
         #expect(request.options.technicality == 70)
         #expect(request.options.tone == "warm" && request.options.resumeLength == "1 page" && request.options.coverLetterLength == "short")
         #expect(request.options.thinkingMode && request.options.uploadedResume == "old" && request.options.uploadedCoverLetter == "letter")
-        try RequestShapes.documents.check(request)
+        try DocumentsTask.request.check(request)
     }
 
     static let actions = [

@@ -1,25 +1,12 @@
 import CareerProto
 import Foundation
 import GatewayStore
+import GenerationTasks
 import JSONText
 
-/// An answer message the gateway writes as an endpoint's JSON body.
-///
-/// Keys are the spec's `camelCase` names in the spec's order, every key always present (an
-/// unset `usage` is all zeros), so the same message always gives the same bytes.
-///
-/// Adding an endpoint: conform its answer message here, with its keys in one `jsonValue`.
-public protocol APIResponse: Sendable {
-    /// The answer as JSON.
-    var jsonValue: JSONValue { get }
-}
-
-extension APIResponse {
-    /// The answer's compact UTF-8 JSON body.
-    public func jsonBody() -> Data {
-        jsonValue.jsonData()
-    }
-}
+// The answer messages the gateway writes as endpoints' JSON bodies (``AnswerMessage``): the
+// structured tasks' writers are in their definitions (GenerationTasks); the documents', the text
+// tasks' and the coach's are here.
 
 /// One Server-Sent Event of a streaming answer, before framing: `event: <name>` and one
 /// `data: <data>` line (the JSON never holds a raw line break).
@@ -51,7 +38,7 @@ public struct APIStreamEvent: Sendable, Equatable {
     }
 
     /// The `done` event of `answer`.
-    static func done(_ answer: some APIResponse & AccountedAnswer) -> APIStreamEvent {
+    static func done(_ answer: some AnswerMessage) -> APIStreamEvent {
         var event = APIStreamEvent(name: Self.done, data: answer.jsonBody())
         event.accounting = answer.accounting
         return event
@@ -64,45 +51,15 @@ public protocol APIStreamEventConvertible: Sendable {
     var apiStreamEvent: APIStreamEvent? { get }
 }
 
-/// An answer the ledger accounts for: every answer message has the model that answered and
-/// its usage; the coach's also its planned career path.
-protocol AccountedAnswer {
-    var model: String { get }
-    var usage: Career_V1_Usage { get }
-    var accounting: AnswerAccounting { get }
-}
-
-extension AccountedAnswer {
-    var accounting: AnswerAccounting { AnswerAccounting(model: self.model, usage: self.usage) }
-}
-
-extension Career_V1_GenerateDocumentsResponse: AccountedAnswer {}
-extension Career_V1_ParseProfileResponse: AccountedAnswer {}
-extension Career_V1_AnalyzeApplicationResponse: AccountedAnswer {}
-extension Career_V1_CareerPathResponse: AccountedAnswer {}
-extension Career_V1_TextAnswer: AccountedAnswer {}
-extension Career_V1_InterviewQuestionsResponse: AccountedAnswer {}
-extension Career_V1_ChatResponse: AccountedAnswer {
+extension AnswerMessage {
+    /// What the ledger and the saved copy need: the model that answered and its usage, and a
+    /// career path the answer carries (the coach's), which has its own.
     var accounting: AnswerAccounting {
-        var path: Career_V1_CareerPathResponse?
-        if self.hasAction, case .saveCareerPath(let save)? = self.action.kind, save.hasCareerPath { path = save.careerPath }
-        return AnswerAccounting(model: self.model, usage: self.usage, coachCareerPath: path)
+        AnswerAccounting(model: self.model, usage: self.usage, coachCareerPath: self.carriedCareerPath)
     }
 }
 
 // MARK: - Shared parts
-
-extension Career_V1_Usage {
-    /// `{promptTokens, outputTokens, thoughtsTokens, totalTokens}`.
-    public var jsonValue: JSONValue {
-        [
-            "promptTokens": .integer(promptTokens),
-            "outputTokens": .integer(outputTokens),
-            "thoughtsTokens": .integer(thoughtsTokens),
-            "totalTokens": .integer(totalTokens),
-        ]
-    }
-}
 
 extension Career_V1_TextDelta {
     /// `{"text": …}`.
@@ -111,7 +68,7 @@ extension Career_V1_TextDelta {
 
 // MARK: - POST /api/v1/generate/documents
 
-extension Career_V1_GenerateDocumentsResponse: APIResponse {
+extension Career_V1_GenerateDocumentsResponse: AnswerMessage {
     /// `{resume: markdown|null, coverLetter: markdown|null, warnings: [string], model, usage}`;
     /// a document that was not written (an empty string) is `null`.
     public var jsonValue: JSONValue {
@@ -146,66 +103,9 @@ extension Career_V1_DocumentsStreamEvent: APIStreamEventConvertible {
     }
 }
 
-// MARK: - POST /api/v1/profile/parse
-
-extension Career_V1_ParseProfileResponse: APIResponse {
-    /// `{profile, model, usage}`, the profile with every field of the spec's Profile.
-    public var jsonValue: JSONValue {
-        ["profile": profile.jsonValue, "model": .string(model), "usage": usage.jsonValue]
-    }
-}
-
-// MARK: - POST /api/v1/analyze/application
-
-extension Career_V1_AnalyzeApplicationResponse: APIResponse {
-    /// `{fitScore, gapAnalysis, keywordOptimization, impactEnhancer, missingKeywords, model, usage}`.
-    public var jsonValue: JSONValue {
-        [
-            "fitScore": .integer(fitScore),
-            "gapAnalysis": .string(gapAnalysis),
-            "keywordOptimization": .string(keywordOptimization),
-            "impactEnhancer": .string(impactEnhancer),
-            "missingKeywords": .array(missingKeywords.map { .string($0) }),
-            "model": .string(model),
-            "usage": usage.jsonValue,
-        ]
-    }
-}
-
-// MARK: - POST /api/v1/career/path (and the coach's saveCareerPath action)
-
-extension Career_V1_CareerPathResponse: APIResponse {
-    /// `{currentRole, targetRole, path: [{timeframe, milestoneTitle, milestoneDescription,
-    /// actionItems: [{category, title, description}]}], model, usage}`.
-    public var jsonValue: JSONValue {
-        [
-            "currentRole": .string(currentRole),
-            "targetRole": .string(targetRole),
-            "path": .array(
-                path.map { milestone in
-                    [
-                        "timeframe": .string(milestone.timeframe),
-                        "milestoneTitle": .string(milestone.milestoneTitle),
-                        "milestoneDescription": .string(milestone.milestoneDescription),
-                        "actionItems": .array(
-                            milestone.actionItems.map { item in
-                                [
-                                    "category": .string(item.category),
-                                    "title": .string(item.title),
-                                    "description": .string(item.description_p),
-                                ]
-                            }),
-                    ]
-                }),
-            "model": .string(model),
-            "usage": usage.jsonValue,
-        ]
-    }
-}
-
 // MARK: - POST /api/v1/networking/brief and /api/v1/networking/reach-out
 
-extension Career_V1_TextAnswer: APIResponse {
+extension Career_V1_TextAnswer: AnswerMessage {
     /// `{text, model, usage}`.
     public var jsonValue: JSONValue {
         ["text": .string(text), "model": .string(model), "usage": usage.jsonValue]
@@ -223,31 +123,15 @@ extension Career_V1_TextStreamEvent: APIStreamEventConvertible {
     }
 }
 
-// MARK: - POST /api/v1/interview/questions
-
-extension Career_V1_InterviewQuestionsResponse: APIResponse {
-    /// `{questions: [{question, type: "behavioral"|"technical", why}], model, usage}`. A type
-    /// the service left unspecified is written `"behavioral"`, so the frontend only ever sees
-    /// the two documented types.
-    public var jsonValue: JSONValue {
-        [
-            "questions": .array(
-                questions.map { question in
-                    [
-                        "question": .string(question.question),
-                        "type": question.type == .technical ? "technical" : "behavioral",
-                        "why": .string(question.why),
-                    ]
-                }),
-            "model": .string(model),
-            "usage": usage.jsonValue,
-        ]
-    }
-}
-
 // MARK: - POST /api/v1/coach/chat
 
-extension Career_V1_ChatResponse: APIResponse {
+extension Career_V1_ChatResponse: AnswerMessage {
+    /// The career path of a `saveCareerPath` action.
+    public var carriedCareerPath: Career_V1_CareerPathResponse? {
+        guard self.hasAction, case .saveCareerPath(let save)? = self.action.kind, save.hasCareerPath else { return nil }
+        return save.careerPath
+    }
+
     /// `{text, action?, turnState, model, usage}`; `action` is left out when there is none.
     public var jsonValue: JSONValue {
         var members: [(key: String, value: JSONValue)] = [(key: "text", value: .string(text))]

@@ -26,6 +26,10 @@ public enum OpenAPIDocument {
 
         var taskPaths: [(key: String, value: JSONValue)] = []
         var schemas: [(key: String, value: JSONValue)] = []
+        for task in GenerationTaskRegistry.structuredTasks {
+            taskPaths.append(("/api/v1/" + task.path, ["post": Self.operation(task)]))
+            schemas.append((task.answerSchemaName, task.answerSchema(components: &schemas)))
+        }
         for task in GenerationTaskRegistry.textTasks {
             let requestName = task.requestMessageName
             if !schemas.contains(where: { $0.key == requestName }) {
@@ -55,18 +59,43 @@ public enum OpenAPIDocument {
         return .object(document)
     }
 
-    /// A text task's `post` operation.
+    /// A text task's `post` operation: Markdown, unary or streamed.
     private static func operation(_ definition: some TextTaskDefinition, requestSchema: String) -> JSONValue {
         let task = definition.task
-        var description = "Model: \(task.tier.defaultModel) (setting `\(definition.modelSetting)` of the generation service). "
-        description += task.answerDescription
-        if task.saved {
-            description += " Saved to the user's history as kind `\(task.name)` (the answer then carries `resultId`)."
+        return Self.operation(
+            id: task.name, summary: task.summary, tier: task.tier, modelSetting: definition.modelSetting,
+            about: task.answerDescription, saved: task.saved ? task.name : nil, requestSchema: requestSchema,
+            answerSchema: "TextAnswer", streams: true
+        )
+    }
+
+    /// A structured task's `post` operation: JSON, unary.
+    private static func operation(_ definition: some StructuredTaskDefinition) -> JSONValue {
+        let task = definition.task
+        return Self.operation(
+            id: task.operationID, summary: task.summary, tier: task.tier, modelSetting: definition.modelSetting,
+            about: nil, saved: task.saved ? task.name : nil, requestSchema: task.request.messageName,
+            answerSchema: task.answerSchemaName, streams: false
+        )
+    }
+
+    private static func operation(
+        id: String, summary: String, tier: ModelTier, modelSetting: String, about: String?, saved kind: String?,
+        requestSchema: String, answerSchema: String, streams: Bool
+    ) -> JSONValue {
+        var description = "Model: \(tier.defaultModel) (setting `\(modelSetting)` of the generation service)."
+        if let about { description += " " + about }
+        if let kind {
+            description += " Saved to the user's history as kind `\(kind)` (the answer then carries `resultId`)."
         }
-        description += " " + Self.streamingDescription
+        var content: [(key: String, value: JSONValue)] = [("application/json", ["schema": ["$ref": .string("#/components/schemas/\(answerSchema)")]])]
+        if streams {
+            description += " " + Self.streamingDescription
+            content.append(("text/event-stream", ["schema": ["type": "string", "description": "Server-Sent Events, as described above."]]))
+        }
         return [
-            "operationId": .string(task.name),
-            "summary": .string(task.summary),
+            "operationId": .string(id),
+            "summary": .string(summary),
             "description": .string(description),
             "tags": ["ai"],
             "security": [["supabase": []]],
@@ -79,10 +108,7 @@ public enum OpenAPIDocument {
                 [("200", [
                     "description": "The answer.",
                     "headers": ["X-Request-Id": ["$ref": "#/components/headers/X-Request-Id"]],
-                    "content": [
-                        "application/json": ["schema": ["$ref": "#/components/schemas/TextAnswer"]],
-                        "text/event-stream": ["schema": ["type": "string", "description": "Server-Sent Events, as described above."]],
-                    ],
+                    "content": .object(content),
                 ])]
                 + Self.errorResponses.map { (key: $0.status, value: ["$ref": .string("#/components/responses/\($0.name)")]) }
             ),

@@ -13,9 +13,9 @@ import SwiftProtobuf
 import TaskContract
 
 /// The `/api/v1` endpoints: each decodes and validates its JSON body, makes one RPC to the
-/// service that owns the task, and encodes the answer; the four streaming ones answer as
-/// Server-Sent Events when asked. The text tasks come from their definitions
-/// (``GenerationTaskRegistry``); the others are listed here, one line each.
+/// service that owns the task, and encodes the answer; the streaming ones answer as
+/// Server-Sent Events when asked. The generation tasks come from their definitions
+/// (``GenerationTaskRegistry``); the documents and the coach are listed here.
 ///
 /// Every call, in order: body (413), decoding (400), `Idempotency-Key` (replay, 409, or wait for
 /// a running duplicate), the user's rate limit for the task's tier (429), the RPC.
@@ -31,42 +31,46 @@ struct AIRoutes {
     let persistence: Persistence?
 
     /// The paths served, relative to `/api/v1`; every one is a `POST`.
-    static let paths = [
-        "generate/documents", "profile/parse", "analyze/application", "career/path",
-        "interview/questions", "coach/chat",
-    ] + GenerationTaskRegistry.textTasks.map(\.path)
+    static let paths = [DocumentsTask.path, "coach/chat"]
+        + GenerationTaskRegistry.structuredTasks.map(\.path) + GenerationTaskRegistry.textTasks.map(\.path)
 
     func register(on api: RouterGroup<GatewayRequestContext>) {
-        self.post(api, "generate/documents", self.generation, GenerationMethods.generateDocuments,
-                  stream: GenerationMethods.streamDocuments, shape: RequestShapes.documents, tier: { $0.options.thinkingMode ? .pro : .flash },
-                  record: .init(task: "documents", kind: .documents) {
-                      ResultTitle.job(description: $0.options.jobDescription, targetTitle: $0.profile.targetJobTitle, company: $0.profile.companyName)
-                  })
-        self.post(api, "profile/parse", self.generation, GenerationMethods.parseProfile, shape: RequestShapes.parseProfile, tier: { _ in .flash },
-                  record: .init(task: "parseProfile", kind: nil) { _ in "" })
-        self.post(api, "analyze/application", self.generation, GenerationMethods.analyzeApplication, shape: RequestShapes.analyzeApplication, tier: { _ in .pro },
-                  record: .init(task: "analysis", kind: .analysis) {
-                      ResultTitle.job(description: $0.jobDescription, targetTitle: $0.profile.targetJobTitle, company: $0.profile.companyName)
-                  })
-        self.post(api, "career/path", self.generation, GenerationMethods.planCareerPath, shape: RequestShapes.careerPath, tier: { _ in .pro },
-                  record: .init(task: "careerPath", kind: .careerPath) { ResultTitle.careerPath(currentRole: $0.currentRole, targetRole: $0.targetRole) })
-        self.post(api, "interview/questions", self.generation, GenerationMethods.interviewQuestions, shape: RequestShapes.interviewQuestions, tier: { _ in .flash },
-                  record: .init(task: "interviewQuestions", kind: .interviewQuestions) { ResultTitle.job(description: $0.jobDescription) })
+        self.post(api, RouterPath(DocumentsTask.path), self.generation, GenerationMethods.generateDocuments,
+                  stream: GenerationMethods.streamDocuments, shape: DocumentsTask.request, tier: DocumentsTask.tier,
+                  record: .init(task: DocumentsTask.name, kind: Self.savedKind(DocumentsTask.name, saved: true)) { ResultTitle.words(DocumentsTask.title($0)) })
         // Coach turns are not saved (the frontend holds the conversation); a career path the
         // coach planned is, as a career path (see ``Persistence``).
         self.post(api, "coach/chat", self.coach, CoachMethods.chat, stream: CoachMethods.streamChat, shape: ChatRequestShape.chat, tier: { _ in .pro },
                   record: .init(task: "coachChat", kind: nil) { _ in "" })
+        for task in GenerationTaskRegistry.structuredTasks {
+            self.register(task, on: api)
+        }
         for task in GenerationTaskRegistry.textTasks {
             self.register(task, on: api)
         }
+    }
+
+    /// A structured task's route, all of it derived from its definition.
+    private func register(_ definition: some StructuredTaskDefinition, on api: RouterGroup<GatewayRequestContext>) {
+        let task = definition.task
+        self.post(
+            api, RouterPath(task.path), self.generation, task.method, shape: task.request, tier: { _ in task.tier },
+            record: .init(task: task.name, kind: Self.savedKind(task.name, saved: task.saved)) { ResultTitle.words(task.title($0)) }
+        )
+    }
+
+    /// What a task's answers are saved as: its name, which the store must know.
+    private static func savedKind(_ name: String, saved: Bool) -> ResultKind? {
+        let kind = saved ? ResultKind(rawValue: name) : nil
+        precondition(!saved || kind != nil, "task \(name) is saved, but the store has no kind of that name")
+        return kind
     }
 
     /// A text task's route, all of it derived from its definition: the body read by its shape
     /// and mapped to its request message by the message's JSON names.
     private func register(_ definition: some TextTaskDefinition, on api: RouterGroup<GatewayRequestContext>) {
         let task = definition.task
-        let kind = task.saved ? ResultKind(rawValue: task.name) : nil
-        precondition(!task.saved || kind != nil, "task \(task.name) is saved, but the store has no kind of that name")
+        let kind = Self.savedKind(task.name, saved: task.saved)
         self.post(
             api, RouterPath(task.path), self.generation, task.method, stream: task.streamMethod,
             decode: { body throws(RequestValidationError) in try ShapeMapping.decode(body, task.request) },
@@ -83,7 +87,7 @@ struct AIRoutes {
         var title: @Sendable (Request) -> String
     }
 
-    private func post<Request: SwiftProtobuf.Message & Sendable, Response: APIResponse & AccountedAnswer, Event: APIStreamEventConvertible & SwiftProtobuf.Message>(
+    private func post<Request: SwiftProtobuf.Message & Sendable, Response: AnswerMessage, Event: APIStreamEventConvertible & SwiftProtobuf.Message>(
         _ api: RouterGroup<GatewayRequestContext>,
         _ path: RouterPath,
         _ client: RPCClient,
@@ -96,7 +100,7 @@ struct AIRoutes {
         self.post(api, path, client, method, stream: streamMethod, decode: { body throws(RequestValidationError) in try shape.decode(body) }, tier: tier, record: record)
     }
 
-    private func post<Request: SwiftProtobuf.Message & Sendable, Response: APIResponse & AccountedAnswer, Event: APIStreamEventConvertible & SwiftProtobuf.Message>(
+    private func post<Request: SwiftProtobuf.Message & Sendable, Response: AnswerMessage, Event: APIStreamEventConvertible & SwiftProtobuf.Message>(
         _ api: RouterGroup<GatewayRequestContext>,
         _ path: RouterPath,
         _ client: RPCClient,
@@ -212,7 +216,7 @@ struct AIRoutes {
     }
 
     /// A unary endpoint whose body is read by its request's shape.
-    private func post<Request, Response: APIResponse & AccountedAnswer>(
+    private func post<Request, Response: AnswerMessage>(
         _ api: RouterGroup<GatewayRequestContext>,
         _ path: RouterPath,
         _ client: RPCClient,

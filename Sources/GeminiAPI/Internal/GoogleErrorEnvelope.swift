@@ -1,3 +1,5 @@
+import JSONText
+
 /// Google's error body: `{"error": {"code", "message", "status", "details": [...]}}`. Only
 /// `status` and `RetryInfo.retryDelay` are used; `message` is never shown.
 struct GoogleErrorEnvelope: Decodable {

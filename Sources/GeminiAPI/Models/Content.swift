@@ -1,3 +1,5 @@
+import JSONText
+
 /// A string-valued enumeration of the Gemini API that tolerates values this package does not
 /// know (the API adds values over time): unknown values decode and round-trip unchanged.
 public protocol GeminiOpenEnum: RawRepresentable, Codable, Hashable, Sendable, CustomStringConvertible,

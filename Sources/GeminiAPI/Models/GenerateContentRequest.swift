@@ -1,3 +1,5 @@
+import JSONText
+
 /// The body of `POST /v1beta/models/{model}:generateContent` (`GenerateContentRequest`).
 ///
 /// Optional members that are `nil` are left out of the JSON.

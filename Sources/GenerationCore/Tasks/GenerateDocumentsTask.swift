@@ -30,18 +30,7 @@ struct GenerateDocumentsTask: Sendable {
     var flashModel = ModelName.flash
     var thinkingModel = ModelName.pro
 
-    /// Thinking tokens on flash: 512 (a little planning for what to select and reorder).
-    static let flashThinkingBudget = 512
-    /// Thinking tokens with `thinkingMode`, on pro: 2,048.
-    static let proThinkingBudget = 2_048
-    /// Answer tokens beyond thinking: 6,144 for a resume (two pages of Markdown with room to
-    /// spare), 3,072 for a cover letter.
-    static let resumeOutputTokens = 6_144
-    static let coverLetterOutputTokens = 3_072
-    /// Technicality when the request gives none: 50 (between plain language and specialist).
-    static let defaultTechnicality: Int32 = 50
-
-    init(runner: ModelRunner, resumeInstruction: String, coverLetterInstruction: String) {
+    init(runner: ModelRunner, resumeInstruction: String = DocumentsTask.resumeInstruction, coverLetterInstruction: String = DocumentsTask.coverLetterInstruction) {
         self.init(
             write: { model, request, deadline, onText in
                 if let onText {
@@ -107,8 +96,8 @@ struct GenerateDocumentsTask: Sendable {
         if !unsupported.isEmpty {
             data.add("revision_note", unsupported.map { "- \($0.kind.rawValue): \($0.name)" }.joined(separator: "\n"))
         }
-        let budget = options.thinkingMode ? Self.proThinkingBudget : Self.flashThinkingBudget
-        let output = document == .resume ? Self.resumeOutputTokens : Self.coverLetterOutputTokens
+        let budget = options.thinkingMode ? DocumentsTask.proThinkingBudget : DocumentsTask.flashThinkingBudget
+        let output = document == .resume ? DocumentsTask.resumeOutputTokens : DocumentsTask.coverLetterOutputTokens
         return .text(
             system: document == .resume ? self.resumeInstruction : self.coverLetterInstruction, data: data,
             temperature: 0.6, thinkingBudget: budget, maxOutputTokens: budget + output
@@ -128,7 +117,7 @@ struct GenerateDocumentsTask: Sendable {
         }
         lines.append("Tone: " + (options.tone.isBlank ? "default (professional)" : options.tone))
         let technicality: Int32
-        if case .technicality(let value)? = options.technicalityChoice { technicality = value } else { technicality = Self.defaultTechnicality }
+        if case .technicality(let value)? = options.technicalityChoice { technicality = value } else { technicality = DocumentsTask.defaultTechnicality }
         lines.append("Technicality: \(technicality) of 100")
         return lines.joined(separator: "\n")
     }
@@ -160,7 +149,7 @@ struct GenerateDocumentsTask: Sendable {
         deadline: NIODeadline,
         onDelta: (@Sendable (Document, String) async throws -> Void)?
     ) async throws -> Career_V1_GenerateDocumentsResponse {
-        try RequestShapes.documents.checkOnArrival(request)
+        try DocumentsTask.request.checkOnArrival(request)
         let model = self.model(request.options)
         // Both documents at once: they are independent calls, and the answer waits for the slower.
         let drafts = try await withThrowingTaskGroup(of: (Document, Draft).self) { group in

@@ -22,17 +22,9 @@ struct TextTaskRunner<Request: SwiftProtobuf.Message & Sendable>: Sendable {
 
     func generateContentRequest(_ request: Request) throws -> GenerateContentRequest {
         try self.task.requestShape.checkOnArrival(request)
-        var data = UserData()
-        for block in self.task.userData(request) {
-            switch block {
-            case .profile(let profile): data.add(profile: profile)
-            case .text(let tag, let text) where !text.isEmpty: data.add(tag, text)
-            case .text: break
-            }
-        }
         let settings = self.task.generation
         return .text(
-            system: self.task.systemInstruction, data: data,
+            system: self.task.systemInstruction, data: UserData(self.task.userData(request)),
             temperature: settings.temperature, thinkingBudget: settings.thinkingBudget, maxOutputTokens: settings.maxOutputTokens
         )
     }
@@ -60,7 +52,7 @@ extension RPCRouter {
     /// Registers a text task's two methods.
     mutating func register(_ definition: some TextTaskDefinition, runner: ModelRunner, models: GenerationModels) {
         let task = definition.task
-        TextTaskRunner(task: task, runner: runner, model: models.textTasks[task.name] ?? task.tier.defaultModel).register(on: &self)
+        TextTaskRunner(task: task, runner: runner, model: models.model(of: task.name, tier: task.tier)).register(on: &self)
     }
 }
 

@@ -1,7 +1,9 @@
 import CareerProto
 import Foundation
 @testable import GatewayCore
+import GenerationTasks
 import JSONText
+import TaskContract
 import Testing
 
 func sampleUsage() -> Career_V1_Usage {
@@ -122,7 +124,7 @@ struct APIResponseTests {
     @Test("a parsed profile decodes back to the same message")
     func parsedProfileRoundTrip() throws {
         let profile = expectedFullProfile()
-        let body: JSONValue = ["jobDescription": "JD", "profile": profile.jsonValue]
+        let body: JSONValue = ["jobDescription": "JD", "profile": ShapeMapping.completeJSON(profile, ProfileShape.shape)]
         let request = try Career_V1_InterviewQuestionsRequest.decode(jsonBody: body.jsonData())
         #expect(request.profile == profile)
     }

@@ -95,9 +95,9 @@ extension APIRequest {
 }
 
 extension Career_V1_NetworkingRequest: APIRequest { static var shape: RequestShape<Self> { NetworkingTasks.brief.requestShape } }
-extension Career_V1_ParseProfileRequest: APIRequest { static var shape: RequestShape<Self> { RequestShapes.parseProfile } }
-extension Career_V1_AnalyzeApplicationRequest: APIRequest { static var shape: RequestShape<Self> { RequestShapes.analyzeApplication } }
-extension Career_V1_CareerPathRequest: APIRequest { static var shape: RequestShape<Self> { RequestShapes.careerPath } }
-extension Career_V1_InterviewQuestionsRequest: APIRequest { static var shape: RequestShape<Self> { RequestShapes.interviewQuestions } }
-extension Career_V1_GenerateDocumentsRequest: APIRequest { static var shape: RequestShape<Self> { RequestShapes.documents } }
+extension Career_V1_ParseProfileRequest: APIRequest { static var shape: RequestShape<Self> { ParseProfileTask.definition.request } }
+extension Career_V1_AnalyzeApplicationRequest: APIRequest { static var shape: RequestShape<Self> { AnalyzeApplicationTask.definition.request } }
+extension Career_V1_CareerPathRequest: APIRequest { static var shape: RequestShape<Self> { PlanCareerPathTask.definition.request } }
+extension Career_V1_InterviewQuestionsRequest: APIRequest { static var shape: RequestShape<Self> { InterviewQuestionsTask.definition.request } }
+extension Career_V1_GenerateDocumentsRequest: APIRequest { static var shape: RequestShape<Self> { DocumentsTask.request } }
 extension Career_V1_ChatRequest: APIRequest { static var shape: RequestShape<Self> { ChatRequestShape.chat } }
