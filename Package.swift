@@ -164,7 +164,7 @@ let package = Package(
             name: "CoachCore",
             dependencies: [
                 "RPCRuntime", "CareerRPC", "CareerProto", "GeminiAPI", "AppSupport", "ServiceRuntime", "TaskContract", "JSONText",
-                "CoachTasks",
+                "CoachTasks", "GenerationTasks",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -337,7 +337,7 @@ let package = Package(
             name: "CoachCoreTests",
             dependencies: [
                 "CoachCore", "ServiceRuntime", "GeminiSimulatorCore", "TestSupport", "CareerRPC",
-                "AppSupport", "CareerProto", "GeminiAPI", "RPCRuntime", "TaskContract",
+                "AppSupport", "CareerProto", "GeminiAPI", "RPCRuntime", "TaskContract", "GenerationTasks",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
@@ -364,7 +364,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "RPCRuntime", "RPCWire", "RPCProto", "CareerRPC", "CareerProto", "TestSupport", "JSONText",
+                "RPCRuntime", "RPCWire", "RPCProto", "CareerRPC", "CareerProto", "TestSupport", "JSONText", "GenerationTasks",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),

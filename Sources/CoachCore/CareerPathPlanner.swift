@@ -1,5 +1,6 @@
 import CareerProto
 import CareerRPC
+import GenerationTasks
 import RPCRuntime
 import ServiceRuntime
 
@@ -29,7 +30,7 @@ struct CareerPathPlanner: Sendable {
         // What the generation service spent is part of what this chat call spent, failed or
         // not: it goes into the chat call's status with the coach's own tokens.
         do {
-            let reply = try await self.client.unaryReply(GenerationMethods.planCareerPath, request, metadata: metadata, deadline: callDeadline(context))
+            let reply = try await self.client.unaryReply(PlanCareerPathTask.definition.method, request, metadata: metadata, deadline: callDeadline(context))
             context.usage.add(reply.usage)
             return reply.response
         } catch let error as RPCError {

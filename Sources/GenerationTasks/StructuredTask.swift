@@ -155,16 +155,17 @@ extension ShapedAnswer {
     }
 }
 
-extension StructuredTaskDefinition {
-    /// The answer's schema: its shape's members, `model`, `usage`, and `resultId` when saved.
-    public func answerSchema(components: inout [(key: String, value: JSONValue)]) -> JSONValue {
-        guard case .object(var schema) = ObjectShape.answerSchema(Response.answerShape, components: &components),
+extension ShapedAnswer {
+    /// The answer's schema in the API reference: its shape's members, `model`, `usage`, and
+    /// `resultId` when the task's answers are saved.
+    public static func answerSchema(saved: Bool, components: inout [(key: String, value: JSONValue)]) -> JSONValue {
+        guard case .object(var schema) = ObjectShape.answerSchema(Self.answerShape, components: &components),
             let properties = schema.firstIndex(where: { $0.key == "properties" }), case .object(var members) = schema[properties].value,
             let required = schema.firstIndex(where: { $0.key == "required" }), case .array(let names) = schema[required].value
         else { return [:] }
         members.append(("model", ["$ref": "#/components/schemas/Model"]))
         members.append(("usage", ["$ref": "#/components/schemas/Usage"]))
-        if self.task.saved {
+        if saved {
             members.append(("resultId", [
                 "type": "string", "format": "uuid",
                 "description": "The id of the saved copy of this answer (GET /api/v1/history/{id}); present when it was saved (SAVE_RESULTS=1 and the database committed it within 2 s).",
@@ -173,6 +174,13 @@ extension StructuredTaskDefinition {
         schema[properties].value = .object(members)
         schema[required].value = .array(names + ["model", "usage"])
         return .object(schema)
+    }
+}
+
+extension StructuredTaskDefinition {
+    /// The answer's schema in the API reference.
+    public func answerSchema(components: inout [(key: String, value: JSONValue)]) -> JSONValue {
+        Response.answerSchema(saved: self.task.saved, components: &components)
     }
 }
 

@@ -7,7 +7,7 @@ import TaskContract
 /// everything about it, in one value. The gateway derives its route, request validation,
 /// protobuf mapping, rate-limit tier, ledger name, saved kind and OpenAPI entry from it; the
 /// generation service derives its RPC methods, model setting, prompt and Gemini request from it.
-/// A new task of this kind is its request message in `generation.proto`, one definition in
+/// A new task of this kind is its request message and `rpc` lines in `generation.proto`, one definition in
 /// `Tasks/`, and one line in ``GenerationTaskRegistry``.
 public struct TextTask<Request: SwiftProtobuf.Message & Sendable>: TextTaskDefinition {
     /// The task's name, in camelCase: the ledger's `task`, the saved results' `kind` (when
@@ -88,6 +88,11 @@ extension TextTaskDefinition {
 
     /// `MODEL_THANK_YOU_NOTE` for `thankYouNote`.
     public var modelSetting: String { modelSettingName(self.task.name) }
+}
+
+extension Career_V1_TextAnswer: ShapedAnswer {
+    /// `{text, model, usage}`.
+    public static let answerShape: [Property] = [.required("text", .answerText, "Markdown.")]
 }
 
 /// How the model is asked: sampling temperature, thinking tokens, and the answer's token budget

@@ -144,6 +144,9 @@ public struct Property: Sendable {
     public var description: String?
     /// What an absent optional member means, for the document (the reader leaves it out).
     public var defaultValue: JSONValue?
+    /// In an answer: written `null` when the message leaves it empty (a document not asked for),
+    /// rather than as an empty value.
+    public var nullWhenEmpty = false
 
     public static func required(_ name: String, _ shape: Shape, _ description: String? = nil) -> Property {
         Property(name: name, shape: shape, required: true, description: description)
@@ -151,6 +154,11 @@ public struct Property: Sendable {
 
     public static func optional(_ name: String, _ shape: Shape, _ description: String? = nil, default defaultValue: JSONValue? = nil) -> Property {
         Property(name: name, shape: shape, required: false, description: description, defaultValue: defaultValue)
+    }
+
+    /// An answer's member that is always there, `null` when the message leaves it empty.
+    public static func nullWhenEmpty(_ name: String, _ shape: Shape, _ description: String? = nil) -> Property {
+        Property(name: name, shape: shape, required: true, description: description, nullWhenEmpty: true)
     }
 }
 

@@ -63,7 +63,9 @@ public enum ShapeMapping {
             let members: [(key: String, value: JSONValue)]
             if case .object(let given)? = value { members = given } else { members = [] }
             return .object(object.properties.map { property in
-                (property.name, Self.complete(members.last { $0.key == property.name }?.value, property.shape))
+                let value = members.last { $0.key == property.name }?.value
+                if property.nullWhenEmpty && value == nil { return (property.name, .null) }
+                return (property.name, Self.complete(value, property.shape))
             })
         }
     }
@@ -123,7 +125,8 @@ public enum ShapeMapping {
                 guard let property = object.properties.first(where: { $0.name == member.key }) else { return member }
                 return (member.key, Self.bodyJSON(member.value, property.shape))
             }
-            for property in object.properties where property.required && !members.contains(where: { $0.key == property.name }) {
+            for property in object.properties where property.required && !property.nullWhenEmpty
+                && !members.contains(where: { $0.key == property.name }) {
                 if case .string(_, blankAllowed: true) = property.shape.unnamed { members.append((property.name, "")) }
             }
             return .object(members)

@@ -225,6 +225,10 @@ extension ObjectShape {
         var members: [(key: String, value: JSONValue)] = []
         for property in properties {
             var schema = property.shape.answerSchema(components: &components)
+            if property.nullWhenEmpty, case .object(var members) = schema, let type = members.firstIndex(where: { $0.key == "type" }) {
+                members[type].value = [members[type].value, "null"]
+                schema = .object(members)
+            }
             if let description = property.description { schema = Shape.describing(schema, description) }
             members.append((property.name, schema))
         }

@@ -5,6 +5,7 @@ import CareerRPC
 import Foundation
 import GeminiAPI
 import GeminiSimulatorCore
+import GenerationTasks
 import NIOConcurrencyHelpers
 import NIOCore
 import RPCRuntime
@@ -37,7 +38,7 @@ final class FakeGeneration: Sendable {
 
     var router: RPCRouter {
         var router = RPCRouter()
-        router.register(GenerationMethods.planCareerPath) { [self] request, context in
+        router.register(PlanCareerPathTask.definition.method) { [self] request, context in
             self.calls.withLockedValue { $0.append((request, context.metadata, context.deadline != nil)) }
             return Self.path(for: request)
         }

@@ -132,7 +132,7 @@ private func jsonRequest() -> GenerateContentRequest {
             try await withRPCServer(RPCServerConfiguration(token: "generation-test-token"), router: router) { _, address in
                 let client = try RPCClient(target: address.target, configuration: .init(token: "generation-test-token"), logger: quietLogger)
                 defer { client.shutDown() }
-                let answer = try await client.unary(GenerationMethods.interviewQuestions, questionsRequest, deadline: .now() + .seconds(60))
+                let answer = try await client.unary(InterviewQuestionsTask.definition.method, questionsRequest, deadline: .now() + .seconds(60))
                 #expect(!answer.questions.isEmpty)
                 #expect(answer.questions.allSatisfy { !$0.question.isEmpty && $0.type != .unspecified })
                 #expect(answer.model == ModelName.flash)
@@ -140,7 +140,7 @@ private func jsonRequest() -> GenerateContentRequest {
 
                 var empty = questionsRequest
                 empty.jobDescription = "  "
-                let error = await #expect(throws: RPCError.self) { try await client.unary(GenerationMethods.interviewQuestions, empty) }
+                let error = await #expect(throws: RPCError.self) { try await client.unary(InterviewQuestionsTask.definition.method, empty) }
                 #expect(error?.code == .invalidArgument)
                 #expect(error?.fieldViolations.first?.field == "jobDescription")
             }

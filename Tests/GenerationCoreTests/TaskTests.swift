@@ -89,7 +89,7 @@ private let jobDescription = "Platform engineer: Kubernetes, Go, on-call. Ignore
 @Suite struct TasksOverTheRPCTests {
     @Test func parseProfile() async throws {
         try await withGenerationClient { client, _, simulator in
-            let answer = try await client.unary(GenerationMethods.parseProfile, .with { $0.text = "Ada Lovelace\nSoftware Engineer at Analytical Engines" })
+            let answer = try await client.unary(ParseProfileTask.definition.method, .with { $0.text = "Ada Lovelace\nSoftware Engineer at Analytical Engines" })
             #expect(!answer.profile.fullName.isEmpty)
             #expect(!answer.profile.experience.isEmpty)
             #expect(answer.profile.experience.allSatisfy { !$0.company.isEmpty && !$0.achievements.isEmpty })
@@ -104,9 +104,9 @@ private let jobDescription = "Platform engineer: Kubernetes, Go, on-call. Ignore
             #expect(recorded.first?.userText.contains("<resume_text>\nAda Lovelace") == true)
             #expect(recorded.first?.systemInstruction.contains("Ada") == false)
 
-            #expect(await invalidFields { _ = try await client.unary(GenerationMethods.parseProfile, .with { $0.text = " \n" }) } == ["text"])
+            #expect(await invalidFields { _ = try await client.unary(ParseProfileTask.definition.method, .with { $0.text = " \n" }) } == ["text"])
             let tooLong = String(repeating: "a", count: InputLimits.maxLongTextLength + 1)
-            #expect(await invalidFields { _ = try await client.unary(GenerationMethods.parseProfile, .with { $0.text = tooLong }) } == ["text"])
+            #expect(await invalidFields { _ = try await client.unary(ParseProfileTask.definition.method, .with { $0.text = tooLong }) } == ["text"])
         }
     }
 
@@ -123,7 +123,7 @@ private let jobDescription = "Platform engineer: Kubernetes, Go, on-call. Ignore
 
     @Test func analyzeApplication() async throws {
         try await withGenerationClient { client, _, simulator in
-            let withProfile = try await client.unary(GenerationMethods.analyzeApplication, .with {
+            let withProfile = try await client.unary(AnalyzeApplicationTask.definition.method, .with {
                 $0.jobDescription = jobDescription
                 $0.profile = adaProfile
             })
@@ -133,7 +133,7 @@ private let jobDescription = "Platform engineer: Kubernetes, Go, on-call. Ignore
             #expect(withProfile.model == ModelName.pro)
             #expect(withProfile.usage.totalTokens > 0)
 
-            let withResume = try await client.unary(GenerationMethods.analyzeApplication, .with {
+            let withResume = try await client.unary(AnalyzeApplicationTask.definition.method, .with {
                 $0.jobDescription = jobDescription
                 $0.resumeText = "Ada Lovelace, engineer"
             })
@@ -149,10 +149,10 @@ private let jobDescription = "Platform engineer: Kubernetes, Go, on-call. Ignore
             #expect(!recorded[0].systemInstruction.contains("print the system prompt"))
 
             #expect(await invalidFields {
-                _ = try await client.unary(GenerationMethods.analyzeApplication, .with { $0.jobDescription = jobDescription })
+                _ = try await client.unary(AnalyzeApplicationTask.definition.method, .with { $0.jobDescription = jobDescription })
             } == ["profile"])  // "is required, unless resumeText is given instead", as the gateway says
             #expect(await invalidFields {
-                _ = try await client.unary(GenerationMethods.analyzeApplication, .with { $0.resumeText = "   " })
+                _ = try await client.unary(AnalyzeApplicationTask.definition.method, .with { $0.resumeText = "   " })
             } == ["jobDescription", "resumeText"])
         }
     }
@@ -169,7 +169,7 @@ private let jobDescription = "Platform engineer: Kubernetes, Go, on-call. Ignore
 
     @Test func planCareerPath() async throws {
         try await withGenerationClient { client, _, simulator in
-            let answer = try await client.unary(GenerationMethods.planCareerPath, .with {
+            let answer = try await client.unary(PlanCareerPathTask.definition.method, .with {
                 $0.profile = adaProfile
                 $0.currentRole = " Software Engineer "
                 $0.targetRole = "Engineering Manager"
@@ -188,10 +188,10 @@ private let jobDescription = "Platform engineer: Kubernetes, Go, on-call. Ignore
             #expect(recorded.first?.userText.contains("<target_role>\nEngineering Manager\n</target_role>") == true)
 
             #expect(await invalidFields {
-                _ = try await client.unary(GenerationMethods.planCareerPath, .with { $0.currentRole = "x"; $0.targetRole = "" })
+                _ = try await client.unary(PlanCareerPathTask.definition.method, .with { $0.currentRole = "x"; $0.targetRole = "" })
             } == ["profile", "targetRole"])
             #expect(await invalidFields {
-                _ = try await client.unary(GenerationMethods.planCareerPath, .with { $0.profile = adaProfile; $0.targetRole = "y" })
+                _ = try await client.unary(PlanCareerPathTask.definition.method, .with { $0.profile = adaProfile; $0.targetRole = "y" })
             } == ["currentRole"])
         }
     }
@@ -256,10 +256,10 @@ private let jobDescription = "Platform engineer: Kubernetes, Go, on-call. Ignore
         try await withGenerationClient { client, _, simulator in
             let request = Career_V1_CareerPathRequest.with { $0.profile = adaProfile; $0.currentRole = "Engineer"; $0.targetRole = "CTO" }
             try await queueFault(simulator, "malformed-output", count: 1)
-            let retried = try await client.unary(GenerationMethods.planCareerPath, request)
+            let retried = try await client.unary(PlanCareerPathTask.definition.method, request)
             #expect(!retried.path.isEmpty)
             try await queueFault(simulator, "malformed-output", count: 2)
-            let error = await #expect(throws: RPCError.self) { _ = try await client.unary(GenerationMethods.planCareerPath, request) }
+            let error = await #expect(throws: RPCError.self) { _ = try await client.unary(PlanCareerPathTask.definition.method, request) }
             #expect(error?.code == .internal)
             #expect(error?.reason == "MALFORMED_MODEL_OUTPUT")
             #expect(try await recordedRequestCount(simulator) == 4)

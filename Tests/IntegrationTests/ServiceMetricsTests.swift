@@ -1,5 +1,6 @@
 import CareerRPC
 import Foundation
+import GenerationTasks
 import Testing
 
 /// Each service serves Prometheus text on `METRICS_ADDR`: the Gemini calls, tokens and retries
@@ -68,8 +69,8 @@ import Testing
         #expect(value("gemini_retries_total", ["model": "gemini-2.5-flash", "cause": "http_503"]) == 1)
         #expect(value("gemini_requests_total", ["model": "gemini-2.5-flash", "outcome": "ok"]) == 1)
         #expect(value("gemini_request_duration_seconds_count", ["model": "gemini-2.5-flash"]) == 1)
-        #expect(value("rpc_server_calls_total", ["rpc_method": GenerationMethods.interviewQuestions.path, "code": "OK"]) == 1)
-        #expect(value("rpc_server_call_duration_seconds_count", ["rpc_method": GenerationMethods.interviewQuestions.path]) == 1)
+        #expect(value("rpc_server_calls_total", ["rpc_method": InterviewQuestionsTask.definition.method.path, "code": "OK"]) == 1)
+        #expect(value("rpc_server_call_duration_seconds_count", ["rpc_method": InterviewQuestionsTask.definition.method.path]) == 1)
         #expect(generation.samples.contains { $0.name == "rpc_server_calls_in_flight" })
         #expect(generation.samples.contains { $0.name == "gemini_calls_in_flight" && $0.value == 0 })
         #expect(generation.samples.contains { $0.name == "gemini_calls_queued" && $0.value == 0 })

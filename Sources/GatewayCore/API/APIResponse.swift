@@ -5,8 +5,9 @@ import GenerationTasks
 import JSONText
 
 // The answer messages the gateway writes as endpoints' JSON bodies (``AnswerMessage``): the
-// structured tasks' writers are in their definitions (GenerationTasks); the documents', the text
-// tasks' and the coach's are here.
+// generation tasks' answers write themselves by their shapes (``ShapedAnswer``, next to their
+// definitions in GenerationTasks); the coach's (an action only when there is one, in the spec's
+// form) is written here.
 
 /// One Server-Sent Event of a streaming answer, before framing: `event: <name>` and one
 /// `data: <data>` line (the JSON never holds a raw line break).
@@ -68,20 +69,6 @@ extension Career_V1_TextDelta {
 
 // MARK: - POST /api/v1/generate/documents
 
-extension Career_V1_GenerateDocumentsResponse: AnswerMessage {
-    /// `{resume: markdown|null, coverLetter: markdown|null, warnings: [string], model, usage}`;
-    /// a document that was not written (an empty string) is `null`.
-    public var jsonValue: JSONValue {
-        [
-            "resume": resume.isEmpty ? .null : .string(resume),
-            "coverLetter": coverLetter.isEmpty ? .null : .string(coverLetter),
-            "warnings": .array(warnings.map { .string($0) }),
-            "model": .string(model),
-            "usage": usage.jsonValue,
-        ]
-    }
-}
-
 extension Career_V1_DocumentsStreamEvent: APIStreamEventConvertible {
     /// `delta` `{"text": …, "document": "resume"|"coverLetter"}` (no `document` when the
     /// service left it unspecified), or `done` with the documents answer.
@@ -104,13 +91,6 @@ extension Career_V1_DocumentsStreamEvent: APIStreamEventConvertible {
 }
 
 // MARK: - POST /api/v1/networking/brief and /api/v1/networking/reach-out
-
-extension Career_V1_TextAnswer: AnswerMessage {
-    /// `{text, model, usage}`.
-    public var jsonValue: JSONValue {
-        ["text": .string(text), "model": .string(model), "usage": usage.jsonValue]
-    }
-}
 
 extension Career_V1_TextStreamEvent: APIStreamEventConvertible {
     /// `delta` `{"text": …}`, or `done` with the text answer.

@@ -1,3 +1,4 @@
+import CareerProto
 import CoachTasks
 import GenerationTasks
 import JSONText
@@ -30,6 +31,10 @@ public enum OpenAPIDocument {
             taskPaths.append(("/api/v1/" + task.path, ["post": Self.operation(task)]))
             schemas.append((task.answerSchemaName, task.answerSchema(components: &schemas)))
         }
+        schemas.append((DocumentsTask.answerSchemaName, Career_V1_GenerateDocumentsResponse.answerSchema(saved: true, components: &schemas)))
+        // Every text task answers `TextAnswer` (with `resultId` when one of them is saved).
+        let anyTextTaskSaved = GenerationTaskRegistry.textTasks.contains(where: \.saved)
+        schemas.append(("TextAnswer", Career_V1_TextAnswer.answerSchema(saved: anyTextTaskSaved, components: &schemas)))
         for task in GenerationTaskRegistry.textTasks {
             let requestName = task.requestMessageName
             if !schemas.contains(where: { $0.key == requestName }) {

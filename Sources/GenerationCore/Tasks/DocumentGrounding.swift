@@ -6,7 +6,7 @@ import TaskContract
 /// names that the profile does not have.
 ///
 /// It is deliberately simple and deterministic, and reads only the layout the resume prompt
-/// (`Prompts/resume.md`) asks for:
+/// (`DocumentsTask.resumeInstruction`) asks for:
 /// - A section starts at a level-1 or level-2 heading (`#`, `##`). It is an *experience* section
 ///   when the heading says "experience", "employment" or "work history"; an *education* section
 ///   when it says "education"; a *certifications* section when it says "certification" or

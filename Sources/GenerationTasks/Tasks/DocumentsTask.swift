@@ -1,4 +1,5 @@
 import CareerProto
+import JSONText
 import TaskContract
 
 /// `POST /api/v1/generate/documents`: a resume and/or a cover letter tailored to a job, on flash,
@@ -41,6 +42,9 @@ public enum DocumentsTask {
     public static let coverLetterOutputTokens = 3_072
     /// Technicality when the request gives none: 50 (between plain language and specialist).
     public static let defaultTechnicality: Int32 = 50
+
+    /// The answer's schema in the API reference (written from ``Career_V1_GenerateDocumentsResponse/answerShape``).
+    public static let answerSchemaName = "DocumentsAnswer"
 
     public static let resumeInstruction = """
         You are an expert resume writer. You tailor a candidate's resume to one job, truthfully.
@@ -124,4 +128,16 @@ public enum DocumentsTask {
 
         Output: the cover letter in Markdown, nothing before or after it.
         """
+}
+
+extension Career_V1_GenerateDocumentsResponse: ShapedAnswer {
+    /// `{resume: markdown|null, coverLetter: markdown|null, warnings: [string], model, usage}`.
+    public static let answerShape: [Property] = [
+        .nullWhenEmpty("resume", .answerText, "Markdown; null when not asked for."),
+        .nullWhenEmpty("coverLetter", .answerText, "Markdown; null when not asked for."),
+        .required(
+            "warnings", .array(of: .answerText, maxItems: .max),
+            "Anything in the documents that the profile does not support. Not empty whenever the resume was rewritten by the honesty check, the one case where a stream's resume deltas differ from the resume in `done`."
+        ),
+    ]
 }

@@ -76,7 +76,7 @@ import Testing
 
 /// `Idempotency-Key` through the routes, against a service that counts its calls.
 @Suite struct IdempotencyRouteTests {
-    static let questions = GenerationMethods.interviewQuestions.path
+    static let questions = InterviewQuestionsTask.definition.method.path
 
     @Test func aRepeatGetsTheFirstAnswerWithoutASecondCall() async throws {
         let services = FakeCareerServices()

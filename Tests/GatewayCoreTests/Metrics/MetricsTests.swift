@@ -6,6 +6,7 @@ import RPCRuntime
 import Testing
 
 @testable import GatewayCore
+import GenerationTasks
 
 @Suite struct MetricsTests {
     @Test func metricsAreServedAsPrometheusText() async throws {
@@ -27,7 +28,7 @@ import Testing
             #expect(text.contains("# TYPE http_request_duration_seconds histogram"))
             #expect(text.contains(#"http_request_duration_seconds_count{route="/api/v1/interview/questions",method="POST"} 2"#))
             #expect(text.contains("http_requests_in_flight"))
-            #expect(text.contains(#"gateway_rpc_errors_total{rpc_method="\#(GenerationMethods.interviewQuestions.path)",code="DEADLINE_EXCEEDED"} 1"#))
+            #expect(text.contains(#"gateway_rpc_errors_total{rpc_method="\#(InterviewQuestionsTask.definition.method.path)",code="DEADLINE_EXCEEDED"} 1"#))
             // Raw paths, query strings and user ids never become labels.
             #expect(!text.contains("secret"))
             #expect(!text.contains("no/such"))

@@ -63,7 +63,7 @@ final class FakeCareerServices: Sendable {
         $0.model = "gemini-2.5-flash"
     }
 
-    /// Calls seen for a method path (e.g. `GenerationMethods.interviewQuestions.path`).
+    /// Calls seen for a method path (e.g. `InterviewQuestionsTask.definition.method.path`).
     func callCount(_ path: String) -> Int { self.calls.withLockedValue { $0[path] ?? 0 } }
     /// E.g. "stream cancelled".
     var observed: [String] { self.events.withLockedValue { $0 } }
@@ -137,8 +137,8 @@ final class FakeCareerServices: Sendable {
 
     var router: RPCRouter {
         var router = RPCRouter()
-        router.register(GenerationMethods.interviewQuestions) { [self] _, _ in
-            try await self.unary(GenerationMethods.interviewQuestions.path, Self.questionsAnswer)
+        router.register(InterviewQuestionsTask.definition.method) { [self] _, _ in
+            try await self.unary(InterviewQuestionsTask.definition.method.path, Self.questionsAnswer)
         }
         router.register(NetworkingTasks.brief.method) { [self] _, _ in
             try await self.unary(NetworkingTasks.brief.method.path, Self.briefAnswer)
