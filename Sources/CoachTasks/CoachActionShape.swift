@@ -73,6 +73,11 @@ public enum CoachActionShape {
         ),
     ]
 
+    /// Every branch's `type`, each once, in the branches' order.
+    static let types: [String] = branches.reduce(into: []) { types, branch in
+        if !types.contains(branch.type) { types.append(branch.type) }
+    }
+
     /// `{type, payload}` with `type` fixed and the payload's members.
     private static func action(_ type: String, payload: [Property]) -> ObjectShape {
         ObjectShape(
@@ -137,10 +142,7 @@ public enum CoachActionShape {
             return nil
         }
         let typeField = Field(path: field.path.key("type"), value: member("type", of: field.value))
-        let types = Array(Set(branches.map(\.type))).sorted { a, b in
-            branches.firstIndex { $0.type == a }! < branches.firstIndex { $0.type == b }!
-        }
-        guard let type = reader.choice(typeField, types.map { (key: $0, value: $0) }, required: true) else { return nil }
+        guard let type = reader.choice(typeField, Self.types, required: true) else { return nil }
         let candidates = branches.filter { $0.type == type }
         guard candidates.count > 1 else { return candidates.first }
         let payload = Field(path: field.path.key("payload"), value: member("payload", of: field.value))
@@ -149,7 +151,7 @@ public enum CoachActionShape {
             return candidates.first
         }
         let pathField = Field(path: payload.path.key("path"), value: member("path", of: payload.value))
-        guard let path = reader.choice(pathField, candidates.compactMap(\.path).map { (key: $0, value: $0) }, required: true)
+        guard let path = reader.choice(pathField, candidates.compactMap(\.path), required: true)
         else { return nil }
         return candidates.first { $0.path == path }
     }

@@ -250,22 +250,17 @@ public final class RequestReader {
         return integer
     }
 
-    /// The string at `field` mapped through `choices`, or nil when absent, `null` or not one of
-    /// them (reported as: must be "a", "b" or "c").
-    public func choice<Value>(_ field: Field, _ choices: KeyValuePairs<String, Value>, required: Bool = false) -> Value? {
-        self.choice(field, Array(choices), required: required)
-    }
-
-    /// ``choice(_:_:required:)`` with the choices listed at run time.
-    public func choice<Value>(_ field: Field, _ choices: [(key: String, value: Value)], required: Bool = false) -> Value? {
+    /// The string at `field` when it is one of `values`, or nil when absent, `null` or not one
+    /// of them (reported as: must be "a", "b" or "c").
+    public func choice(_ field: Field, _ values: [String], required: Bool = false) -> String? {
         guard let value = field.value else {
             if required { report(field.path, "is required") }
             return nil
         }
-        if case .string(let string) = value, let match = choices.first(where: { $0.key == string }) {
-            return match.value
+        if case .string(let string) = value, values.contains(string) {
+            return string
         }
-        report(field.path, "must be " + Self.orList(choices.map { "\"\($0.key)\"" }))
+        report(field.path, "must be " + Self.orList(values.map { "\"\($0)\"" }))
         return nil
     }
 

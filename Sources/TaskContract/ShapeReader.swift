@@ -38,7 +38,7 @@ public enum ShapeReader {
             guard case .string? = field.value else { return nil }
             return .string(text)
         case .choice(let choices):
-            let value = reader.choice(field, choices.map { (key: $0.value, value: $0.value) }, required: required)
+            let value = reader.choice(field, choices.map(\.value), required: required)
             return value.map { .string($0) }
         case .translated(let translation):
             return Self.read(field, translation.shape, required: required, reader)
