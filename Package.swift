@@ -1,4 +1,4 @@
-// swift-tools-version:6.1
+// swift-tools-version:6.2
 import PackageDescription
 
 // Layers, lowest first: a target may depend only on targets of its own layer and of the layers
@@ -14,6 +14,7 @@ import PackageDescription
 // - programs: the executables of the services, the fuzzing harnesses, whole-system tests.
 //
 // layer runtime: JSONText, AppSupport, RPCWire, RPCProto, RPCRuntime, GeminiAPI, TaskContract,
+//   Telemetry, OTLPProto, OTLPReceiver, TraceSink,
 //   GeminiSimulatorCore, GeminiSimulator, RPCBenchmark, RPCHealthCheck, TestSupport, CProtobufC,
 //   RPCWireTests, RPCRuntimeTests, JSONTextTests, AppSupportTests, GeminiAPITests,
 //   PackageLayerTests
@@ -57,6 +58,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
+        // OTLP export over gRPC and http/protobuf (its default traits); the gRPC packages are also
+        // what the test receiver's OTLP/gRPC endpoint is served with.
+        .package(url: "https://github.com/swift-otel/swift-otel.git", from: "1.6.0"),
+        .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.9.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", from: "2.4.1"),
     ],
     targets: [
         // MARK: Request shapes: one statement of what a request accepts, read by the gateway's
@@ -104,6 +112,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ]
         ),
         // MARK: The services' method descriptors, shared by their servers and their callers.
@@ -135,7 +144,41 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ]
+        ),
+        // MARK: Tracing and its log correlation: the OTLP exporter when `OTEL_EXPORTER_OTLP_ENDPOINT`
+        // is set, nothing otherwise; `trace.id` / `span.id` on log lines.
+        .target(
+            name: "Telemetry",
+            dependencies: [
+                "AppSupport",
+                .product(name: "OTel", package: "swift-otel"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // MARK: A real OTLP trace receiver (http/protobuf and gRPC) for the tests and the tracing
+        // benchmark; OTLPProto is the part of OpenTelemetry's protocol it decodes (generated).
+        .target(name: "OTLPProto", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+        .target(
+            name: "OTLPReceiver",
+            dependencies: [
+                "OTLPProto",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+            ]
+        ),
+        .executableTarget(
+            name: "TraceSink",
+            dependencies: ["OTLPReceiver", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // MARK: What both AI services share: configuration, the model runner, error mapping.
         .target(
@@ -192,6 +235,7 @@ let package = Package(
             name: "GatewayCore",
             dependencies: [
                 "RPCRuntime", "RPCProto", "CareerRPC", "CareerProto", "AppSupport", "JSONText", "GatewayStore", "TaskContract", "GenerationTasks", "CoachTasks",
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -222,9 +266,9 @@ let package = Package(
             ]
         ),
         // MARK: Executables: each main reads configuration and calls one build function.
-        .executableTarget(name: "Gateway", dependencies: ["GatewayCore", "AppSupport"]),
-        .executableTarget(name: "GenerationService", dependencies: ["GenerationCore", "AppSupport"]),
-        .executableTarget(name: "CoachService", dependencies: ["CoachCore", "AppSupport"]),
+        .executableTarget(name: "Gateway", dependencies: ["GatewayCore", "AppSupport", "Telemetry"]),
+        .executableTarget(name: "GenerationService", dependencies: ["GenerationCore", "AppSupport", "Telemetry"]),
+        .executableTarget(name: "CoachService", dependencies: ["CoachCore", "AppSupport", "Telemetry"]),
         .executableTarget(name: "GeminiSimulator", dependencies: ["GeminiSimulatorCore", "AppSupport"]),
         // Writes the gateway's OpenAPI document from its base and the task definitions
         // (scripts/generate-openapi.sh).
@@ -365,6 +409,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "RPCRuntime", "RPCWire", "RPCProto", "CareerRPC", "CareerProto", "TestSupport", "JSONText", "GenerationTasks",
+                "OTLPReceiver", "OTLPProto",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -3,6 +3,8 @@
 #   Sources/RPCProto/*.pb.swift      the RPC envelope and health (rpc.proto, health.proto), which
 #                                    the generic RPC runtime uses; no domain message belongs here
 #   Sources/CareerProto/*.pb.swift   the services' messages (common, generation, coach)
+#   Sources/OTLPProto/*.pb.swift     the part of OpenTelemetry's OTLP the test receiver decodes
+#                                    (Proto/opentelemetry)
 #                                    (both with protoc + swift-protobuf's protoc-gen-swift)
 #   Sources/CareerProtoC/*.pb-c.{c,h} every file, with protoc-c, for the protobuf-c interop test
 #
@@ -56,6 +58,10 @@ generate_swift() { # target, proto files
 }
 generate_swift RPCProto "${rpc_protos[@]}"
 generate_swift CareerProto "${domain_protos[@]}"
+# The subset of OpenTelemetry's OTLP that the test trace receiver decodes (Sources/OTLPReceiver).
+otlp_protos=(opentelemetry/proto/common/v1/common.proto opentelemetry/proto/resource/v1/resource.proto
+  opentelemetry/proto/trace/v1/trace.proto opentelemetry/proto/collector/trace/v1/trace_service.proto)
+generate_swift OTLPProto "${otlp_protos[@]}"
 
 rm -rf Sources/CareerProtoC
 mkdir -p Sources/CareerProtoC/include
@@ -75,4 +81,4 @@ cat > Sources/CareerProtoC/include/CareerProtoC.h <<'HEADER'
 #include "generation.pb-c.h"
 #include "coach.pb-c.h"
 HEADER
-echo "generate.sh: wrote Sources/RPCProto, Sources/CareerProto and Sources/CareerProtoC" >&2
+echo "generate.sh: wrote Sources/RPCProto, Sources/CareerProto, Sources/OTLPProto and Sources/CareerProtoC" >&2

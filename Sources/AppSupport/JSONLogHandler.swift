@@ -66,15 +66,21 @@ public struct JSONLogHandler: LogHandler {
 }
 
 public enum LogSetup {
-    /// Installs JSON-lines logging at `LOG_LEVEL` (default `info`) for the whole process.
-    public static func bootstrap(configuration: ConfigurationReader) throws(ConfigurationError) -> Logger.Level {
+    /// Installs JSON-lines logging at `LOG_LEVEL` (default `info`) for the whole process. Every
+    /// line carries the call's `request.id` (``CallLogContext``) and what `additionalMetadata`
+    /// provides (the trace and span ids, when tracing is on).
+    public static func bootstrap(
+        configuration: ConfigurationReader,
+        additionalMetadata: Logger.MetadataProvider? = nil
+    ) throws(ConfigurationError) -> Logger.Level {
         let text = configuration.string("LOG_LEVEL", default: "info").lowercased()
         guard let level = Logger.Level(rawValue: text) else {
             throw ConfigurationError(setting: "LOG_LEVEL", problem: "must be one of trace, debug, info, notice, warning, error, critical, got '\(text)'")
         }
         LoggingSystem.bootstrap(
             { label, provider in JSONLogHandler(label: label, level: level, metadataProvider: provider) },
-            metadataProvider: CallLogContext.metadataProvider
+            metadataProvider: additionalMetadata.map { .multiplex([CallLogContext.metadataProvider, $0]) }
+                ?? CallLogContext.metadataProvider
         )
         return level
     }

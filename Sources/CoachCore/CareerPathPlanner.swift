@@ -10,7 +10,9 @@ struct CareerPathPlanner: Sendable {
     let client: RPCClient
 
     /// Metadata passed on with the call, so the generation service logs it under the same
-    /// request and user.
+    /// request and user. The trace context is passed on as it came; with tracing on in the
+    /// coach, the RPC client replaces it with its own call span's, so the generation service's
+    /// span is a child of the coach's call (one trace across the three processes either way).
     static let forwardedMetadata = [
         Metadata.WellKnownKey.requestID, Metadata.WellKnownKey.userID,
         Metadata.WellKnownKey.traceparent, Metadata.WellKnownKey.tracestate,

@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import RPCRuntime
 import ServiceLifecycle
+import Tracing
 
 /// Builds the gateway: its RPC clients to the two services and the HTTP application that
 /// serves the public API. The one place where the gateway's parts are wired.
@@ -13,6 +14,7 @@ public func buildGateway(
     configuration: GatewayConfiguration,
     logger: Logger,
     metrics: GatewayMetrics = GatewayMetrics(),
+    tracing: (any Service)? = nil,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
     let clientConfiguration = RPCClientConfiguration(token: configuration.rpcToken, clientName: "gateway")
@@ -41,8 +43,8 @@ public func buildGateway(
             availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections, logger: logger)
         ),
         // The server stops first on shutdown, then these in reverse: the pool outlives the
-        // last request's save.
-        services: [generation, coach] + (storeService.map { [$0] } ?? []),
+        // last request's save, and the trace exporter everything (it sends the last spans).
+        services: (tracing.map { [$0] } ?? []) + [generation, coach] + (storeService.map { [$0] } ?? []),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
         logger: logger
     )
@@ -68,6 +70,12 @@ func buildRouter(
         (OperationsRoutes.paths + DocsRoutes.paths).map { ($0, [.get]) } + AIRoutes.paths.map { ("api/v1/" + $0, [.post]) }
             + (persistence == nil ? [] : HistoryRoutes.paths)
     )
+    // Outermost, so the request's span covers everything the gateway does for it. Added only
+    // when a tracer is bootstrapped (OTEL_EXPORTER_OTLP_ENDPOINT set): with tracing off the
+    // request path has no tracing step at all.
+    if !(InstrumentationSystem.tracer is NoOpTracer) {
+        router.add(middleware: HTTPTracing())
+    }
     router.add(middleware: RequestEdgeMiddleware(
         cors: CORSPolicy(allowedOrigins: configuration.corsAllowedOrigins), routes: routes, metrics: metrics
     ))

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOFoundationCompat
+import Tracing
 
 // The unary call. The streaming call (Streaming/GeminiClient+Streaming.swift) shares with it the
 // checks before sending and the HTTP request (GeminiClient.swift), the deadline
@@ -80,10 +81,15 @@ extension GeminiClient {
         while true {
             guard !Task.isCancelled else { throw GeminiError(kind: .cancelled, attempts: attempts.value) }
             attempts.increment()
+            let span = GeminiTracing.startAttempt(model: model, attempt: attempts.value, streaming: false, serverAddress: self.serverAddress)
             let failure: AttemptFailure
-            switch await attempt(url: url, body: body, deadline: deadline) {
-            case .success(let response): return response
-            case .failure(let attemptFailure): failure = attemptFailure
+            switch await attempt(url: url, body: body, deadline: deadline, span: span) {
+            case .success(let response):
+                GeminiTracing.finish(span, usage: response.usage, failure: nil)
+                return response
+            case .failure(let attemptFailure):
+                GeminiTracing.finish(span, usage: nil, failure: attemptFailure)
+                failure = attemptFailure
             }
             try await waitBeforeRetry(
                 after: failure, retryIndex: retryIndex, deadline: deadline, attempts: attempts, model: model, logger: logger
@@ -93,13 +99,14 @@ extension GeminiClient {
     }
 
     /// One HTTP request; never throws, so the retry loop sees every outcome.
-    private func attempt(url: String, body: ByteBuffer, deadline: NIODeadline) async -> Result<GenerateContentResponse, AttemptFailure> {
+    private func attempt(url: String, body: ByteBuffer, deadline: NIODeadline, span: any Span) async -> Result<GenerateContentResponse, AttemptFailure> {
         let request = self.httpRequest(url: url, body: body, accept: "application/json")
         let status: Int
         let bytes: ByteBuffer
         do {
             let response = try await httpClient.execute(request, deadline: deadline)
             status = Int(response.status.code)
+            GeminiTracing.record(status: status, on: span)
             bytes = try await response.body.collect(upTo: maxResponseBytes)
         } catch is NIOTooManyBytesError {
             return .failure(AttemptFailure(error: GeminiError(kind: .malformedResponse, detail: "the response is too large"), retryable: false, cause: "size"))

@@ -21,6 +21,8 @@ import NIOFoundationCompat
 public final class GeminiClient: Sendable {
     let apiKey: String
     let baseURL: String
+    /// The base URL's host, for the attempt spans' `server.address`.
+    let serverAddress: String?
     let httpClient: HTTPClient
     private let ownsHTTPClient: Bool
     let retry: GeminiRetryPolicy
@@ -44,12 +46,16 @@ public final class GeminiClient: Sendable {
         var base = configuration.baseURL
         while base.hasSuffix("/") { base.removeLast() }
         self.baseURL = base
+        self.serverAddress = GeminiTracing.serverAddress(of: base)
         if let httpClient {
             self.httpClient = httpClient
             self.ownsHTTPClient = false
         } else {
             var httpConfiguration = HTTPClient.Configuration()
             httpConfiguration.redirectConfiguration = .disallow
+            // Each attempt has its own span (GeminiTracing), with the model, the attempt and the
+            // tokens; AsyncHTTPClient's generic one per request would only repeat it.
+            httpConfiguration.tracing.tracer = nil
             httpConfiguration.timeout = .init(connect: configuration.connectTimeout)
             httpConfiguration.connectionPool = .init(
                 idleTimeout: .seconds(60),

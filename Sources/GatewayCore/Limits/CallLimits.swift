@@ -43,7 +43,7 @@ final class CallLimits: Sendable {
             let id = StoreUserID.uuid(forSubject: user)
             let perMinute = self.limiter.limits.perMinute(tier)
             do {
-                let wait = try await bounded(Self.sharedBound) { try await shared.takeCall(user: id, tier: tier.rawValue, perMinute: perMinute) }
+                let wait = try await databaseCall("rate_limit", on: shared, within: Self.sharedBound) { try await shared.takeCall(user: id, tier: tier.rawValue, perMinute: perMinute) }
                 self.metrics.recordDatabase(operation: "rate_limit", failed: false)
                 self.breaker.recordSuccess()
                 if let wait { throw RateLimiter.Refusal(retryAfter: wait) }
@@ -98,7 +98,7 @@ final class CallLimits: Sendable {
         // A duplicate waits for the running call at most as long as its lease.
         let giveUp = ContinuousClock.now + lease
         while true {
-            let claim = try await bounded(Self.sharedBound) { try await shared.claimKey(user: id, key: key, fingerprint: print, lease: lease) }
+            let claim = try await databaseCall("idempotency_claim", on: shared, within: Self.sharedBound) { try await shared.claimKey(user: id, key: key, fingerprint: print, lease: lease) }
             self.metrics.recordDatabase(operation: "idempotency_claim", failed: false)
             switch claim {
             case .claimed:
@@ -121,22 +121,22 @@ final class CallLimits: Sendable {
     private func sharedTicket(_ shared: any SharedCallState, user: UUID, key: String, fingerprint: [UInt8]) -> Ticket {
         Ticket(
             keep: { [metrics, logger] answer in
-                Self.settle("idempotency_complete", metrics: metrics, logger: logger) {
+                Self.settle("idempotency_complete", on: shared, metrics: metrics, logger: logger) {
                     try await shared.completeKey(user: user, key: key, fingerprint: fingerprint, answer: answer, retention: IdempotencyStore.retention)
                 }
             },
             forget: { [metrics, logger] in
-                Self.settle("idempotency_abandon", metrics: metrics, logger: logger) {
+                Self.settle("idempotency_abandon", on: shared, metrics: metrics, logger: logger) {
                     try await shared.abandonKey(user: user, key: key, fingerprint: fingerprint)
                 }
             }
         )
     }
 
-    private static func settle(_ operation: String, metrics: GatewayMetrics, logger: Logger, _ body: @escaping @Sendable () async throws -> Void) {
+    private static func settle(_ operation: String, on shared: any SharedCallState, metrics: GatewayMetrics, logger: Logger, _ body: @escaping @Sendable () async throws -> Void) {
         Task {
             do {
-                try await bounded(.seconds(2), body)
+                try await databaseCall(operation, on: shared, within: .seconds(2), body)
                 metrics.recordDatabase(operation: operation, failed: false)
             } catch {
                 metrics.recordDatabase(operation: operation, failed: true)

@@ -140,7 +140,7 @@ public final class Persistence: Sendable {
             return false
         }
         do {
-            try await bounded(Self.saveBound) { [writes] in try await writes.save(item) }
+            try await databaseCall("save_result", on: self.store, within: Self.saveBound) { [writes] in try await writes.save(item) }
             self.breaker.recordSuccess()
             self.metrics.recordDatabase(operation: "save_result", failed: false)
             return true
@@ -172,7 +172,7 @@ public final class Persistence: Sendable {
     /// Runs a history or usage read, bounded; any failure is 503 `UNAVAILABLE` with `Retry-After`.
     func read<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (any ResultStore) async throws -> T) async throws -> T {
         do {
-            let value = try await bounded(Self.readBound) { [store] in try await body(store) }
+            let value = try await databaseCall(operation, on: self.store, within: Self.readBound) { [store] in try await body(store) }
             self.metrics.recordDatabase(operation: operation, failed: false)
             return value
         } catch {

@@ -4,6 +4,7 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOFoundationCompat
+import Tracing
 
 extension GeminiClient {
     /// Asks `model` to answer `request` as a stream of chunks:
@@ -96,7 +97,10 @@ extension GeminiClient {
                 while true {
                     guard !Task.isCancelled else { throw GeminiError(kind: .cancelled, attempts: attempts.value) }
                     attempts.increment()
-                    guard var failure = await self.streamAttempt(url: url, body: body, deadline: deadline, sink: sink) else {
+                    let span = GeminiTracing.startAttempt(model: model, attempt: attempts.value, streaming: true, serverAddress: self.serverAddress)
+                    let outcome = await self.streamAttempt(url: url, body: body, deadline: deadline, sink: sink, span: span)
+                    GeminiTracing.finish(span, usage: sink.accumulated.usage, failure: outcome)
+                    guard var failure = outcome else {
                         return
                     }
                     if sink.hasDelivered {
@@ -121,7 +125,7 @@ extension GeminiClient {
 
     /// One HTTP request, read to its end; `nil` when it delivered a whole answer. Never throws,
     /// so the retry loop sees every outcome.
-    private func streamAttempt(url: String, body: ByteBuffer, deadline: NIODeadline, sink: StreamSink) async -> AttemptFailure? {
+    private func streamAttempt(url: String, body: ByteBuffer, deadline: NIODeadline, sink: StreamSink, span: any Span) async -> AttemptFailure? {
         let request = self.httpRequest(url: url, body: body, accept: "text/event-stream")
         let response: HTTPClientResponse
         do {
@@ -130,6 +134,7 @@ extension GeminiClient {
             return Self.classifyTransportError(error)
         }
         let status = Int(response.status.code)
+        GeminiTracing.record(status: status, on: span)
         guard (200..<300).contains(status) else {
             let bytes = (try? await response.body.collect(upTo: min(maxResponseBytes, 1024 * 1024))) ?? ByteBuffer()
             return classifyStatus(status, body: bytes)

@@ -7,6 +7,7 @@ import NIOPosix
 import RPCProto
 import ServiceLifecycle
 import SwiftProtobuf
+import Tracing
 
 /// Calls one service, balanced over its replicas.
 ///
@@ -77,10 +78,18 @@ public final class RPCClient: Service, Sendable {
         settled: Settled? = nil
     ) async throws -> (response: Response, usage: [Career_V1_ModelUsage]) {
         let payload = try Self.serialize(request)
-        let reply = try await self.withConnection(deadline: deadline) { connection in
-            try await connection.unary(method: method.path, metadata: metadata, deadline: deadline, payload: payload, settled: settled)
+        let (span, metadata) = RPCTracing.startClientSpan(method.path, metadata: metadata)
+        do {
+            let reply = try await self.withConnection(deadline: deadline) { connection in
+                try await connection.unary(method: method.path, metadata: metadata, deadline: deadline, payload: payload, settled: settled)
+            }
+            let response = try Self.deserialize(Response.self, from: reply.payload)
+            RPCTracing.finish(span, outcome: nil, side: .client)
+            return (response, reply.usage)
+        } catch {
+            RPCTracing.finish(span, outcome: RPCError.describing(error), side: .client)
+            throw error
         }
-        return (try Self.deserialize(Response.self, from: reply.payload), reply.usage)
     }
 
     /// Starts a server-streaming call. A failure to reach any replica throws here; everything
@@ -93,10 +102,16 @@ public final class RPCClient: Service, Sendable {
         settled: Settled? = nil
     ) async throws -> RPCResponseStream<Response> {
         let payload = try Self.serialize(request)
-        let stream = try await self.withConnection(deadline: deadline) { connection in
-            try connection.serverStreaming(method: method.path, metadata: metadata, deadline: deadline, payload: payload, settled: settled)
+        let (span, metadata) = RPCTracing.startClientSpan(method.path, metadata: metadata)
+        do {
+            let stream = try await self.withConnection(deadline: deadline) { connection in
+                try connection.serverStreaming(method: method.path, metadata: metadata, deadline: deadline, payload: payload, settled: settled)
+            }
+            return RPCResponseStream(stream, span: StreamSpan(span))
+        } catch {
+            RPCTracing.finish(span, outcome: RPCError.describing(error), side: .client)
+            throw error
         }
-        return RPCResponseStream(stream)
     }
 
     private func withConnection<T>(
@@ -261,21 +276,51 @@ public final class RPCClient: Service, Sendable {
 public struct RPCResponseStream<Response: SwiftProtobuf.Message & Sendable>: AsyncSequence, Sendable {
     public typealias Element = Response
     private let frames: AsyncThrowingStream<Data, any Error>
+    private let span: StreamSpan
 
-    init(_ frames: AsyncThrowingStream<Data, any Error>) {
+    init(_ frames: AsyncThrowingStream<Data, any Error>, span: StreamSpan) {
         self.frames = frames
+        self.span = span
     }
 
     public func makeAsyncIterator() -> Iterator {
-        Iterator(frames: self.frames.makeAsyncIterator())
+        Iterator(frames: self.frames.makeAsyncIterator(), span: self.span)
     }
 
     public struct Iterator: AsyncIteratorProtocol {
         var frames: AsyncThrowingStream<Data, any Error>.AsyncIterator
+        let span: StreamSpan
 
         public mutating func next() async throws -> Response? {
-            guard let bytes = try await self.frames.next() else { return nil }
-            return try RPCClient.deserialize(Response.self, from: bytes)
+            do {
+                guard let bytes = try await self.frames.next() else {
+                    self.span.finish(outcome: nil)
+                    return nil
+                }
+                return try RPCClient.deserialize(Response.self, from: bytes)
+            } catch {
+                self.span.finish(outcome: RPCError.describing(error))
+                throw error
+            }
         }
+    }
+}
+
+/// The client span of a streaming call, which lasts as long as its responses do: ended once,
+/// by the stream's end or failure, or when the stream is dropped unfinished (cancelled).
+final class StreamSpan: Sendable {
+    private let span: NIOLockedValueBox<(any Span)?>
+
+    init(_ span: any Span) {
+        self.span = NIOLockedValueBox(span)
+    }
+
+    func finish(outcome: RPCError?) {
+        guard let span = self.span.withLockedValue({ span in defer { span = nil }; return span }) else { return }
+        RPCTracing.finish(span, outcome: outcome, side: .client)
+    }
+
+    deinit {
+        self.finish(outcome: RPCError(code: .cancelled, message: "the caller stopped reading"))
     }
 }

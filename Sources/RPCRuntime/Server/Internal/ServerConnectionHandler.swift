@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import RPCProto
 import RPCWire
+import Tracing
 
 /// Serves one connection: the handshake, the call table, deadlines, cancellation, timeouts and
 /// draining. All its state lives on the connection's event loop; each call runs in its own task
@@ -258,6 +259,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         let payload = start.payload
         call.usage = callContext.usage
         self.calls[callID] = call
+        let span = RPCTracing.startServerSpan(start.method, metadata: start.metadata)
         self.calls[callID]?.task = Task {
             let sink = RPCRouter.MessageSink(
                 send: { bytes in
@@ -275,18 +277,22 @@ final class ServerConnectionHandler: ChannelInboundHandler {
                     }
                 }
             )
-            var failure: RPCError?
-            do {
-                try await handler(payload, callContext, sink)
-            } catch let error as any RPCErrorConvertible {
-                failure = error.rpcError
-            } catch is CancellationError {
-                failure = RPCError(code: .cancelled, message: "call cancelled")
-            } catch {
-                callContext.logger.debug("rpc handler failed", metadata: ["error.type": "\(type(of: error))"])
-                failure = RPCError(code: .internal, message: "internal error")
+            // The handler runs in the call's span, so its log lines carry the span's trace id and
+            // the spans it starts (Gemini attempts, a call to another service) are its children.
+            let outcome: RPCError? = await ServiceContext.withValue(span.context) {
+                do {
+                    try await handler(payload, callContext, sink)
+                    return nil
+                } catch let error as any RPCErrorConvertible {
+                    return error.rpcError
+                } catch is CancellationError {
+                    return RPCError(code: .cancelled, message: "call cancelled")
+                } catch {
+                    callContext.logger.debug("rpc handler failed", metadata: ["error.type": "\(type(of: error))"])
+                    return RPCError(code: .internal, message: "internal error")
+                }
             }
-            let outcome = failure
+            RPCTracing.finish(span, outcome: outcome, side: .server)
             eventLoop.execute { loopBound.value.complete(callID: callID, generation: generation, failure: outcome) }
         }
     }
