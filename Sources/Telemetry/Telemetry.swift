@@ -23,7 +23,9 @@ public enum Telemetry {
             configuration: configuration,
             additionalMetadata: tracing == nil ? nil : Self.traceLogMetadata
         )
-        guard let tracing else { return nil }
+        guard var tracing else { return nil }
+        // Made after logging is bootstrapped, so the exporter's own lines are JSON lines too.
+        tracing.otel.diagnosticLogger = .custom(Logger(label: "otel"))
         let backend = try OTel.makeTracingBackend(configuration: tracing.otel)
         InstrumentationSystem.bootstrap(backend.factory)
         Logger(label: serviceName).info("tracing: exporting spans over OTLP", metadata: [
@@ -66,7 +68,6 @@ struct TracingSettings {
         otel.logs.enabled = false  // logs are JSON lines on standard output
         otel.traces.enabled = true
         otel.traces.exporter = .otlp
-        otel.diagnosticLogger = .custom(Logger(label: "otel"))
 
         let protocolName = configuration.string("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL")
             ?? configuration.string("OTEL_EXPORTER_OTLP_PROTOCOL") ?? "http/protobuf"

@@ -159,4 +159,41 @@ import TestSupport
         #expect(!stack.gateway.output.contains("\"trace.id\""))
         #expect(!stack.generation.output.contains("\"trace.id\""))
     }
+
+    /// A sampler ratio that is not one, or an unknown protocol, stops a process at start with one
+    /// line naming the setting, in every process, instead of being ignored.
+    @Test(arguments: ["Gateway", "GenerationService", "CoachService"])
+    func aBadTracingSettingStopsTheProcessAtStart(program: String) async throws {
+        for (setting, value) in [("OTEL_TRACES_SAMPLER_ARG", "1.5"), ("OTEL_EXPORTER_OTLP_PROTOCOL", "carrier-pigeon")] {
+            let process = try ManagedProcess(program, environment: [
+                "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:9", setting: value,
+                "RPC_TOKEN": Stack.rpcToken, "GEMINI_API_KEY": "k", "LISTEN_ADDR": "127.0.0.1:0", "AUTH_DISABLED": "1", "PORT": "0",
+            ])
+            #expect(await process.waitForExit() == 1, "\(program) \(setting)")
+            let output = process.output.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(output.contains(setting) && output.contains(value), "\(program): \(output)")
+            #expect(output.split(separator: "\n").count == 1, "\(program): \(output)")
+        }
+    }
+
+    /// A collector that is down costs the calls nothing: they are answered, and the exporter's
+    /// failures are the processes' own JSON log lines, naming no secret.
+    @Test func aCollectorThatIsDownHarmsNoCall() async throws {
+        let closedPort = try await freeLoopbackPort()
+        let settings = ["OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:\(closedPort)", "OTEL_BSP_SCHEDULE_DELAY": "100"]
+        let stack = try await Stack(gatewayEnvironment: settings, serviceEnvironment: settings)
+        defer { Task { await stack.stop() } }
+        for _ in 0..<3 {
+            let reply = try await stack.send("POST", "/api/v1/interview/questions", json: Self.questionsBody)
+            #expect(reply.status == 200, "\(stack.diagnostics)")
+        }
+        try await Task.sleep(for: .milliseconds(500))
+        let ready = try await stack.send("GET", "/readyz")
+        #expect(ready.status == 200)
+        for output in [stack.gateway.output, stack.generation.output] {
+            let lines = output.split(separator: "\n").filter { !$0.isEmpty }
+            #expect(lines.allSatisfy { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) != nil }, "\(lines.filter { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) == nil })")
+            #expect(!output.contains(Stack.geminiKey) && !output.contains("Philippa"))
+        }
+    }
 }
