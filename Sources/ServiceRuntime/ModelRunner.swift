@@ -89,7 +89,7 @@ public final class ModelRunner: Sendable {
     private func fallingBack(from model: String) -> String {
         let fallback = self.fallbackModel!
         self.logger.info("model overloaded; using the fallback model", metadata: ["gemini.model": "\(model)", "gemini.fallback": "\(fallback)"])
-        Counter(label: "gemini_fallbacks_total", dimensions: [("from", model), ("to", fallback)]).increment()
+        Counter(label: "gemini_fallbacks_total", dimensions: [("from", model), ("to", fallback), ("task", GeminiCallTask.name ?? "none")]).increment()
         return fallback
     }
 

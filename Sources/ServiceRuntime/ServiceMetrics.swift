@@ -13,10 +13,11 @@ import ServiceLifecycle
 /// swift-metrics is bootstrapped the first time a service is built (a process-wide setting that
 /// may be made once). Labels are bounded: model names, registered RPC methods, status code
 /// names, fixed words; never a user id, a request's content or the key.
-/// - `gemini_requests_total{model, outcome}`, `gemini_request_duration_seconds{model, outcome}`
-///   (histogram), `gemini_retries_total{model, cause}`, `gemini_tokens_total{model, kind}`:
-///   recorded by the Gemini client.
-/// - `gemini_fallbacks_total{from, to}`: answers a fallback model gave.
+/// - `gemini_requests_total{model, task, outcome}`, `gemini_request_duration_seconds{model,
+///   task, outcome}` (histogram), `gemini_retries_total{model, task, cause}`,
+///   `gemini_tokens_total{model, task, kind}`: recorded by the Gemini client; `task` is the RPC
+///   method the call answers (``GeminiCallTask``).
+/// - `gemini_fallbacks_total{from, to, task}`: answers a fallback model gave.
 /// - `rpc_server_calls_total{rpc_method, code}`, `rpc_server_call_duration_seconds{rpc_method}`
 ///   (histogram), `rpc_server_calls_in_flight`.
 /// - `gemini_calls_in_flight`, `gemini_calls_queued`: the Gemini call cap's state when scraped.

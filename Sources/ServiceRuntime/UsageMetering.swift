@@ -15,8 +15,12 @@ extension RPCRouter {
                     thoughtsTokens: Int64(tokens.thoughtsTokens), totalTokens: Int64(tokens.totalTokens)
                 )
             }
+            // The method's name (after the last slash) labels the Gemini metrics of the call.
+            let task = context.method.split(separator: "/").last.map(String.init)
             try await CallLogContext.$requestID.withValue(context.metadata[Metadata.WellKnownKey.requestID]) {
-                try await GeminiUsageMeter.$current.withValue(meter) { try await handler() }
+                try await GeminiCallTask.$name.withValue(task) {
+                    try await GeminiUsageMeter.$current.withValue(meter) { try await handler() }
+                }
             }
         }
     }

@@ -64,10 +64,13 @@ import Testing
         func value(_ name: String, _ labels: [String: String]) -> Double {
             generation.samples.filter { sample in sample.name == name && labels.allSatisfy { sample.labels[$0.key] == $0.value } }.reduce(0) { $0 + $1.value }
         }
-        #expect(value("gemini_tokens_total", ["model": "gemini-2.5-flash", "kind": "prompt"]) > 0)
-        #expect(value("gemini_tokens_total", ["model": "gemini-2.5-flash", "kind": "output"]) > 0)
-        #expect(value("gemini_retries_total", ["model": "gemini-2.5-flash", "cause": "http_503"]) == 1)
-        #expect(value("gemini_requests_total", ["model": "gemini-2.5-flash", "outcome": "ok"]) == 1)
+        // By model and by task (the RPC method answered).
+        let task = "InterviewQuestions"
+        #expect(value("gemini_tokens_total", ["model": "gemini-2.5-flash", "task": task, "kind": "prompt"]) > 0)
+        #expect(value("gemini_tokens_total", ["model": "gemini-2.5-flash", "task": task, "kind": "output"]) > 0)
+        #expect(value("gemini_retries_total", ["model": "gemini-2.5-flash", "task": task, "cause": "http_503"]) == 1)
+        #expect(value("gemini_requests_total", ["model": "gemini-2.5-flash", "task": task, "outcome": "ok"]) == 1)
+        #expect(value("gemini_request_duration_seconds_count", ["model": "gemini-2.5-flash", "task": task]) == 1)
         #expect(value("gemini_request_duration_seconds_count", ["model": "gemini-2.5-flash"]) == 1)
         #expect(value("rpc_server_calls_total", ["rpc_method": InterviewQuestionsTask.definition.method.path, "code": "OK"]) == 1)
         #expect(value("rpc_server_call_duration_seconds_count", ["rpc_method": InterviewQuestionsTask.definition.method.path]) == 1)
