@@ -12,9 +12,14 @@
 #   scripts/bench-tracing.sh                        # about 3 minutes after the build
 #   REPEATS=1 DURATION=5 NO_WRITE=1 scripts/bench-tracing.sh
 #
+# BASELINE_BIN=DIR adds a fourth mode, "before": the same stack from the release binaries in DIR
+# (built from a commit without the tracing code, e.g. a worktree of an earlier commit), so that
+# "off" is measured against code that has no tracing at all.
+#
 # Environment (defaults in brackets): BUILD_PATH [.build-release]  CONNECTIONS [64]
 #   DURATION [10] s per run  WARMUP [2] s per run, not recorded  REPEATS [3]
 #   BASE_PORT [19000]  SKIP_BUILD=1  NO_WRITE=1  BENCHMARKS_FILE [BENCHMARKS.md]  MAX_SECONDS [1200]
+#   BASELINE_BIN, BASELINE_LABEL [an earlier commit]: see above
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -28,6 +33,7 @@ REPEATS="${REPEATS:-3}"
 BASE_PORT="${BASE_PORT:-19000}"
 MAX_SECONDS="${MAX_SECONDS:-1200}"
 BENCHMARKS_FILE="${BENCHMARKS_FILE:-BENCHMARKS.md}"
+BASELINE_LABEL="${BASELINE_LABEL:-an earlier commit}"
 export LOG_LEVEL="${LOG_LEVEL:-info}"
 
 gateway_port=$((BASE_PORT + 80))
@@ -99,13 +105,15 @@ wait_http() { # port path seconds
 # The receiver runs through the whole benchmark; it counts spans and keeps none.
 start sink -- "$bin/TraceSink" --http-port "$sink_http_port" --grpc-port "$sink_grpc_port" --stats-file "$work/sink.txt"
 sink_pid=$STARTED
-wait_http "$sink_http_port" /v1/traces 10 || true # 404 to a GET: listening is all this waits for
+# Ready once it has written its first counts (it writes them after it listens).
 for _ in $(seq 1 100); do [[ -s "$work/sink.txt" ]] && break; sleep 0.1; done
+[[ -s "$work/sink.txt" ]] || { echo "bench-tracing: TraceSink did not start; its log is in $work" >&2; KEEP_WORK=1; exit 1; }
 
 # start_stack MODE: the stack with that mode's tracing settings.
 start_stack() {
-    local mode=$1 tracing=()
+    local mode=$1 tracing=() bin=$bin
     case "$mode" in
+        before) bin=$BASELINE_BIN ;;
         off) ;;
         100%) tracing=(OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$sink_http_port" OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf) ;;
         1%) tracing=(OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$sink_http_port" OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf OTEL_TRACES_SAMPLER_ARG=0.01) ;;
@@ -116,10 +124,12 @@ start_stack() {
     local svc=(RPC_TOKEN="$RPC_TOKEN" GEMINI_API_KEY="$simulator_key" GEMINI_BASE_URL="http://127.0.0.1:$simulator_port"
         GEMINI_MAX_IN_FLIGHT=1024 GEMINI_MAX_QUEUE=10000 "${tracing[@]}")
     start generation "${svc[@]}" LISTEN_ADDR="127.0.0.1:$generation_port" METRICS_ADDR="127.0.0.1:0" -- "$bin/GenerationService"
+    gen_pid=$STARTED
     start coach "${svc[@]}" LISTEN_ADDR="127.0.0.1:$coach_port" METRICS_ADDR="127.0.0.1:0" GENERATION_ADDR="127.0.0.1:$generation_port" -- "$bin/CoachService"
     start gateway PORT="$gateway_port" RPC_TOKEN="$RPC_TOKEN" SUPABASE_JWT_SECRET="$secret" DATA_DIR="$work/data" \
         GENERATION_ADDR="127.0.0.1:$generation_port" COACH_ADDR="127.0.0.1:$coach_port" HTTP_MAX_CONNECTIONS=4096 \
         RATE_LIMIT_FLASH_PER_MIN=100000 RATE_LIMIT_PRO_PER_MIN=100000 "${tracing[@]}" -- "$bin/Gateway"
+    gw_pid=$STARTED
     wait_http "$gateway_port" /readyz 60
 }
 stop_stack() { # everything but the sink
@@ -133,6 +143,9 @@ stop_stack() { # everything but the sink
     done
     pids=("$keep")
 }
+# utime + stime of a process, in jiffies.
+proc_cpu() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+hz="$(getconf CLK_TCK)"
 spans_received() { sed -E 's/spans=([0-9]+).*/\1/' "$work/sink.txt"; }
 run_wrk() { # seconds -> JSON line
     wrk -t2 -c"$CONNECTIONS" -d"${1}s" --timeout 10s -s "$lua" "http://127.0.0.1:$gateway_port/api/v1/interview/questions" \
@@ -140,19 +153,25 @@ run_wrk() { # seconds -> JSON line
 }
 
 modes=(off 100% 1%)
+[[ -n "${BASELINE_BIN:-}" ]] && modes=(before off 100% 1%)
+count=${#modes[@]}
 for rep in $(seq 1 "$REPEATS"); do
-    for i in 0 1 2; do
-        mode=${modes[$(((i + rep - 1) % 3))]}
+    for i in $(seq 0 $((count - 1))); do
+        mode=${modes[$(((i + rep - 1) % count))]}
         log "repeat $rep: tracing $mode"
         start_stack "$mode"
         run_wrk "$WARMUP" >/dev/null
         sleep 1
         before=$(spans_received)
+        cpu_before=$(($(proc_cpu "$gw_pid") + $(proc_cpu "$gen_pid")))
         line="$(run_wrk "$DURATION")"
+        cpu_used=$(($(proc_cpu "$gw_pid") + $(proc_cpu "$gen_pid") - cpu_before))
         sleep 1.5 # the exporters' batches (scheduled every 5 s at most) — counted on a best-effort basis
         after=$(spans_received)
-        echo "$line" | jq -c --arg mode "$mode" --argjson rep "$rep" --argjson spans $((after - before)) \
-            '. + {mode: $mode, repeat: $rep, spans: $spans}' | tee -a "$work/runs.jsonl" >&2
+        # CPU per answered call, gateway + generation service: what tracing adds to each call's
+        # work, less disturbed by the machine's other load than the throughput is.
+        echo "$line" | jq -c --arg mode "$mode" --argjson rep "$rep" --argjson spans $((after - before)) --argjson cpu "$cpu_used" --argjson hz "$hz" \
+            '. + {mode: $mode, repeat: $rep, spans: $spans, cpu_us_per_call: ($cpu / $hz * 1e6 / .requests)}' | tee -a "$work/runs.jsonl" >&2
         stop_stack
     done
 done
@@ -161,6 +180,11 @@ median() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print "-"; else if (
 rps() { jq -r --arg mode "$1" 'select(.mode == $mode) | .rps' "$work/runs.jsonl" | median; }
 p50() { jq -r --arg mode "$1" 'select(.mode == $mode) | .p50_ms' "$work/runs.jsonl" | median; }
 off_rps=$(rps off)
+# Each repeat runs every mode back to back, so a mode's ratio to "off" within a repeat is less
+# disturbed by what else the machine does over the minutes of the run; the median of those.
+cpu() { jq -r --arg mode "$1" 'select(.mode == $mode) | .cpu_us_per_call' "$work/runs.jsonl" | median; }
+off_cpu=$(cpu off)
+paired() { jq -rs --arg mode "$1" 'group_by(.repeat)[] | (map(select(.mode == "off"))[0].rps) as $off | map(select(.mode == $mode))[0].rps / $off' "$work/runs.jsonl" | median; }
 section="$work/section.md"
 {
     echo "<!-- tracing:start -->"
@@ -172,20 +196,26 @@ section="$work/section.md"
     echo "${DURATION} s. \"100%\" and \"1%\" export over OTLP http/protobuf to a local receiver"
     echo "(\`TraceSink\`, which decodes and counts every span). Machine: $(nproc) cores, ${idle_before}% idle before the run, $(date -u +%Y-%m-%d)."
     echo
-    echo "| tracing | requests/s | vs off | p50 ms |"
-    echo "|---|---|---|---|"
-    for mode in off 100% 1%; do
+    [[ -n "${BASELINE_BIN:-}" ]] && echo "\"before\" is the same stack built from the commit before the tracing code ($BASELINE_LABEL)."
+    echo
+    echo "| tracing | requests/s (median) | vs off (ratio of medians) | vs off (median of each repeat's ratio) | p50 ms | CPU µs per call, gateway + generation | vs off |"
+    echo "|---|---|---|---|---|---|---|"
+    for mode in "${modes[@]}"; do
         r=$(rps "$mode")
-        echo "| $mode | $(printf '%.0f' "$r") | $(awk -v a="$r" -v b="$off_rps" 'BEGIN { printf "%+.1f%%", (a / b - 1) * 100 }') | $(p50 "$mode") |"
+        c=$(cpu "$mode")
+        echo "| $mode | $(printf '%.0f' "$r") | $(awk -v a="$r" -v b="$off_rps" 'BEGIN { printf "%+.1f%%", (a / b - 1) * 100 }') | $(awk -v q="$(paired "$mode")" 'BEGIN { printf "%+.1f%%", (q - 1) * 100 }') | $(p50 "$mode") | $(printf '%.0f' "$c") | $(awk -v a="$c" -v b="$off_cpu" 'BEGIN { printf "%+.1f%%", (a / b - 1) * 100 }') |"
     done
+    echo
+    echo "Run-to-run spread of \"off\" alone: $(jq -r 'select(.mode == "off") | .rps' "$work/runs.jsonl" | sort -g | head -1 | xargs printf '%.0f')–$(jq -r 'select(.mode == "off") | .rps' "$work/runs.jsonl" | sort -g | tail -1 | xargs printf '%.0f') requests/s."
+    echo "The receiver runs on the same two cores: at 100% its decoding of every span is part of the cost."
     echo
     echo "Every run:"
     echo
     echo '```'
-    jq -c '{mode, repeat, rps: (.rps | floor), p50_ms, p99_ms, errors: (.connect_errors + .read_errors + .write_errors + .non2xx + .timeouts), spans}' "$work/runs.jsonl"
+    jq -c '{mode, repeat, rps: (.rps | floor), p50_ms, p99_ms, cpu_us_per_call: (.cpu_us_per_call | floor), errors: (.connect_errors + .read_errors + .write_errors + .non2xx + .timeouts), spans}' "$work/runs.jsonl"
     echo '```'
     echo
-    echo "Command: \`CONNECTIONS=$CONNECTIONS DURATION=$DURATION REPEATS=$REPEATS scripts/bench-tracing.sh\`"
+    echo "Command: \`${BASELINE_BIN:+BASELINE_BIN=<release binaries of $BASELINE_LABEL> }CONNECTIONS=$CONNECTIONS DURATION=$DURATION REPEATS=$REPEATS scripts/bench-tracing.sh\`"
     echo "<!-- tracing:end -->"
 } >"$section"
 if [[ "${NO_WRITE:-0}" == "1" ]]; then cat "$section"; else replace_section tracing "$section"; log "wrote the Tracing section of $BENCHMARKS_FILE"; fi
