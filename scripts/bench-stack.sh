@@ -129,8 +129,6 @@ machine_busy() {
     read -r _ user nice system idle iowait irq softirq steal rest </proc/stat
     echo $((user + nice + system + irq + softirq + steal))
 }
-# utime + stime of a process, in jiffies.
-proc_cpu() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 hz="$(getconf CLK_TCK)"
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 idle_before="$(cpu_idle_percent)"
@@ -151,16 +149,6 @@ python3 "$helper" tokens "$secret" 256 >"$work/tokens.txt"
 token="$(head -n 1 "$work/tokens.txt")"
 
 sim_pid="" gen_pid="" coach_pid="" gw_pid=""
-wait_http() { # port path seconds
-    local i
-    for i in $(seq 1 $(($3 * 20))); do
-        curl -fsS -o /dev/null "http://127.0.0.1:$1$2" 2>/dev/null && return 0
-        sleep 0.05
-    done
-    echo "bench-stack: http://127.0.0.1:$1$2 not ready within $3 s; logs in $work" >&2
-    KEEP_WORK=1
-    return 1
-}
 
 # start_stack [generation listen host] [GENERATION_ADDR for the gateway] [extra VAR=VALUE for all]
 start_stack() {
@@ -190,7 +178,6 @@ brief_body='{"profile": {"fullName": "Ada Lovelace", "jobTitle": "Software engin
 printf '%s' "$interview_body" >"$work/interview.json"
 printf '%s' "$brief_body" >"$work/brief.json"
 
-median() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
 # ------------------------------------------------------------------ 1. throughput
 

@@ -91,16 +91,6 @@ export RPC_TOKEN="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 python3 "$helper" tokens "$secret" 256 >"$work/tokens.txt"
 printf '%s' '{"jobDescription": "Backend engineer: Swift, SwiftNIO, Postgres, on-call for a payments API", "profile": {"fullName": "Ada Lovelace", "jobTitle": "Software engineer", "summary": "Eight years building reliable backend services.", "technicalSkills": [{"name": "Swift"}, {"name": "Postgres"}]}}' >"$work/interview.json"
 
-wait_http() { # port path seconds
-    local i
-    for i in $(seq 1 $(($3 * 20))); do
-        curl -fsS -o /dev/null "http://127.0.0.1:$1$2" 2>/dev/null && return 0
-        sleep 0.05
-    done
-    echo "bench-tracing: http://127.0.0.1:$1$2 not ready within $3 s; logs in $work" >&2
-    KEEP_WORK=1
-    return 1
-}
 
 # The receiver runs through the whole benchmark; it counts spans and keeps none.
 start sink -- "$bin/TraceSink" --http-port "$sink_http_port" --grpc-port "$sink_grpc_port" --stats-file "$work/sink.txt"
@@ -143,8 +133,6 @@ stop_stack() { # everything but the sink
     done
     pids=("$keep")
 }
-# utime + stime of a process, in jiffies.
-proc_cpu() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 hz="$(getconf CLK_TCK)"
 spans_received() { sed -E 's/spans=([0-9]+).*/\1/' "$work/sink.txt"; }
 run_wrk() { # seconds -> JSON line
@@ -176,7 +164,6 @@ for rep in $(seq 1 "$REPEATS"); do
     done
 done
 
-median() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 rps() { jq -r --arg mode "$1" 'select(.mode == $mode) | .rps' "$work/runs.jsonl" | median; }
 p50() { jq -r --arg mode "$1" 'select(.mode == $mode) | .p50_ms' "$work/runs.jsonl" | median; }
 off_rps=$(rps off)

@@ -48,14 +48,16 @@ enum RPCTracing {
             span.attributes["rpc.response.status_code"] = code.name
             if let outcome {
                 span.attributes["error.type"] = outcome.reason ?? code.name
-                let serverFault: Set<RPCError.Code> = [.unknown, .deadlineExceeded, .unimplemented, .internal, .unavailable, .dataLoss]
-                if side == .client || serverFault.contains(code) {
+                if side == .client || Self.serverFaults.contains(code) {
                     span.setStatus(SpanStatus(code: .error, message: outcome.message))
                 }
             }
         }
         span.end()
     }
+
+    /// The statuses that mark a server span as failed.
+    private static let serverFaults: Set<RPCError.Code> = [.unknown, .deadlineExceeded, .unimplemented, .internal, .unavailable, .dataLoss]
 
     /// `/career.v1.GenerationService/Analyze` → `career.v1.GenerationService/Analyze`.
     static func spanName(_ path: String) -> String {

@@ -196,4 +196,31 @@ import TestSupport
             #expect(!output.contains(Stack.geminiKey) && !output.contains("Philippa"))
         }
     }
+
+    /// A call Gemini refuses: the failure shows on every span of the path, with the status each
+    /// side saw, and the caller still gets its error.
+    @Test func aFailedCallMarksItsSpansAsFailed() async throws {
+        let receiver = try await OTLPTraceReceiver.start()
+        defer { Task { await receiver.stop() } }
+        let settings = Self.exporting(to: receiver, over: "http/protobuf")
+        let stack = try await Stack(gatewayEnvironment: settings, serviceEnvironment: settings)
+        defer { Task { await stack.stop() } }
+        try await stack.injectFault("status=400", count: 1)
+        let reply = try await stack.send("POST", "/api/v1/interview/questions", json: Self.questionsBody, headers: [("traceparent", Self.traceparent)])
+        #expect(reply.status == 500)
+        let spans = await receiver.waitForSpans { spans in
+            spans.contains { $0.serviceName == "career-gateway" && $0.kind == .server && $0.traceID == Self.callerTraceID }
+                && spans.contains { $0.serviceName == "career-generation" && $0.kind == .server && $0.traceID == Self.callerTraceID }
+        }
+        let trace = spans.filter { $0.traceID == Self.callerTraceID }
+        let attempt = try #require(trace.first { $0.name.hasPrefix("generate_content ") }, "\(trace)")
+        #expect(attempt.isError && attempt.attributes["error.type"] == "http_400" && attempt.attributes["http.response.status_code"] == "400")
+        let server = try #require(trace.first { $0.serviceName == "career-generation" && $0.kind == .server })
+        let client = try #require(trace.first { $0.serviceName == "career-gateway" && $0.kind == .client })
+        #expect(server.isError && client.isError, "\(trace)")
+        #expect(server.attributes["rpc.response.status_code"] == client.attributes["rpc.response.status_code"])
+        #expect(server.attributes["rpc.response.status_code"] != "OK")
+        let http = try #require(trace.first { $0.serviceName == "career-gateway" && $0.kind == .server })
+        #expect(http.attributes["http.response.status_code"] == "500")
+    }
 }

@@ -45,3 +45,22 @@ start() {
     pids+=($!)
     STARTED=$!
 }
+
+# utime + stime of a process, in jiffies.
+proc_cpu() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+
+# The median of the numbers on standard input, one a line ("-" for none).
+median() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+
+# wait_http PORT PATH SECONDS: until GET http://127.0.0.1:PORT/PATH answers 2xx; else names the
+# caller's $work (kept: KEEP_WORK=1) and fails.
+wait_http() {
+    local i
+    for i in $(seq 1 $(($3 * 20))); do
+        curl -fsS -o /dev/null "http://127.0.0.1:$1$2" 2>/dev/null && return 0
+        sleep 0.05
+    done
+    echo "$(basename "$0"): http://127.0.0.1:$1$2 not ready within $3 s; logs in $work" >&2
+    KEEP_WORK=1
+    return 1
+}
