@@ -1,35 +1,60 @@
 #!/usr/bin/env bash
 # Full-stack benchmarks, release build, loopback only: gateway → GenerationService → Gemini
-# simulator, started and stopped by this script. Writes the "Full stack" section of BENCHMARKS.md
-# (between <!-- stack:start --> and <!-- stack:end -->), leaving the rest of the file as it is.
+# upstream (the Gemini simulator, or nginx serving canned answers), started and stopped by this
+# script. Writes the "Full stack" section of BENCHMARKS.md (between <!-- stack:start --> and
+# <!-- stack:end -->), leaving the rest of the file as it is.
 #
-#   scripts/bench-stack.sh                                  # all four parts (about 8 minutes)
+#   scripts/bench-stack.sh                                  # all four parts (about 13 minutes)
 #   PARTS=throughput DURATION=5 REPEATS=1 scripts/bench-stack.sh
+#   PARTS=throughput UPSTREAMS=static CONNECTIONS=1,64 scripts/bench-stack.sh
+#
+# Upstreams (UPSTREAMS, comma-separated; default simulator,static), for the throughput and ttfb
+# parts, each with its own stack run (fresh processes):
+#   simulator   the Gemini simulator (GeminiSimulator), zero simulated latency: it checks each
+#               request and builds each answer.
+#   static      nginx (Debian package; apt-get install nginx), worker_processes 1, serving one canned
+#               answer per method from files: for :generateContent the simulator's JSON answer, for
+#               :streamGenerateContent?alt=sse its SSE text, both captured at the start of the run
+#               (one stack call of each kind against the simulator, the body the service sent taken
+#               from GET /simulator/requests and POSTed straight to the simulator). Config, files,
+#               pid and error log under the script's temp dir; nginx is stopped with the rest.
+#               An upstream that costs almost nothing, so what the stack itself costs shows.
 #
 # Parts (PARTS, comma-separated; default all four):
-#   throughput  wrk POST /api/v1/interview/questions through the stack, and the same load straight
-#               to the simulator's :generateContent (the body the service sends, captured from the
-#               simulator), alternated, REPEATS times per connection level; medians. Then one more
-#               stack run under `perf record` (PROFILE=1) and per-process CPU from /proc.
+#   throughput  for each upstream: wrk POST /api/v1/interview/questions through the stack, and the
+#               same load straight to that upstream's :generateContent ("direct": the body the
+#               service sends, captured from the simulator), alternated, REPEATS times per connection
+#               level; medians. The machine's idle share (2 s of /proc/stat) is taken just before each
+#               run; CPU per process from /proc, as CPUs and as CPU µs per call. Then one more stack
+#               run under `perf record` (PROFILE=1) per upstream.
 #   hold        HOLD_STREAMS concurrent streaming calls (POST /api/v1/networking/brief, SSE) with
 #               HOLD_LATENCY of simulated latency each; errors and peak RSS (VmHWM) per process.
-#   ttfb        sequential streaming calls, stack and direct alternated: time from the request to
-#               the first `data:` byte at the client; the difference of the medians is the
-#               stack's streaming overhead.
+#               Always against the simulator (it needs the simulated latency).
+#   ttfb        for each upstream: sequential streaming calls, stack and direct alternated: time from
+#               the request to the first `data:` byte at the client; the difference of the medians
+#               is the stack's streaming overhead.
 #   startup     exec to ready for each process, STARTUP_RUNS starts each; median.
 #
 # Environment (defaults in brackets):
 #   BUILD_PATH [.build-release]  CONNECTIONS [1,64,256]  DURATION [10] s per wrk run
-#   WARMUP [2] s per wrk run, not recorded  REPEATS [3]  PROFILE [1]
+#   WARMUP [2] s per wrk run, not recorded  REPEATS [3]  PROFILE [1]  PROFILE_CONNECTIONS [64]
+#   UPSTREAMS [simulator,static]: see above
 #   HOLD_STREAMS [10000]  HOLD_LATENCY [2s]  HOLD_ALIASES [1]: for each value a run in which the
 #     gateway reaches the one generation process through that many loopback addresses
 #     (127.0.0.1 … 127.0.0.N; the gateway keeps one RPC connection per address)
 #   HOLD_MAX_IN_FLIGHT [10000]: the services' GEMINI_MAX_IN_FLIGHT in the hold part (Gemini calls
 #     at once per service, and so HTTP/1.1 connections to the simulator; the rest wait in its queue)
+#   HOLD_HOG [0,1]: for each value a hold run; 1 = with `stress-ng --cpu 1` keeping one core busy
 #   TTFB_CALLS [300]  STARTUP_RUNS [7]  BASE_PORT [18000]: gateway BASE_PORT+80, generation +101,
-#   coach +102, simulator +199  LOG_LEVEL [info]  BENCHMARKS_FILE [BENCHMARKS.md]
+#   coach +102, nginx (static upstream) +198, simulator +199  LOG_LEVEL [info]
+#   BENCHMARKS_FILE [BENCHMARKS.md]
+#   BASELINE_BIN: a directory of release binaries built from another commit (Gateway,
+#     GenerationService, CoachService); the throughput part then runs that stack too ("before",
+#     ports shifted by 500, the same upstream), taking turns with this build's and the direct
+#     runs, and reports before → after side by side. BASELINE_LABEL names it [an earlier commit]
 #   NO_WRITE=1: print the section instead of writing it   MAX_SECONDS [1800]: the whole run
 #   RESULTS_FROM: a kept results directory (KEEP_WORK=1) whose figures the section also shows
+#     (results of runs before UPSTREAMS existed count as simulator results)
 #   SKIP_BUILD=1: use the binaries already in BUILD_PATH
 #   IDLE_WAIT [0]: seconds to wait, at most, for the CPUs to be >= 90% idle before starting
 #   GATEWAY_WRAPPER: a command the gateway runs under, e.g. "heaptrack -o /tmp/gateway-heap" for
@@ -46,11 +71,14 @@ DURATION="${DURATION:-10}"
 WARMUP="${WARMUP:-2}"
 REPEATS="${REPEATS:-3}"
 PROFILE="${PROFILE:-1}"
+PROFILE_CONNECTIONS="${PROFILE_CONNECTIONS:-64}"
 HOLD_STREAMS="${HOLD_STREAMS:-10000}"
 HOLD_LATENCY="${HOLD_LATENCY:-2s}"
 HOLD_ALIASES="${HOLD_ALIASES:-1}"
 HOLD_MAX_IN_FLIGHT="${HOLD_MAX_IN_FLIGHT:-10000}"
+HOLD_HOG="${HOLD_HOG:-0,1}"
 TTFB_CALLS="${TTFB_CALLS:-300}"
+UPSTREAMS="${UPSTREAMS:-simulator,static}"
 STARTUP_RUNS="${STARTUP_RUNS:-7}"
 BASE_PORT="${BASE_PORT:-18000}"
 MAX_SECONDS="${MAX_SECONDS:-1800}"
@@ -60,6 +88,7 @@ export LOG_LEVEL="${LOG_LEVEL:-info}"
 gateway_port=$((BASE_PORT + 80))
 generation_port=$((BASE_PORT + 101))
 coach_port=$((BASE_PORT + 102))
+nginx_port=$((BASE_PORT + 198))
 simulator_port=$((BASE_PORT + 199))
 simulator_key=simulator-key # the simulator's fake key; no real Gemini key is ever used here
 here="$PWD"
@@ -67,6 +96,14 @@ helper="$here/scripts/bench/stackbench.py"
 lua="$here/scripts/bench/post.lua"
 
 has_part() { [[ ",$PARTS," == *",$1,"* ]]; }
+has_upstream() { [[ ",$UPSTREAMS," == *",$1,"* ]]; }
+IFS=, read -r -a upstreams <<<"$UPSTREAMS"
+for u in "${upstreams[@]}"; do
+    [[ "$u" == simulator || "$u" == static ]] || { echo "bench-stack: unknown upstream '$u' in UPSTREAMS (simulator, static)" >&2; exit 1; }
+done
+# nginx is needed when a part that runs per upstream runs against the static one.
+needs_nginx=0
+if has_upstream static && { has_part throughput || has_part ttfb; }; then needs_nginx=1; fi
 
 work="$(mktemp -d)"
 results="$work/results"
@@ -80,13 +117,18 @@ watchdog=""
 stop_all() {
     local pid
     # Children first: a GATEWAY_WRAPPER (heaptrack) does not pass SIGTERM on to the gateway.
-    for pid in "${pids[@]}"; do pkill -TERM -P "$pid" 2>/dev/null || true; kill -TERM "$pid" 2>/dev/null || true; done
+    # Not nginx's: its master stops its workers itself (a worker killed first may be respawned).
+    for pid in "${pids[@]}"; do
+        [[ "$pid" == "${nginx_pid:-}" ]] || pkill -TERM -P "$pid" 2>/dev/null || true
+        kill -TERM "$pid" 2>/dev/null || true
+    done
     for pid in "${pids[@]}"; do
         for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
         kill -KILL "$pid" 2>/dev/null || true
         wait "$pid" 2>/dev/null || true
     done
     pids=()
+    nginx_pid=""
 }
 cleanup() {
     stop_all
@@ -102,8 +144,18 @@ watchdog=$!
 
 log() { echo "==> $*" >&2; }
 
-for tool in wrk curl python3; do command -v "$tool" >/dev/null || { echo "bench-stack: $tool is needed (apt-get install $tool)" >&2; exit 1; }; done
-for port in $gateway_port $generation_port $coach_port $simulator_port; do
+for tool in wrk curl python3 jq; do command -v "$tool" >/dev/null || { echo "bench-stack: $tool is needed (apt-get install $tool)" >&2; exit 1; }; done
+if has_part hold && [[ ",$HOLD_HOG," == *",1,"* ]] && ! command -v stress-ng >/dev/null; then
+    echo "bench-stack: stress-ng is needed for HOLD_HOG=1 (apt-get install stress-ng)" >&2; exit 1
+fi
+nginx_bin=""
+if ((needs_nginx)); then
+    nginx_bin="$(command -v nginx || { [[ -x /usr/sbin/nginx ]] && echo /usr/sbin/nginx; } || true)"
+    [[ -n "$nginx_bin" ]] || { echo "bench-stack: nginx is needed for UPSTREAMS=static (apt-get install nginx)" >&2; exit 1; }
+fi
+ports=("$gateway_port" "$generation_port" "$coach_port" "$simulator_port")
+if ((needs_nginx)); then ports+=("$nginx_port"); fi
+for port in "${ports[@]}"; do
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "bench-stack: port $port is in use (set BASE_PORT)" >&2; exit 1; fi
 done
 
@@ -148,22 +200,110 @@ export RPC_TOKEN="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 python3 "$helper" tokens "$secret" 256 >"$work/tokens.txt"
 token="$(head -n 1 "$work/tokens.txt")"
 
-sim_pid="" gen_pid="" coach_pid="" gw_pid=""
+sim_pid="" gen_pid="" coach_pid="" gw_pid="" nginx_pid=""
+# The upstream start_stack starts (simulator or static), its port, and the processes whose CPU
+# counts as the upstream's (nginx: master and worker).
+upstream=simulator up_port="" up_pids=()
 
-# start_stack [generation listen host] [GENERATION_ADDR for the gateway] [extra VAR=VALUE for all]
+# The static upstream: nginx's prefix directory $work/nginx, with its config and the canned
+# answers (generate.json, stream.sse; written in part 0).
+write_nginx_conf() {
+    local d="$work/nginx" user_line=""
+    # Workers read the canned files in this script's private (0700) temp dir.
+    if ((EUID == 0)); then user_line="user root;"; fi
+    mkdir -p "$d/tmp"
+    cat >"$d/nginx.conf" <<EOF
+# Written by scripts/bench-stack.sh: a Gemini upstream that answers every call with a canned file.
+$user_line
+worker_processes 1;
+pid nginx.pid;
+error_log error.log warn;
+events { worker_connections 8192; }
+http {
+    access_log off;
+    server_tokens off;
+    etag off;
+    open_file_cache max=16 inactive=1h;
+    open_file_cache_valid 1h;
+    client_body_temp_path tmp/client_body;
+    proxy_temp_path tmp/proxy;
+    fastcgi_temp_path tmp/fastcgi;
+    uwsgi_temp_path tmp/uwsgi;
+    scgi_temp_path tmp/scgi;
+    keepalive_requests 100000;
+    keepalive_timeout 300s;
+    types { }
+    server {
+        listen 127.0.0.1:$nginx_port backlog=4096;
+        # The static handler answers POST with 405 (after reading and discarding the body); this
+        # redirects the request internally, as GET, to the same URI: the file, with status 200.
+        error_page 405 =200 \$uri;
+        location = /healthz { default_type text/plain; return 200 "ok\n"; }
+        location ~ :generateContent\$ { default_type "application/json; charset=UTF-8"; alias $d/generate.json; }
+        location ~ :streamGenerateContent\$ { default_type text/event-stream; alias $d/stream.sse; }
+    }
+}
+EOF
+}
+
+# start_upstream: starts $upstream; sets up_port and up_pids.
+start_upstream() {
+    if [[ "$upstream" == static ]]; then
+        start nginx -- "$nginx_bin" -p "$work/nginx" -e "$work/nginx/error.log" -c nginx.conf -g 'daemon off;'; nginx_pid=$STARTED
+        wait_http "$nginx_port" /healthz 30
+        up_port=$nginx_port
+        up_pids=("$nginx_pid" $(pgrep -P "$nginx_pid" || true))
+    else
+        start simulator PORT="$simulator_port" GEMINI_API_KEY="$simulator_key" -- "$bin/GeminiSimulator"; sim_pid=$STARTED
+        wait_http "$simulator_port" /healthz 30
+        up_port=$simulator_port
+        up_pids=("$sim_pid")
+    fi
+}
+
+# utime + stime of the upstream's processes, in jiffies.
+upstream_cpu() {
+    local sum=0 pid
+    for pid in "${up_pids[@]}"; do sum=$((sum + $(proc_cpu "$pid"))); done
+    echo "$sum"
+}
+
+# What the results files of an upstream's runs carry in their names: nothing for the simulator
+# (as before UPSTREAMS existed), "-static" for nginx.
+suffix() { [[ "$1" == simulator ]] || echo "-$1"; }
+
+# start_stack [generation listen host] [GENERATION_ADDR for the gateway] [extra VAR=VALUE for all],
+# against $upstream.
 start_stack() {
     local listen_host="${1:-127.0.0.1}" gen_addr="${2:-127.0.0.1:$generation_port}"
     shift 2 || true
     local extra=("$@")
-    start simulator PORT="$simulator_port" GEMINI_API_KEY="$simulator_key" -- "$bin/GeminiSimulator"; sim_pid=$STARTED
-    wait_http "$simulator_port" /healthz 30
-    local svc=(RPC_TOKEN="$RPC_TOKEN" GEMINI_API_KEY="$simulator_key" GEMINI_BASE_URL="http://127.0.0.1:$simulator_port" "${extra[@]}")
+    start_upstream
+    local svc=(RPC_TOKEN="$RPC_TOKEN" GEMINI_API_KEY="$simulator_key" GEMINI_BASE_URL="http://127.0.0.1:$up_port" "${extra[@]}")
     start generation "${svc[@]}" LISTEN_ADDR="$listen_host:$generation_port" -- "$bin/GenerationService"; gen_pid=$STARTED
     start coach "${svc[@]}" LISTEN_ADDR="127.0.0.1:$coach_port" GENERATION_ADDR="127.0.0.1:$generation_port" -- "$bin/CoachService"; coach_pid=$STARTED
+    # A fresh embedded database each start, so that saved results of earlier runs do not pile up.
+    rm -rf "$work/data"
     start gateway -u GEMINI_API_KEY -u GEMINI_BASE_URL PORT="$gateway_port" RPC_TOKEN="$RPC_TOKEN" SUPABASE_JWT_SECRET="$secret" \
-        GENERATION_ADDR="$gen_addr" COACH_ADDR="127.0.0.1:$coach_port" \
+        GENERATION_ADDR="$gen_addr" COACH_ADDR="127.0.0.1:$coach_port" DATA_DIR="$work/data" \
         RATE_LIMIT_FLASH_PER_MIN=100000 RATE_LIMIT_PRO_PER_MIN=100000 "${extra[@]}" -- ${GATEWAY_WRAPPER:-} "$bin/Gateway"; gw_pid=$STARTED
     wait_http "$gateway_port" /readyz 60
+}
+
+# start_baseline_stack [extra VAR=VALUE for all]: the same gateway, generation and coach from
+# $BASELINE_BIN, on the ports shifted by 500, against the upstream start_stack started; its pids
+# in before_gw_pid and before_gen_pid.
+before_gw_pid="" before_gen_pid=""
+start_baseline_stack() {
+    local shift_by=500 extra=("$@")
+    local svc=(RPC_TOKEN="$RPC_TOKEN" GEMINI_API_KEY="$simulator_key" GEMINI_BASE_URL="http://127.0.0.1:$up_port" "${extra[@]}")
+    start before-generation "${svc[@]}" LISTEN_ADDR="127.0.0.1:$((generation_port + shift_by))" -- "$BASELINE_BIN/GenerationService"; before_gen_pid=$STARTED
+    start before-coach "${svc[@]}" LISTEN_ADDR="127.0.0.1:$((coach_port + shift_by))" GENERATION_ADDR="127.0.0.1:$((generation_port + shift_by))" -- "$BASELINE_BIN/CoachService"
+    rm -rf "$work/before-data"
+    start before-gateway -u GEMINI_API_KEY -u GEMINI_BASE_URL PORT="$((gateway_port + shift_by))" RPC_TOKEN="$RPC_TOKEN" SUPABASE_JWT_SECRET="$secret" \
+        GENERATION_ADDR="127.0.0.1:$((generation_port + shift_by))" COACH_ADDR="127.0.0.1:$((coach_port + shift_by))" DATA_DIR="$work/before-data" \
+        RATE_LIMIT_FLASH_PER_MIN=100000 RATE_LIMIT_PRO_PER_MIN=100000 "${extra[@]}" -- "$BASELINE_BIN/Gateway"; before_gw_pid=$STARTED
+    wait_http "$((gateway_port + shift_by))" /readyz 60
 }
 
 # The last generate request the simulator saw: body to FILE, "path?query" on stdout.
@@ -178,110 +318,190 @@ brief_body='{"profile": {"fullName": "Ada Lovelace", "jobTitle": "Software engin
 printf '%s' "$interview_body" >"$work/interview.json"
 printf '%s' "$brief_body" >"$work/brief.json"
 
+# One stack call of each kind; the script stops (exit 1) unless the stack answers it in full.
+interview_call() {
+    local status
+    status="$(curl -sS -o "$work/answer.json" -w '%{http_code}' "http://127.0.0.1:$gateway_port/api/v1/interview/questions" \
+        -H "Authorization: Bearer $token" -H 'Content-Type: application/json' --data-binary @"$work/interview.json")"
+    [[ "$status" == 200 ]] || { echo "bench-stack: the stack ($upstream upstream) answered $status: $(head -c 500 "$work/answer.json")" >&2; KEEP_WORK=1; exit 1; }
+}
+brief_call() {
+    local status
+    status="$(curl -sS -o "$work/answer.txt" -w '%{http_code}' "http://127.0.0.1:$gateway_port/api/v1/networking/brief" \
+        -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -H 'Accept: text/event-stream' --data-binary @"$work/brief.json")"
+    [[ "$status" == 200 ]] && grep -q '^event: done' "$work/answer.txt" ||
+        { echo "bench-stack: streaming call ($upstream upstream) failed: $status: $(head -c 500 "$work/answer.txt")" >&2; KEEP_WORK=1; exit 1; }
+}
+
+# ------------------------------------------------------------------ 0. the requests the service sends; the canned answers
+
+# For throughput and ttfb: against the simulator, one stack call of each kind, and the body the
+# service sent for each (the direct runs send it, to either upstream); for the static upstream
+# also the simulator's answer to each body, POSTed straight to it: what nginx serves.
+if has_part throughput || has_part ttfb; then
+    log "capturing the requests the service sends (and, for the static upstream, the simulator's answers to them)"
+    upstream=simulator
+    start_stack 127.0.0.1 "127.0.0.1:$generation_port"
+    interview_call
+    direct_path="$(last_simulator_request "$work/direct-body.json")"
+    echo "$direct_path" >"$results/direct-path.txt"
+    brief_call
+    stream_path="$(last_simulator_request "$work/stream-body.json")"
+    echo "$stream_path" >"$results/stream-path.txt"
+    if ((needs_nginx)); then
+        write_nginx_conf
+        "$nginx_bin" -t -q -p "$work/nginx" -e "$work/nginx/error.log" -c nginx.conf ||
+            { echo "bench-stack: nginx refuses its config ($work/nginx/nginx.conf)" >&2; KEEP_WORK=1; exit 1; }
+        status="$(curl -sS -o "$work/nginx/generate.json" -w '%{http_code}' "http://127.0.0.1:$simulator_port$direct_path" \
+            -H "x-goog-api-key: $simulator_key" -H 'Content-Type: application/json' --data-binary @"$work/direct-body.json")"
+        [[ "$status" == 200 && -s "$work/nginx/generate.json" ]] &&
+            jq -e '.candidates[0].content.parts | length > 0' "$work/nginx/generate.json" >/dev/null ||
+            { echo "bench-stack: the simulator answered $status to the captured generateContent body" >&2; KEEP_WORK=1; exit 1; }
+        status="$(curl -sS -o "$work/nginx/stream.sse" -w '%{http_code}' "http://127.0.0.1:$simulator_port$stream_path" \
+            -H "x-goog-api-key: $simulator_key" -H 'Content-Type: application/json' -H 'Accept: text/event-stream' \
+            --data-binary @"$work/stream-body.json")"
+        [[ "$status" == 200 && -s "$work/nginx/stream.sse" ]] && grep -q '^data: ' "$work/nginx/stream.sse" ||
+            { echo "bench-stack: the simulator answered $status to the captured streamGenerateContent body" >&2; KEEP_WORK=1; exit 1; }
+        jq -n --arg nginx "$("$nginx_bin" -v 2>&1 | sed 's/^nginx version: //')" \
+            --argjson json_bytes "$(wc -c <"$work/nginx/generate.json")" --argjson sse_bytes "$(wc -c <"$work/nginx/stream.sse")" \
+            --argjson sse_events "$(grep -c '^data: ' "$work/nginx/stream.sse")" \
+            --argjson body_bytes "$(wc -c <"$work/direct-body.json")" --argjson stream_body_bytes "$(wc -c <"$work/stream-body.json")" \
+            '{nginx: $nginx, json_bytes: $json_bytes, sse_bytes: $sse_bytes, sse_events: $sse_events, body_bytes: $body_bytes, stream_body_bytes: $stream_body_bytes}' \
+            >"$results/static.json"
+        cp "$work/nginx/generate.json" "$results/static-generate.json"
+        cp "$work/nginx/stream.sse" "$results/static-stream.sse"
+    fi
+    stop_all
+fi
 
 # ------------------------------------------------------------------ 1. throughput
 
 if has_part throughput; then
-    log "throughput: starting the stack"
-    start_stack 127.0.0.1 "127.0.0.1:$generation_port" GEMINI_MAX_IN_FLIGHT=1024 GEMINI_MAX_QUEUE=10000 HTTP_MAX_CONNECTIONS=4096
-    status="$(curl -sS -o "$work/answer.json" -w '%{http_code}' "http://127.0.0.1:$gateway_port/api/v1/interview/questions" \
-        -H "Authorization: Bearer $token" -H 'Content-Type: application/json' --data-binary @"$work/interview.json")"
-    [[ "$status" == 200 ]] || { echo "bench-stack: the stack answered $status: $(cat "$work/answer.json")" >&2; exit 1; }
-    direct_path="$(last_simulator_request "$work/direct-body.json")"
-    echo "$direct_path" >"$results/direct-path.txt"
     stack_url="http://127.0.0.1:$gateway_port/api/v1/interview/questions"
-    direct_url="http://127.0.0.1:$simulator_port$direct_path"
-    run_wrk() { # target connections seconds -> JSON line
+    before_url="http://127.0.0.1:$((gateway_port + 500))/api/v1/interview/questions"
+    run_wrk() { # target connections seconds -> JSON line (direct: to $direct_url)
         local target=$1 c=$2 d=$3 threads=$(($2 < 2 ? 1 : 2))
         if [[ "$target" == stack ]]; then
             wrk -t"$threads" -c"$c" -d"${d}s" --timeout 10s -s "$lua" "$stack_url" -- "$work/interview.json" "$work/tokens.txt"
+        elif [[ "$target" == before ]]; then
+            wrk -t"$threads" -c"$c" -d"${d}s" --timeout 10s -s "$lua" "$before_url" -- "$work/interview.json" "$work/tokens.txt"
         else
             wrk -t"$threads" -c"$c" -d"${d}s" --timeout 10s -s "$lua" "$direct_url" -- "$work/direct-body.json" "x-goog-api-key:$simulator_key"
         fi | grep '^{"requests"'
     }
     IFS=, read -r -a levels <<<"$CONNECTIONS"
-    for rep in $(seq 1 "$REPEATS"); do
-        for c in "${levels[@]}"; do
-            order=(stack direct)
-            ((rep % 2 == 0)) && order=(direct stack)
-            for target in "${order[@]}"; do
-                log "throughput: repeat $rep, $c connections, $target"
-                run_wrk "$target" "$c" "$WARMUP" >/dev/null
-                if [[ "$target" == stack ]]; then
-                    b_gw=$(proc_cpu "$gw_pid"); b_gen=$(proc_cpu "$gen_pid"); b_sim=$(proc_cpu "$sim_pid"); b_all=$(machine_busy)
+    for upstream in "${upstreams[@]}"; do
+        sfx="$(suffix "$upstream")"
+        log "throughput ($upstream upstream): starting the stack"
+        start_stack 127.0.0.1 "127.0.0.1:$generation_port" GEMINI_MAX_IN_FLIGHT=1024 GEMINI_MAX_QUEUE=10000 HTTP_MAX_CONNECTIONS=4096
+        interview_call
+        targets=(stack direct)
+        if [[ -n "${BASELINE_BIN:-}" ]]; then
+            start_baseline_stack GEMINI_MAX_IN_FLIGHT=1024 GEMINI_MAX_QUEUE=10000 HTTP_MAX_CONNECTIONS=4096
+            targets=(stack before direct)
+        fi
+        direct_url="http://127.0.0.1:$up_port$direct_path"
+        for rep in $(seq 1 "$REPEATS"); do
+            for c in "${levels[@]}"; do
+                # The targets take turns; the order rotates each repeat.
+                order=()
+                for i in "${!targets[@]}"; do order+=("${targets[$(((i + rep - 1) % ${#targets[@]}))]}"); done
+                for target in "${order[@]}"; do
+                    idle="$(cpu_idle_percent)"
+                    log "throughput ($upstream upstream): repeat $rep, $c connections, $target (CPUs ${idle}% idle just before)"
+                    run_wrk "$target" "$c" "$WARMUP" >/dev/null
+                    if [[ "$target" == before ]]; then t_gw=$before_gw_pid t_gen=$before_gen_pid; else t_gw=$gw_pid t_gen=$gen_pid; fi
+                    b_gw=$(proc_cpu "$t_gw"); b_gen=$(proc_cpu "$t_gen"); b_up=$(upstream_cpu); b_all=$(machine_busy)
                     t0=$(date +%s.%N)
-                fi
-                line="$(run_wrk "$target" "$c" "$DURATION")"
-                if [[ "$target" == stack ]]; then
+                    line="$(run_wrk "$target" "$c" "$DURATION")"
                     t1=$(date +%s.%N)
-                    cpus="$(awk -v hz="$hz" -v t="$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" -v gw=$(($(proc_cpu "$gw_pid") - b_gw)) -v gen=$(($(proc_cpu "$gen_pid") - b_gen)) \
-                        -v sim=$(($(proc_cpu "$sim_pid") - b_sim)) -v all=$(($(machine_busy) - b_all)) \
-                        'BEGIN { printf "{\"gateway\":%.2f,\"generation\":%.2f,\"simulator\":%.2f,\"machine\":%.2f}", gw/hz/t, gen/hz/t, sim/hz/t, all/hz/t }')"
-                else
-                    b_sim=$(proc_cpu "$sim_pid"); b_all=$(machine_busy)
-                    cpus="{}"
-                fi
-                echo "$line" | jq -c --arg target "$target" --argjson c "$c" --argjson rep "$rep" --argjson cpus "$cpus" \
-                    '. + {target: $target, connections: $c, repeat: $rep, cpus: $cpus}' >>"$results/wrk.jsonl"
-                tail -n 1 "$results/wrk.jsonl" >&2
+                    # CPUs used during the run (CPU seconds / wall seconds), and CPU µs per call
+                    # (CPU seconds / requests wrk completed).
+                    usage="$(awk -v hz="$hz" -v t0="$t0" -v t1="$t1" -v n="$(jq .requests <<<"$line")" -v stack="$([[ "$target" != direct ]] && echo 1 || echo 0)" \
+                        -v gw=$(($(proc_cpu "$t_gw") - b_gw)) -v gen=$(($(proc_cpu "$t_gen") - b_gen)) \
+                        -v up=$(($(upstream_cpu) - b_up)) -v all=$(($(machine_busy) - b_all)) '
+                        function us(j) { return n > 0 ? sprintf("%.0f", j / hz / n * 1e6) : "null" }
+                        BEGIN {
+                            t = t1 - t0
+                            if (stack) printf "{\"cpus\":{\"gateway\":%.2f,\"generation\":%.2f,\"upstream\":%.2f,\"machine\":%.2f},\"cpu_us_per_call\":{\"gateway\":%s,\"generation\":%s,\"upstream\":%s}}", gw/hz/t, gen/hz/t, up/hz/t, all/hz/t, us(gw), us(gen), us(up)
+                            else printf "{\"cpus\":{\"upstream\":%.2f,\"machine\":%.2f},\"cpu_us_per_call\":{\"upstream\":%s}}", up/hz/t, all/hz/t, us(up)
+                        }')"
+                    echo "$line" | jq -c --arg upstream "$upstream" --arg target "$target" --argjson c "$c" --argjson rep "$rep" \
+                        --argjson idle "$idle" --argjson usage "$usage" \
+                        '. + {upstream: $upstream, target: $target, connections: $c, repeat: $rep, idle_before: $idle} + $usage' >>"$results/wrk.jsonl"
+                    tail -n 1 "$results/wrk.jsonl" >&2
+                done
             done
         done
+        if [[ "$PROFILE" == "1" ]] && command -v perf >/dev/null; then
+            log "throughput ($upstream upstream): profiling a ${PROFILE_CONNECTIONS}-connection stack run (perf record, ${DURATION} s)"
+            up_names=()
+            if [[ "$upstream" == static ]]; then
+                up_names=("$nginx_pid=nginx master")
+                for p in "${up_pids[@]:1}"; do up_names+=("$p=nginx"); done
+            else
+                up_names=("$sim_pid=simulator")
+            fi
+            perf record -F 999 -g -o "$work/perf.data" -p "$(IFS=,; echo "$gw_pid,$gen_pid,${up_pids[*]}")" -- sleep "$DURATION" >/dev/null 2>&1 &
+            perf_pid=$!
+            pids+=("$perf_pid")
+            run_wrk stack "$PROFILE_CONNECTIONS" "$DURATION" | jq -c --arg upstream "$upstream" --argjson c "$PROFILE_CONNECTIONS" '. + {upstream: $upstream, target: "stack (under perf)", connections: $c}' \
+                >"$results/profile-run$sfx.jsonl"
+            wait "$perf_pid" 2>/dev/null || true
+            # Per process: self time by shared object and symbol, and each sample charged to the first
+            # app or library Swift frame up its call chain (stackbench.py perfsum).
+            perf script -i "$work/perf.data" -F pid,ip,sym,dso 2>/dev/null |
+                python3 "$helper" perfsum "$gw_pid=gateway" "$gen_pid=generation" "${up_names[@]}" --top 12 >"$results/perf-dso$sfx.txt" || true
+            cp "$results/perf-dso$sfx.txt" "/tmp/bench-stack-perf$sfx.txt" 2>/dev/null || true
+        fi
+        stop_all
     done
-    if [[ "$PROFILE" == "1" ]] && command -v perf >/dev/null; then
-        log "throughput: profiling a 64-connection stack run (perf record, ${DURATION} s)"
-        perf record -F 999 -g -o "$work/perf.data" -p "$gw_pid,$gen_pid,$sim_pid" -- sleep "$DURATION" >/dev/null 2>&1 &
-        perf_pid=$!
-        pids+=("$perf_pid")
-        run_wrk stack 64 "$DURATION" | jq -c '. + {target: "stack (under perf)", connections: 64}' >>"$results/profile-run.jsonl"
-        wait "$perf_pid" 2>/dev/null || true
-        # Per process: self time by shared object and symbol, and each sample charged to the first
-        # app or library Swift frame up its call chain (stackbench.py perfsum).
-        perf script -i "$work/perf.data" -F pid,ip,sym,dso 2>/dev/null |
-            python3 "$helper" perfsum "$gw_pid=gateway" "$gen_pid=generation" "$sim_pid=simulator" --top 12 >"$results/perf-dso.txt" || true
-        cp "$results/perf-dso.txt" /tmp/bench-stack-perf.txt 2>/dev/null || true
-    fi
-    stop_all
+    upstream=simulator
 fi
 
 # ------------------------------------------------------------------ 3. ttfb (before hold: same settings as throughput)
 
 if has_part ttfb; then
-    log "ttfb: starting the stack"
-    start_stack 127.0.0.1 "127.0.0.1:$generation_port"
-    status="$(curl -sS -o "$work/answer.txt" -w '%{http_code}' "http://127.0.0.1:$gateway_port/api/v1/networking/brief" \
-        -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -H 'Accept: text/event-stream' --data-binary @"$work/brief.json")"
-    [[ "$status" == 200 ]] && grep -q '^event: done' "$work/answer.txt" || { echo "bench-stack: streaming call failed: $status" >&2; exit 1; }
-    stream_path="$(last_simulator_request "$work/stream-body.json")"
-    echo "$stream_path" >"$results/stream-path.txt"
-    log "ttfb: $TTFB_CALLS calls each, alternated"
-    tcpdump_pid=""
-    if command -v tcpdump >/dev/null; then
-        # Packet times on loopback: the simulator's first chunk to the service, and the gateway's
-        # first SSE data to the client (stackbench.py pcap pairs them).
-        tcpdump -i lo -Z root -s 4096 --time-stamp-precision=nano -w "$work/ttfb.pcap" "tcp port $simulator_port or tcp port $gateway_port" \
-            >"$work/tcpdump.log" 2>&1 &
-        tcpdump_pid=$!
-        pids+=("$tcpdump_pid")
-        sleep 1
-    fi
-    python3 "$helper" ttfb --calls "$TTFB_CALLS" --warmup 20 --max-seconds 300 \
-        --a "stack,$gateway_port,/api/v1/networking/brief,$work/brief.json,Authorization:Bearer $token" \
-        --b "direct,$simulator_port,$stream_path,$work/stream-body.json,x-goog-api-key:$simulator_key,x-bench:direct" >"$results/ttfb.json"
-    cat "$results/ttfb.json" >&2
-    if [[ -n "$tcpdump_pid" ]]; then
-        sleep 0.5
-        kill -TERM "$tcpdump_pid" 2>/dev/null || true
-        wait "$tcpdump_pid" 2>/dev/null || true
-        python3 "$helper" pcap "$work/ttfb.pcap" --simulator-port "$simulator_port" --gateway-port "$gateway_port" >"$results/ttfb-wire.json" || true
-        cat "$results/ttfb-wire.json" >&2
-    fi
-    stop_all
+    for upstream in "${upstreams[@]}"; do
+        sfx="$(suffix "$upstream")"
+        log "ttfb ($upstream upstream): starting the stack"
+        start_stack 127.0.0.1 "127.0.0.1:$generation_port"
+        brief_call
+        idle="$(cpu_idle_percent)"
+        log "ttfb ($upstream upstream): $TTFB_CALLS calls each, alternated (CPUs ${idle}% idle just before)"
+        tcpdump_pid=""
+        if command -v tcpdump >/dev/null; then
+            # Packet times on loopback: the upstream's first chunk to the service, and the gateway's
+            # first SSE data to the client (stackbench.py pcap pairs them).
+            tcpdump -i lo -Z root -s 4096 --time-stamp-precision=nano -w "$work/ttfb$sfx.pcap" "tcp port $up_port or tcp port $gateway_port" \
+                >"$work/tcpdump.log" 2>&1 &
+            tcpdump_pid=$!
+            pids+=("$tcpdump_pid")
+            sleep 1
+        fi
+        python3 "$helper" ttfb --calls "$TTFB_CALLS" --warmup 20 --max-seconds 300 \
+            --a "stack,$gateway_port,/api/v1/networking/brief,$work/brief.json,Authorization:Bearer $token" \
+            --b "direct,$up_port,$stream_path,$work/stream-body.json,x-goog-api-key:$simulator_key,x-bench:direct" |
+            jq -c --arg upstream "$upstream" --argjson idle "$idle" '. + {upstream: $upstream, idle_before: $idle}' >"$results/ttfb$sfx.json"
+        cat "$results/ttfb$sfx.json" >&2
+        if [[ -n "$tcpdump_pid" ]]; then
+            sleep 0.5
+            kill -TERM "$tcpdump_pid" 2>/dev/null || true
+            wait "$tcpdump_pid" 2>/dev/null || true
+            python3 "$helper" pcap "$work/ttfb$sfx.pcap" --simulator-port "$up_port" --gateway-port "$gateway_port" >"$results/ttfb-wire$sfx.json" || true
+            cat "$results/ttfb-wire$sfx.json" >&2
+        fi
+        stop_all
+    done
+    upstream=simulator
 fi
 
 # ------------------------------------------------------------------ 2. hold
 
 if has_part hold; then
     IFS=, read -r -a alias_counts <<<"$HOLD_ALIASES"
+    IFS=, read -r -a hog_modes <<<"$HOLD_HOG"
+    for hog in "${hog_modes[@]}"; do
     for aliases in "${alias_counts[@]}"; do
         if ((aliases > 1)); then
             listen=0.0.0.0
@@ -296,6 +516,16 @@ if has_part hold; then
         sleep 2 # the gateway connects to every replica address
         curl -fsS -o /dev/null "http://127.0.0.1:$simulator_port/simulator/faults" -H 'Content-Type: application/json' \
             -d "{\"fault\": \"latency=$HOLD_LATENCY\", \"count\": $HOLD_STREAMS}"
+        hog_pid=""
+        if [[ "$hog" == "1" ]]; then
+            # Another program keeping one of the two cores busy for the whole run; `env
+            # --default-signal` because a signal ignored here would be ignored by stress-ng too.
+            env --default-signal stress-ng --cpu 1 --timeout "$MAX_SECONDS" --quiet &
+            hog_pid=$!
+            pids+=("$hog_pid")
+            sleep 1
+        fi
+        idle_hold="$(cpu_idle_percent)"
         python3 "$helper" hold --port "$gateway_port" --path /api/v1/networking/brief --body "$work/brief.json" \
             --tokens "$work/tokens.txt" --count "$HOLD_STREAMS" --metrics-port "$gateway_port" --call-timeout 90 >"$work/hold.json"
         rss="$(for p in gateway:$gw_pid generation:$gen_pid simulator:$sim_pid coach:$coach_pid; do
@@ -303,14 +533,17 @@ if has_part hold; then
         done | paste -sd, -)"
         stats="$(curl -fsS "http://127.0.0.1:$simulator_port/simulator/stats" || echo '{}')"
         jq -c --argjson aliases "$aliases" --arg latency "$HOLD_LATENCY" --argjson rss "{$rss}" --argjson sim "$stats" \
-            '. + {aliases: $aliases, latency: $latency, memory: $rss, simulator: $sim}' "$work/hold.json" >>"$results/hold.jsonl"
+            --argjson hog "$hog" --argjson idle "$idle_hold" \
+            '. + {aliases: $aliases, latency: $latency, memory: $rss, simulator: $sim, hog: $hog, idle_before: $idle}' "$work/hold.json" >>"$results/hold.jsonl"
         tail -n 1 "$results/hold.jsonl" >&2
-        grep -h '"level":"\(error\|warning\|critical\)"' "$work/gateway.log" "$work/generation.log" 2>/dev/null | cut -c1-300 | sort | uniq -c | sort -rn | head -n 5 >"$results/hold-log-$aliases.txt" || true
+        run_name="$aliases$([[ "$hog" == "1" ]] && echo "-hog" || true)"
+        grep -h '"level":"\(error\|warning\|critical\)"' "$work/gateway.log" "$work/generation.log" 2>/dev/null | cut -c1-300 | sort | uniq -c | sort -rn | head -n 5 >"$results/hold-log-$run_name.txt" || true
         # Everything but the per-request access lines, kept with the results.
-        grep -hv '"msg":"request"' "$work/gateway.log" >"$results/hold-gateway-$aliases.log" 2>/dev/null || true
-        cp "$work/generation.log" "$results/hold-generation-$aliases.log" 2>/dev/null || true
+        grep -hv '"msg":"request"' "$work/gateway.log" >"$results/hold-gateway-$run_name.log" 2>/dev/null || true
+        cp "$work/generation.log" "$results/hold-generation-$run_name.log" 2>/dev/null || true
         : >"$work/gateway.log"; : >"$work/generation.log"
         stop_all
+    done
     done
 fi
 
@@ -355,72 +588,72 @@ cpu="$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo | head -
 swift_version="$(swift --version 2>/dev/null | head -n 1)"
 revision="$(git rev-parse --short HEAD 2>/dev/null || echo "no commit")"
 if [[ -n "$(git status --porcelain 2>/dev/null | head -n 1)" ]]; then revision="$revision (working tree with changes)"; fi
-command_line="${RESULTS_FROM:+RESULTS_FROM=<results of an earlier run> }BUILD_PATH=$BUILD_PATH PARTS=$PARTS CONNECTIONS=$CONNECTIONS DURATION=$DURATION WARMUP=$WARMUP REPEATS=$REPEATS HOLD_STREAMS=$HOLD_STREAMS HOLD_LATENCY=$HOLD_LATENCY HOLD_ALIASES=$HOLD_ALIASES HOLD_MAX_IN_FLIGHT=$HOLD_MAX_IN_FLIGHT TTFB_CALLS=$TTFB_CALLS STARTUP_RUNS=$STARTUP_RUNS scripts/bench-stack.sh"
+command_line="${RESULTS_FROM:+RESULTS_FROM=<results of an earlier run> }${BASELINE_BIN:+BASELINE_BIN=<binaries of ${BASELINE_LABEL:-an earlier commit}> }BUILD_PATH=$BUILD_PATH PARTS=$PARTS UPSTREAMS=$UPSTREAMS CONNECTIONS=$CONNECTIONS DURATION=$DURATION WARMUP=$WARMUP REPEATS=$REPEATS HOLD_STREAMS=$HOLD_STREAMS HOLD_LATENCY=$HOLD_LATENCY HOLD_ALIASES=$HOLD_ALIASES HOLD_MAX_IN_FLIGHT=$HOLD_MAX_IN_FLIGHT HOLD_HOG=$HOLD_HOG TTFB_CALLS=$TTFB_CALLS STARTUP_RUNS=$STARTUP_RUNS scripts/bench-stack.sh"
 
-fmt_median() { # file jq-filter-selecting-numbers
-    jq -r "$2" "$1" | median
-}
+# The results of an upstream's part: FILE STEM EXTENSION UPSTREAM -> path (simulator: no suffix).
+result_file() { echo "$results/$1$(suffix "$3").$2"; }
+upstream_label() { if [[ "$1" == static ]]; then echo "nginx (static)"; else echo "$1"; fi; }
 {
     echo "<!-- stack:start -->"
     echo "## Full stack"
     echo
-    echo "Gateway → GenerationService → Gemini simulator, three release-build processes on this machine, loopback only,"
-    echo "started and stopped by \`scripts/bench-stack.sh\`. Gateway with HS256 tokens of 256 different users (the production"
-    echo "auth path; per-user limits raised to 100,000 a minute), LOG_LEVEL=${LOG_LEVEL} (one JSON log line per request, to a file)."
+    echo "Gateway → GenerationService → Gemini upstream, release builds on this machine, loopback only, started and stopped"
+    echo "by \`scripts/bench-stack.sh\`. Two upstreams, for the throughput and streaming parts each with its own stack run (fresh"
+    echo "processes, the services' \`GEMINI_BASE_URL\` pointing at it): the Gemini simulator, and nginx serving canned answers"
+    echo "(\"static\": an upstream that costs almost nothing, so what the stack itself costs shows). Gateway with HS256 tokens of"
+    echo "256 different users (the production auth path; per-user limits raised to 100,000 a minute), LOG_LEVEL=${LOG_LEVEL} (one"
+    echo "JSON log line per request, to a file)."
     echo
     echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo "- Machine: $(nproc) cores (nproc), ${cpu:-unknown CPU}, $(uname -sr), CPUs ${idle_before}% idle just before the run, load average ${load_before} before and ${load_after} after"
     echo "- Toolchain: ${swift_version}; revision ${revision}; binaries \`${bin_rel}\`"
     echo "- Command: \`${command_line}\`"
+    if [[ -s "$results/static.json" ]]; then
+        echo
+        echo "Static upstream: $(jq -r .nginx "$results/static.json") (Debian package), \`worker_processes 1\` (a master and one worker, so"
+        echo "it stays cheap), \`access_log off\`, keep-alive for up to 100,000 requests a connection and 300 s idle; its config,"
+        echo "files, pid and error log in the run's temp dir. Every \`POST …:generateContent\` gets one canned file"
+        echo "($(jq -r .json_bytes "$results/static.json") bytes, \`Content-Type: application/json; charset=UTF-8\`), every \`POST …:streamGenerateContent?alt=sse\`"
+        echo "another ($(jq -r .sse_bytes "$results/static.json") bytes, $(jq -r .sse_events "$results/static.json") \`data:\` events, \`text/event-stream\`, all sent at once). They are the"
+        echo "simulator's answers to the bodies the service sent for this benchmark's two calls, captured at the start of the run:"
+        echo "one stack call of each kind against the simulator, the body from \`GET /simulator/requests\`, POSTed straight to the"
+        echo "simulator. nginx's static handler reads and discards the request body ($(jq -r .body_bytes "$results/static.json") and $(jq -r .stream_body_bytes "$results/static.json") bytes) and answers 405,"
+        echo "which \`error_page 405 =200 \$uri\` turns into the file (an internal redirect as GET)."
+    fi
     if [[ -s "$results/wrk.jsonl" ]]; then
         echo
-        echo "### Throughput and latency (wrk, zero simulated latency)"
+        echo "### Throughput and latency (wrk)"
         echo
         echo "\`POST /api/v1/interview/questions\` through the stack (a structured flash answer), and beside it the same load"
-        echo "straight to the simulator: \`POST $(cat "$results/direct-path.txt")\` with \`x-goog-api-key\` and the exact body the"
-        echo "service sent (captured from \`GET /simulator/requests\`). Each run: \`wrk -t1|2 -cN -d${DURATION}s --timeout 10s -s scripts/bench/post.lua URL -- BODY ...\`"
-        echo "after a ${WARMUP} s warm-up run; stack and direct alternated (stack first on odd repeats), ${REPEATS} repeats, medians shown."
-        echo "wrk runs on the same 2 cores. CPUs: average CPUs used by each process during the stack runs (from /proc/PID/stat; 2.00 = the whole machine)."
+        echo "straight to the upstream (\"direct\"): \`POST $(cat "$results/direct-path.txt")\` with \`x-goog-api-key\` and the exact body the"
+        echo "service sent (captured from the simulator's \`GET /simulator/requests\`). Each run: \`wrk -t1|2 -cN -d${DURATION}s --timeout 10s -s scripts/bench/post.lua URL -- BODY ...\`"
+        echo "after a ${WARMUP} s warm-up run; stack and direct alternated (stack first on odd repeats), ${REPEATS} repeats, medians shown;"
+        echo "the stack with \`GEMINI_MAX_IN_FLIGHT=1024\`, \`GEMINI_MAX_QUEUE=10000\`, \`HTTP_MAX_CONNECTIONS=4096\`. wrk runs on the same"
+        echo "$(nproc) cores. CPUs: average CPUs used by each process during the run (utime + stime from /proc/PID/stat over the run's"
+        echo "wall time; 2.00 = two whole cores; upstream = the simulator, or nginx's master + worker; machine = all busy CPU from"
+        echo "/proc/stat, wrk included). CPU µs per call: CPU time the process used during the run / requests wrk completed in it."
+        echo "CPUs idle before each run: the machine's idle share over the 2 s just before the run's warm-up (/proc/stat), one per repeat."
         echo
-        echo "| connections | target | req/s | p50 ms | p99 ms | errors + non-2xx (all runs) | stack/direct req/s | p50 stack − direct ms |"
-        echo "|---:|---|---:|---:|---:|---:|---:|---:|"
-        IFS=, read -r -a levels <<<"$CONNECTIONS"
-        for c in "${levels[@]}"; do
-            for target in stack direct; do
-                sel="select(.connections == $c and .target == \"$target\")"
-                rps=$(fmt_median "$results/wrk.jsonl" "$sel | .rps")
-                p50=$(fmt_median "$results/wrk.jsonl" "$sel | .p50_ms")
-                p99=$(fmt_median "$results/wrk.jsonl" "$sel | .p99_ms")
-                errs=$(jq -s "map($sel | .connect_errors + .read_errors + .write_errors + .timeouts + .non2xx) | add" "$results/wrk.jsonl")
-                if [[ "$target" == stack ]]; then
-                    s_rps=$rps s_p50=$p50
-                    echo "| $c | stack | $(printf '%.0f' "$rps") | $p50 | $p99 | $errs | | |"
-                else
-                    ratio=$(awk -v a="$s_rps" -v b="$rps" 'BEGIN { printf "%.2f", a / b }')
-                    diff=$(awk -v a="$s_p50" -v b="$p50" 'BEGIN { printf "%+.3f", a - b }')
-                    echo "| $c | direct | $(printf '%.0f' "$rps") | $p50 | $p99 | $errs | $ratio | $diff |"
-                fi
-            done
-        done
-        echo
-        echo "Every run (req/s, p50/p99 ms; CPUs used by gateway / generation / simulator / whole machine during stack runs):"
-        echo
-        jq -r '"- repeat \(.repeat), \(.connections) conn, \(.target): \(.rps | floor) req/s, p50 \(.p50_ms), p99 \(.p99_ms), errors \(.connect_errors + .read_errors + .write_errors + .timeouts), non-2xx \(.non2xx)" + (if .cpus.gateway then "; CPUs gateway \(.cpus.gateway), generation \(.cpus.generation), simulator \(.cpus.simulator), machine \(.cpus.machine)" else "" end)' "$results/wrk.jsonl"
+        python3 "$helper" wrktables "$results/wrk.jsonl" --baseline-label "${BASELINE_LABEL:-an earlier commit}"
     fi
-    if [[ -s "$results/perf-dso.txt" ]]; then
+    for u in simulator static; do
+        f="$(result_file perf-dso txt "$u")"
+        [[ -s "$f" ]] || continue
+        up_proc=SIMULATOR
+        if [[ "$u" == static ]]; then up_proc="NGINX_MASTER,NGINX_WORKER"; fi
         echo
-        echo "#### Profile of a 64-connection stack run"
+        echo "#### Profile of a ${PROFILE_CONNECTIONS}-connection stack run, $(upstream_label "$u") upstream"
         echo
-        echo "\`perf record -F 999 -g -p GATEWAY,GENERATION,SIMULATOR -- sleep ${DURATION}\` during \`wrk -t2 -c64 -d${DURATION}s\` on the stack"
-        echo "($(jq -r '"\(.rps | floor) req/s under perf"' "$results/profile-run.jsonl")), summed per process by"
+        echo "\`perf record -F 999 -g -p GATEWAY,GENERATION,${up_proc} -- sleep ${DURATION}\` during \`wrk -t$((PROFILE_CONNECTIONS < 2 ? 1 : 2)) -c${PROFILE_CONNECTIONS} -d${DURATION}s\` on the stack"
+        echo "($(jq -r '"\(.rps | floor) req/s under perf"' "$(result_file profile-run jsonl "$u")" 2>/dev/null | head -n 1)), summed per process by"
         echo "\`perf script -F pid,ip,sym,dso | scripts/bench/stackbench.py perfsum\`: self time by shared object and symbol, and every sample"
         echo "charged to the first frame up its call chain that is in an app or library Swift module (not the standard library or"
         echo "Foundation), so malloc, retain/release and JSON coding count against the code that asked for them. % of that process's samples:"
         echo
         echo '```'
-        cat "$results/perf-dso.txt"
+        cat "$f"
         echo '```'
-    fi
+    done
     if [[ -s "$results/hold.jsonl" ]]; then
         echo
         echo "### Held concurrency (SSE streams, ${HOLD_LATENCY} of simulated latency each)"
@@ -431,41 +664,55 @@ fmt_median() { # file jq-filter-selecting-numbers
         echo "Settings: \`HTTP_MAX_CONNECTIONS=20000\`, \`HTTP_IDLE_TIMEOUT_SECONDS=120\` (the connections are opened before the requests go), \`GEMINI_MAX_IN_FLIGHT=${HOLD_MAX_IN_FLIGHT}\`, \`GEMINI_MAX_QUEUE=20000\`, \`RPC_MAX_CALLS_PER_CONNECTION=12000\` (one gateway connection carries every stream), \`ulimit -n $(ulimit -n)\`."
         echo "Peak memory is VmHWM from /proc/PID/status at the end of the run (each run starts fresh processes)."
         echo
-        echo "| generation addresses | streams | ok (\`done\` event) | HTTP statuses | error events | other failures | peak in flight (client / gateway gauge) | call p50 / p99 s | wall s | gateway MB | generation MB | simulator MB | coach MB |"
-        echo "|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-        jq -r '"| \(.aliases) | \(.count) | \(.ok) | \(.status | to_entries | map("\(.key): \(.value)") | join(", ")) | \(.error_event) | \(.no_done + .connect_failed + ([.exceptions[]] | add // 0)) | \(.client_peak_in_flight) / \(.gateway_peak_http_requests_in_flight | floor) | \(.call_seconds_p50) / \(.call_seconds_p99) | \(.wall_seconds) | \(.memory.gateway.hwm_kb / 1024 | floor) | \(.memory.generation.hwm_kb / 1024 | floor) | \(.memory.simulator.hwm_kb / 1024 | floor) | \(.memory.coach.hwm_kb / 1024 | floor) |"' "$results/hold.jsonl"
+        echo "With \`stress-ng --cpu 1\` (Debian's stress-ng) keeping one of the two cores busy for the whole run: CPU hog \"yes\"; the CPUs' idle share just before the streams start (the hog already running) beside it."
+        echo
+        echo "| CPU hog (idle before) | generation addresses | streams | ok (\`done\` event) | HTTP statuses | error events | other failures | peak in flight (client / gateway gauge) | call p50 / p99 s | wall s | gateway MB | generation MB | simulator MB | coach MB |"
+        echo "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        jq -r '"| \(if (.hog // 0) == 1 then "yes" else "no" end)\(if .idle_before then " (\(.idle_before)%)" else "" end) | \(.aliases) | \(.count) | \(.ok) | \(.status | to_entries | map("\(.key): \(.value)") | join(", ")) | \(.error_event) | \(.no_done + .connect_failed + ([.exceptions[]] | add // 0)) | \(.client_peak_in_flight) / \(.gateway_peak_http_requests_in_flight | floor) | \(.call_seconds_p50) / \(.call_seconds_p99) | \(.wall_seconds) | \(.memory.gateway.hwm_kb / 1024 | floor) | \(.memory.generation.hwm_kb / 1024 | floor) | \(.memory.simulator.hwm_kb / 1024 | floor) | \(.memory.coach.hwm_kb / 1024 | floor) |"' "$results/hold.jsonl"
         for f in "$results"/hold-log-*.txt; do
             [[ -s "$f" ]] || continue
             echo
-            echo "Most frequent warning/error log lines with $(basename "$f" .txt | sed 's/hold-log-//') address(es) (count, line cut at 300 characters):"
+            run_name="$(basename "$f" .txt | sed 's/hold-log-//')"
+            echo "Most frequent warning/error log lines with ${run_name%-hog} address(es)$([[ "$run_name" == *-hog ]] && echo ", CPU hog" || true) (count, line cut at 300 characters):"
             echo
             echo '```'
             cat "$f"
             echo '```'
         done
     fi
-    if [[ -s "$results/ttfb.json" ]]; then
+    ttfb_upstreams=()
+    for u in simulator static; do
+        if [[ -s "$(result_file ttfb json "$u")" ]]; then ttfb_upstreams+=("$u"); fi
+    done
+    if ((${#ttfb_upstreams[@]} > 0)); then
         echo
         echo "### Streaming overhead (time to the first SSE \`data:\` byte)"
         echo
         echo "\`scripts/bench/stackbench.py ttfb\`: ${TTFB_CALLS} sequential calls to each target (after 20 warm-up calls), alternated, each on a new"
         echo "connection: ms from the request's last byte sent to the first \`data:\` byte received. Stack: \`POST /api/v1/networking/brief\`"
-        echo "with \`Accept: text/event-stream\`; direct: \`POST $(cat "$results/stream-path.txt")\` with the body the service sent."
+        echo "with \`Accept: text/event-stream\`; direct: \`POST $(cat "$results/stream-path.txt")\` to the same upstream, with the body the"
+        echo "service sent. Each upstream with its own stack run; CPUs idle: the machine's idle share over the 2 s before the calls."
         echo "The difference of the medians is what the stack adds before the first chunk reaches the client (it includes the request's"
         echo "way down: gateway, RPC, the service building the Gemini request — an upper bound on chunk-to-SSE-byte)."
         echo
-        echo "| target | calls | p10 ms | p50 ms | p90 ms | failures |"
-        echo "|---|---:|---:|---:|---:|---:|"
-        jq -r '. as $r | ["stack", "direct"][] | "| \(.) | \($r[.].n) | \($r[.].p10_ms) | \($r[.].p50_ms) | \($r[.].p90_ms) | \($r.failures[.]) |"' "$results/ttfb.json"
-        echo
-        echo "Difference of medians (stack − direct): **$(jq -r '.difference_of_medians_ms' "$results/ttfb.json") ms**."
-        if [[ -s "$results/ttfb-wire.json" ]] && [[ "$(jq -r .n "$results/ttfb-wire.json")" != 0 ]]; then
-            echo
-            echo "On the wire (\`tcpdump -i lo\` during the same calls, kernel timestamps; \`stackbench.py pcap\`): from the packet that carried the"
-            echo "simulator's first \`data:\` chunk to the service, to the packet that carried the gateway's first \`data:\` event to the client,"
-            echo "for each of $(jq -r .n "$results/ttfb-wire.json") stack calls: p10 $(jq -r .p10_ms "$results/ttfb-wire.json") ms,"
-            echo "**median $(jq -r .p50_ms "$results/ttfb-wire.json") ms**, p90 $(jq -r .p90_ms "$results/ttfb-wire.json") ms, max $(jq -r .max_ms "$results/ttfb-wire.json") ms."
-        fi
+        echo "| upstream | target | calls | p10 ms | p50 ms | p90 ms | failures | p50 stack − direct ms | CPUs idle before |"
+        echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
+        for u in "${ttfb_upstreams[@]}"; do
+            jq -r --arg name "$(upstream_label "$u")" '. as $r | ["stack", "direct"][] |
+                "| \($name) | \(.) | \($r[.].n) | \($r[.].p10_ms) | \($r[.].p50_ms) | \($r[.].p90_ms) | \($r.failures[.]) | " +
+                (if . == "stack" then "**\($r.difference_of_medians_ms // "–")**" else "" end) +
+                " | \(if $r.idle_before then "\($r.idle_before)%" else "?" end) |"' "$(result_file ttfb json "$u")"
+        done
+        for u in "${ttfb_upstreams[@]}"; do
+            wire="$(result_file ttfb-wire json "$u")"
+            if [[ -s "$wire" ]] && [[ "$(jq -r .n "$wire")" != 0 ]]; then
+                echo
+                echo "On the wire, $(upstream_label "$u") upstream (\`tcpdump -i lo\` during the same calls, kernel timestamps; \`stackbench.py pcap\`):"
+                echo "from the packet that carried the upstream's first \`data:\` chunk to the service, to the packet that carried the"
+                echo "gateway's first \`data:\` event to the client, for each of $(jq -r .n "$wire") stack calls: p10 $(jq -r .p10_ms "$wire") ms,"
+                echo "**median $(jq -r .p50_ms "$wire") ms**, p90 $(jq -r .p90_ms "$wire") ms, max $(jq -r .max_ms "$wire") ms."
+            fi
+        done
     fi
     if [[ -s "$results/startup.jsonl" ]]; then
         echo

@@ -118,7 +118,7 @@ extension GeminiClient {
             return .failure(classifyStatus(status, body: bytes))
         }
         do {
-            return .success(try JSONDecoder().decode(GenerateContentResponse.self, from: bytes))
+            return .success(try ResponseReader.response(from: Data(buffer: bytes, byteTransferStrategy: .noCopy)))
         } catch {
             return .failure(AttemptFailure(error: GeminiError(kind: .malformedResponse, httpStatus: status), retryable: false, cause: "decode"))
         }

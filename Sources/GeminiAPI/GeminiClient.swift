@@ -110,12 +110,10 @@ public final class GeminiClient: Sendable {
     /// is open, the request encodes, the deadline has not passed, the task is not cancelled.
     func requestBody(_ request: GenerateContentRequest, deadline: NIODeadline) throws(GeminiError) -> ByteBuffer {
         guard !isShutDown.withLockedValue({ $0 }) else { throw GeminiError(kind: .shutdown) }
-        let body: ByteBuffer
-        do {
-            body = ByteBuffer(data: try JSONEncoder().encode(request))
-        } catch {
+        guard let bytes = RequestBodyWriter.body(of: request) else {
             throw GeminiError(kind: .invalidRequest, detail: "the request could not be encoded")
         }
+        let body = ByteBuffer(bytes: bytes)
         guard deadline > .now() else { throw GeminiError(kind: .deadlineExceeded) }
         guard !Task.isCancelled else { throw GeminiError(kind: .cancelled) }
         return body

@@ -110,17 +110,28 @@ extension JSONValue {
         return String(decoding: out, as: UTF8.self)
     }
 
-    private func write(to out: inout [UInt8]) {
+    /// Appends the compact JSON text of this value to `out`, for writers that put a value
+    /// inside a larger text they build themselves (the Gemini request body).
+    ///
+    /// - Parameter normalizingNumbers: `true` writes each number as its `Codable` encoding
+    ///   does, an integral value without a fraction (`5.0` as `5`) and any other as a `Double`
+    ///   (what Gemini's schema fields read); `false` writes each literal as it is.
+    public func appendJSON(to out: inout [UInt8], normalizingNumbers: Bool = false) {
+        write(to: &out, normalizingNumbers: normalizingNumbers)
+    }
+
+    private func write(to out: inout [UInt8], normalizingNumbers: Bool = false) {
         switch self {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let value): out.append(contentsOf: (value ? "true" : "false").utf8)
-        case .number(let literal): out.append(contentsOf: literal.utf8)
+        case .number(let literal):
+            out.append(contentsOf: (normalizingNumbers ? Self.normalizedNumber(literal) : literal).utf8)
         case .string(let value): Self.writeString(value, to: &out)
         case .array(let elements):
             out.append(UInt8(ascii: "["))
             for (index, element) in elements.enumerated() {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
-                element.write(to: &out)
+                element.write(to: &out, normalizingNumbers: normalizingNumbers)
             }
             out.append(UInt8(ascii: "]"))
         case .object(let members):
@@ -129,10 +140,22 @@ extension JSONValue {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
                 Self.writeString(member.key, to: &out)
                 out.append(UInt8(ascii: ":"))
-                member.value.write(to: &out)
+                member.value.write(to: &out, normalizingNumbers: normalizingNumbers)
             }
             out.append(UInt8(ascii: "}"))
         }
+    }
+
+    /// A number literal as ``encode(to:)`` writes it: integers as they are, an integral value
+    /// within ±2^53 without a fraction, any other as the `Double` it reads as.
+    static func normalizedNumber(_ literal: String) -> String {
+        if literal.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") || $0 == UInt8(ascii: "-") }),
+            Int64(literal) != nil
+        {
+            return literal
+        }
+        guard case .number(let normalized) = JSONValue.number(Double(literal) ?? 0) else { return "0" }
+        return normalized
     }
 
     private static let hexDigits = Array("0123456789abcdef".utf8)

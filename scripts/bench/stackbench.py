@@ -8,6 +8,8 @@
         alternates sequential streaming calls to two targets; time to the first `data:` byte
   stackbench.py startup --kind http|rpc --cmd ... (see below)
         time from exec to ready, several starts
+  stackbench.py wrktables WRK_JSONL
+        the throughput part's tables (markdown), one per upstream, from bench-stack.sh's wrk.jsonl
 
 Every mode bounds its own run time.
 """
@@ -476,6 +478,141 @@ def startup(args) -> dict:
                 "runs": len(xs)} for p, xs in times.items()}
 
 
+# ---------------------------------------------------------------- wrktables: the throughput section
+
+UPSTREAM_TITLES = {
+    "simulator": "Against the Gemini simulator (zero simulated latency)",
+    "static": "Against nginx serving the canned answers (static upstream)",
+}
+
+
+def wrk_tables(args) -> str:
+    """Markdown for the throughput part, from the JSON lines bench-stack.sh writes (one per wrk
+    run: wrk's figures plus upstream, target, connections, repeat, idle_before, cpus and
+    cpu_us_per_call). Lines without an upstream (runs before UPSTREAMS existed) are the
+    simulator's; without cpu_us_per_call, CPU per call is CPUs × wrk's duration / requests."""
+    rows = []
+    for line in open(args.file):
+        if line.strip():
+            r = json.loads(line)
+            r.setdefault("upstream", "simulator")
+            rows.append(r)
+    names = [u for u in UPSTREAM_TITLES if any(r["upstream"] == u for r in rows)]
+    names += sorted({r["upstream"] for r in rows} - set(names))
+
+    def cpus(r, key):
+        c = r.get("cpus") or {}
+        if key == "upstream" and "upstream" not in c:
+            key = "simulator"
+        return c.get(key)
+
+    def us(r, key):
+        u = r.get("cpu_us_per_call") or {}
+        if key in u:
+            return u[key]
+        c = cpus(r, key)
+        if c is None or not r.get("requests"):
+            return None
+        return c * r["duration_us"] / r["requests"]
+
+    def med(values):
+        values = [v for v in values if v is not None]
+        return statistics.median(values) if values else None
+
+    def f(v, spec):
+        return "–" if v is None else format(v, spec)
+
+    out = []
+    for name in names:
+        rs = [r for r in rows if r["upstream"] == name]
+        levels = sorted({r["connections"] for r in rs})
+        out += [f"#### {UPSTREAM_TITLES.get(name, name)}", "",
+                "| connections | target | req/s | p50 ms | p99 ms | errors + non-2xx (all runs) | stack/direct req/s "
+                "| p50 stack − direct ms | CPUs gateway / generation / upstream / machine | CPU µs per call gateway + generation "
+                "| CPUs idle before each run |",
+                "|---:|---|---:|---:|---:|---:|---:|---:|---|---|---|"]
+        summary = {}
+        for c in levels:
+            for target in ("stack", "before", "direct"):
+                runs = [r for r in rs if r["connections"] == c and r["target"] == target]
+                if not runs:
+                    continue
+                rps, p50, p99 = (med(r[k] for r in runs) for k in ("rps", "p50_ms", "p99_ms"))
+                errors = sum(r["connect_errors"] + r["read_errors"] + r["write_errors"] + r["timeouts"] + r["non2xx"] for r in runs)
+                idle = ", ".join(f"{r['idle_before']}%" if r.get("idle_before") is not None else "?" for r in runs)
+                m = {k: med(cpus(r, k) for r in runs) for k in ("gateway", "generation", "upstream", "machine")}
+                summary[(c, target)] = {"rps": rps, "p50": p50}
+                if target in ("stack", "before"):
+                    gw, gen = med(us(r, "gateway") for r in runs), med(us(r, "generation") for r in runs)
+                    total = gw + gen if gw is not None and gen is not None else None
+                    summary[(c, target)].update(gw=gw, gen=gen, total=total)
+                    cpu_text = " / ".join(f(m[k], ".2f") for k in ("gateway", "generation", "upstream", "machine"))
+                    us_text = f"{f(gw, '.0f')} + {f(gen, '.0f')} = {f(total, '.0f')}"
+                    ratio = diff = ""
+                else:
+                    cpu_text = f"– / – / {f(m['upstream'], '.2f')} / {f(m['machine'], '.2f')}"
+                    us_text = ""
+                    ratios, diffs = [], []
+                    for t in ("stack", "before"):
+                        s = summary.get((c, t))
+                        if s and s["rps"] is not None and rps:
+                            ratios.append(f(s["rps"] / rps, ".2f") + (f" ({t})" if t == "before" else ""))
+                        if s and s["p50"] is not None and p50 is not None:
+                            diffs.append(f(s["p50"] - p50, "+.3f") + (f" ({t})" if t == "before" else ""))
+                    ratio, diff = ", ".join(ratios), ", ".join(diffs)
+                label = f"stack, before ({args.baseline_label})" if target == "before" else target
+                out.append(f"| {c} | {label} | {f(rps, '.0f')} | {f(p50, '.3f')} | {f(p99, '.3f')} | {errors} | {ratio} | {diff} "
+                           f"| {cpu_text} | {us_text} | {idle} |")
+        out.append("")
+        lines = []
+        per_call = [f"{c} connection{'s' if c != 1 else ''} {f(summary[(c, 'stack')]['gw'], '.0f')} + "
+                    f"{f(summary[(c, 'stack')]['gen'], '.0f')} = **{f(summary[(c, 'stack')]['total'], '.0f')} µs**"
+                    for c in levels if (c, "stack") in summary]
+        if per_call:
+            lines.append("- CPU per call, gateway + generation: " + "; ".join(per_call))
+        s1, d1 = summary.get((1, "stack")), summary.get((1, "direct"))
+        if s1 and d1 and s1["p50"] is not None and d1["p50"] is not None:
+            lines.append(f"- p50 added over the direct upstream call, 1 connection: **{s1['p50'] - d1['p50']:+.3f} ms** "
+                         f"({s1['p50']:.3f} − {d1['p50']:.3f})")
+        s64, d64 = summary.get((64, "stack")), summary.get((64, "direct"))
+        if s64 and s64["rps"] is not None:
+            lines.append(f"- requests/s at 64 connections: **{s64['rps']:.0f}**" +
+                         (f" (direct: {d64['rps']:.0f})" if d64 and d64["rps"] is not None else ""))
+        before_lines = []
+        for c in levels:
+            a, b, d = summary.get((c, "stack")), summary.get((c, "before")), summary.get((c, "direct"))
+            if not (a and b) or a["rps"] is None or b["rps"] is None:
+                continue
+            text = (f"- {c} connection{'s' if c != 1 else ''}: {b['rps']:.0f} → {a['rps']:.0f} req/s "
+                    f"(**{(a['rps'] / b['rps'] - 1) * 100:+.1f}%**)")
+            if a.get("total") is not None and b.get("total") is not None:
+                text += (f"; CPU per call, gateway + generation: {b['gw']:.0f} + {b['gen']:.0f} = {b['total']:.0f} → "
+                         f"{a['gw']:.0f} + {a['gen']:.0f} = {a['total']:.0f} µs (**{(a['total'] / b['total'] - 1) * 100:+.1f}%**)")
+            if d and d["p50"] is not None and a["p50"] is not None and b["p50"] is not None:
+                text += f"; p50 added over direct: {b['p50'] - d['p50']:+.3f} → {a['p50'] - d['p50']:+.3f} ms"
+            before_lines.append(text)
+        if lines:
+            out += ["In the terms of the performance aims (medians):", ""] + lines + [""]
+        if before_lines:
+            out += [f"Before ({args.baseline_label}) → this build, side by side in this run (medians):", ""] + before_lines + [""]
+        out += ["Every run (req/s, p50/p99 ms; CPUs used and CPU µs per call by process during the run; CPUs idle just before it):", ""]
+        for r in rs:
+            text = (f"- repeat {r.get('repeat', '?')}, {r['connections']} conn, {r['target']}: {int(r['rps'])} req/s, p50 {r['p50_ms']}, "
+                    f"p99 {r['p99_ms']}, errors {r['connect_errors'] + r['read_errors'] + r['write_errors'] + r['timeouts']}, "
+                    f"non-2xx {r['non2xx']}")
+            keys = [k for k in ("gateway", "generation", "upstream", "machine") if cpus(r, k) is not None]
+            if keys:
+                text += "; CPUs " + ", ".join(f"{k} {cpus(r, k):.2f}" for k in keys)
+            keys = [k for k in ("gateway", "generation", "upstream") if us(r, k) is not None]
+            if keys:
+                text += "; µs/call " + ", ".join(f"{k} {us(r, k):.0f}" for k in keys)
+            if r.get("idle_before") is not None:
+                text += f"; idle before {r['idle_before']}%"
+            out.append(text)
+        out.append("")
+    return "\n".join(out).rstrip("\n")
+
+
 def main():
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="mode", required=True)
@@ -497,6 +634,7 @@ def main():
     g = sub.add_parser("pcap")
     g.add_argument("file"); g.add_argument("--simulator-port", type=int, required=True)
     g.add_argument("--gateway-port", type=int, required=True)
+    w = sub.add_parser("wrktables"); w.add_argument("file"); w.add_argument("--baseline-label", default="an earlier commit")
     ps = sub.add_parser("perfsum")
     ps.add_argument("names", nargs="+", help="pid=name"); ps.add_argument("--top", type=int, default=15)
     args = ap.parse_args()
@@ -506,6 +644,8 @@ def main():
         print(json.dumps(asyncio.run(hold(args))))
     elif args.mode == "ttfb":
         print(json.dumps(ttfb(args)))
+    elif args.mode == "wrktables":
+        print(wrk_tables(args))
     elif args.mode == "perfsum":
         print(perfsum(args))
     elif args.mode == "pcap":

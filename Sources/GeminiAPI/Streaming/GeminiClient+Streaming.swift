@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+import JSONText
 import NIOFoundationCompat
 import Tracing
 
@@ -182,15 +183,15 @@ extension GeminiClient {
 
     /// Checks and delivers one event; returns a failure that ends the attempt.
     private func handle(_ event: ServerSentEvent, status: Int, sink: StreamSink) -> AttemptFailure? {
-        let data = Data(event.data.utf8)
-        if let probe = try? JSONDecoder().decode(StreamErrorProbe.self, from: data), let upstream = probe.error {
-            // Gemini reports a failure inside a started stream as `{"error": {...}}`.
-            let code = upstream.code.flatMap { (400...599).contains($0) ? $0 : nil } ?? 500
-            return classifyStatus(code, upstream: GoogleErrorEnvelope(error: upstream))
-        }
         let chunk: GenerateContentResponse
         do {
-            chunk = try JSONDecoder().decode(GenerateContentResponse.self, from: data)
+            let json = try JSONValue(parsing: Data(event.data.utf8))
+            if let upstream = ResponseReader.streamError(json) {
+                // Gemini reports a failure inside a started stream as `{"error": {...}}`.
+                let code = upstream.code.flatMap { (400...599).contains($0) ? $0 : nil } ?? 500
+                return classifyStatus(code, upstream: GoogleErrorEnvelope(error: upstream))
+            }
+            chunk = try ResponseReader.response(json)
         } catch {
             return AttemptFailure(error: GeminiError(kind: .malformedResponse, httpStatus: status), retryable: false, cause: "decode")
         }
@@ -221,10 +222,6 @@ extension GeminiClient {
 }
 
 /// `{"error": {...}}` sent as an event of a started stream.
-private struct StreamErrorProbe: Decodable {
-    var error: GoogleErrorEnvelope.Body?
-}
-
 /// Delivers chunks to the consumer and remembers what it delivered.
 final class StreamSink: Sendable {
     private let continuation: AsyncThrowingStream<GenerateContentResponse, any Error>.Continuation
