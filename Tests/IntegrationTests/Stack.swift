@@ -46,10 +46,13 @@ final class Stack: @unchecked Sendable {
     ///     `GENERATION_ADDR` and balances over them.
     ///   - gatewayEnvironment: settings of the gateway's, over the defaults below.
     ///   - serviceEnvironment: settings of both services', over their defaults.
-    init(generationReplicas: Int = 1, gatewayEnvironment: [String: String] = [:], serviceEnvironment: [String: String] = [:]) async throws {
+    ///   - alone: no other stack runs while this one does: for a test that loads the machine on
+    ///     purpose (a CPU hog), which would otherwise upset the timing of every test beside it.
+    init(generationReplicas: Int = 1, gatewayEnvironment: [String: String] = [:], serviceEnvironment: [String: String] = [:], alone: Bool = false) async throws {
         // Each stack is four or more processes; a whole test run starting them together on
         // two cores starves them past their start-up and connect timeouts.
-        await Self.slots.acquire()
+        if alone { await Self.slots.acquireAll() } else { await Self.slots.acquire() }
+        self.alone = alone
         do {
             self.simulatorPort = try await freeLoopbackPort()
             self.generationPort = try await freeLoopbackPort()
@@ -98,13 +101,15 @@ final class Stack: @unchecked Sendable {
             self.gateway = try ManagedProcess("Gateway", environment: gatewayEnvironment)
             try await self.waitUntilReady()
         } catch {
-            Self.slots.release()
+            if alone { Self.slots.releaseAll() } else { Self.slots.release() }
             throw error
         }
     }
 
     /// Stacks running at once in this test run.
     private static let slots = AsyncSemaphore(4)
+    /// Whether this stack holds every slot.
+    private let alone: Bool
     private let stopped = NIOLockedValueBox(false)
 
     /// `metricsPort` 0: any free port (the default, the RPC port + 1000, may be taken).
@@ -244,7 +249,7 @@ final class Stack: @unchecked Sendable {
     /// Stops every process (SIGTERM, then waits up to 10 s each) and frees the stack's slot.
     func stop() async {
         guard !self.stopped.withLockedValue({ let was = $0; $0 = true; return was }) else { return }
-        defer { Self.slots.release() }
+        defer { if self.alone { Self.slots.releaseAll() } else { Self.slots.release() } }
         let processes = [self.gateway, self.generation, self.coach, self.simulator] + self.extraGenerations.flatMap { [$0.process, $0.simulator] }
         for process in processes {
             process.signal(SIGTERM)

@@ -27,7 +27,9 @@ import TestSupport
                 "GEMINI_MAX_IN_FLIGHT": "\(Self.streams)",
                 "GEMINI_MAX_QUEUE": "\(Self.streams * 2)",
                 "RPC_MAX_CALLS_PER_CONNECTION": "\(Self.streams * 2)",
-            ]
+            ],
+            // The hog and the streams load both cores: no other stack's test runs meanwhile.
+            alone: true
         )
         defer { Task { await stack.stop() } }
         try await stack.injectFault("latency=\(Self.latency)", count: Self.streams)
