@@ -64,10 +64,12 @@ public final class SQLiteStore: ResultStore, Service {
     }
 
     deinit {
-        // A store dropped without `close()` (a test, an aborted start) still releases the file;
-        // the future keeps the connection alive until it has closed.
+        // A store dropped without `close()` (a test, an aborted start) still releases the file.
+        // The callback holds the connection until it has closed: SQLiteNIO stops a debug build
+        // whose connection is freed while still open, and the future alone does not hold it.
         if self.closed.withLockedValue({ let was = $0; $0 = true; return !was }) {
-            _ = self.connection.close()
+            let connection = self.connection
+            connection.close().whenComplete { _ in withExtendedLifetime(connection) {} }
         }
     }
 

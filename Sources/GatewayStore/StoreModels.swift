@@ -48,7 +48,7 @@ public struct SavedResult: Sendable, Equatable {
     public var createdAt: Date
     public var result: Data?
 
-    public init(id: UUID = UUID(), userID: UUID, kind: ResultKind, title: String, model: String, usage: TokenUsage, createdAt: Date, result: Data?) {
+    public init(id: UUID = .timeOrdered(), userID: UUID, kind: ResultKind, title: String, model: String, usage: TokenUsage, createdAt: Date, result: Data?) {
         self.id = id
         self.userID = userID
         self.kind = kind
@@ -150,7 +150,7 @@ public struct UsageCall: Sendable, Equatable {
     }
 
     public init(
-        id: UUID = UUID(), userID: UUID, task: String, status: CallStatus, reason: String? = nil, tokensByModel: [ModelTokens],
+        id: UUID = .timeOrdered(), userID: UUID, task: String, status: CallStatus, reason: String? = nil, tokensByModel: [ModelTokens],
         duration: Duration, streamed: Bool, replayed: Bool, requestID: String, createdAt: Date
     ) {
         self.id = id

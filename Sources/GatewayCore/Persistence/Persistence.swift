@@ -81,7 +81,7 @@ public final class Persistence: Sendable {
         guard self.saveResults else { return answer }
         // The saved bytes are the answer as the user gets it, `resultId` included.
         if let kind = call.kind {
-            let id = UUID()
+            let id = UUID.timeOrdered()
             let withID = AnswerAccounting.adding(resultID: id, to: answer)
             let saved = await self.save(id: id, kind: kind, title: call.title(), user: call.user, model: accounting.model, usage: accounting.usage, result: withID)
             return saved ? withID : answer
@@ -103,7 +103,7 @@ public final class Persistence: Sendable {
     /// Saves a career path the coach planned as a career path of its own; its id when committed.
     func saveCoachCareerPath(_ path: Career_V1_CareerPathResponse, for call: Call) async -> UUID? {
         guard self.saveResults else { return nil }
-        let id = UUID()
+        let id = UUID.timeOrdered()
         let title = ResultTitle.careerPath(currentRole: path.currentRole, targetRole: path.targetRole)
         let saved = await self.save(
             id: id, kind: .careerPath, title: title, user: call.user, model: path.model, usage: TokenUsage(path.usage),
