@@ -45,12 +45,12 @@ extension JSONValue: Codable {
             try container.encode(value)
         case .number(let literal):
             var container = encoder.singleValueContainer()
-            if let integer = Int64(literal) {
+            // The same spelling the direct writers use (`appendJSON(normalizingNumbers:)`).
+            let normalized = Self.normalizedNumber(literal)
+            if let integer = Int64(normalized) {
                 try container.encode(integer)
-            } else if let value = Double(literal), value.rounded() == value, abs(value) <= 9_007_199_254_740_992 {
-                try container.encode(Int64(value))
             } else {
-                try container.encode(Double(literal) ?? 0)  // every `.number` literal reads as a `Double`
+                try container.encode(Double(normalized) ?? 0)
             }
         case .string(let value):
             var container = encoder.singleValueContainer()

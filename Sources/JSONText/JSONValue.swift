@@ -154,7 +154,8 @@ extension JSONValue {
         {
             return literal
         }
-        guard case .number(let normalized) = JSONValue.number(Double(literal) ?? 0) else { return "0" }
+        // Beyond `Double`'s range (`1e400`): left as written (`encode(to:)` then refuses it).
+        guard case .number(let normalized) = JSONValue.number(Double(literal) ?? 0) else { return literal }
         return normalized
     }
 

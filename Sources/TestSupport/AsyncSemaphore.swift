@@ -39,20 +39,19 @@ public final class AsyncSemaphore: Sendable {
 
     /// Waits for a place.
     public func acquire() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let admitted = self.state.withLockedValue { state in
-                state.waiters.append(continuation)
-                return state.admit()
-            }
-            for waiter in admitted { waiter.resume() }
-        }
+        await self.wait(in: \.waiters)
     }
 
     /// Waits until every place is free, and takes them all.
     public func acquireAll() async {
+        await self.wait(in: \.waitersForAll)
+    }
+
+    /// Joins `queue` and waits until ``State/admit()`` lets this waiter in.
+    private func wait(in queue: WritableKeyPath<State, [CheckedContinuation<Void, Never>]>) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let admitted = self.state.withLockedValue { state in
-                state.waitersForAll.append(continuation)
+                state[keyPath: queue].append(continuation)
                 return state.admit()
             }
             for waiter in admitted { waiter.resume() }
