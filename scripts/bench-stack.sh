@@ -526,15 +526,21 @@ if has_part hold; then
             sleep 1
         fi
         idle_hold="$(cpu_idle_percent)"
+        # CPU seconds each process spends on the whole run (connections, calls, their end).
+        cpu_before="$(for p in $gw_pid $gen_pid $sim_pid; do proc_cpu "$p"; done | paste -sd' ')"
         python3 "$helper" hold --port "$gateway_port" --path /api/v1/networking/brief --body "$work/brief.json" \
             --tokens "$work/tokens.txt" --count "$HOLD_STREAMS" --metrics-port "$gateway_port" --call-timeout 90 >"$work/hold.json"
         rss="$(for p in gateway:$gw_pid generation:$gen_pid simulator:$sim_pid coach:$coach_pid; do
             awk -v n="${p%%:*}" '/^VmHWM/ { hwm = $2 } /^VmRSS/ { rss = $2 } END { printf "\"%s\":{\"hwm_kb\":%d,\"rss_kb\":%d}\n", n, hwm, rss }' "/proc/${p#*:}/status"
         done | paste -sd, -)"
+        cpu="$(paste -d' ' <(echo "$cpu_before" | tr ' ' '\n') <(for p in $gw_pid $gen_pid $sim_pid; do proc_cpu "$p"; done) \
+            | awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f\n", ($2 - $1) / hz }' | paste -sd' ')"
+        read -r cpu_gw cpu_gen cpu_sim <<<"$cpu"
         stats="$(curl -fsS "http://127.0.0.1:$simulator_port/simulator/stats" || echo '{}')"
         jq -c --argjson aliases "$aliases" --arg latency "$HOLD_LATENCY" --argjson rss "{$rss}" --argjson sim "$stats" \
-            --argjson hog "$hog" --argjson idle "$idle_hold" \
-            '. + {aliases: $aliases, latency: $latency, memory: $rss, simulator: $sim, hog: $hog, idle_before: $idle}' "$work/hold.json" >>"$results/hold.jsonl"
+            --argjson hog "$hog" --argjson idle "$idle_hold" --argjson cgw "$cpu_gw" --argjson cgen "$cpu_gen" --argjson csim "$cpu_sim" \
+            '. + {aliases: $aliases, latency: $latency, memory: $rss, simulator: $sim, hog: $hog, idle_before: $idle,
+                  cpu_seconds: {gateway: $cgw, generation: $cgen, simulator: $csim, client: .client_cpu_seconds}}' "$work/hold.json" >>"$results/hold.jsonl"
         tail -n 1 "$results/hold.jsonl" >&2
         run_name="$aliases$([[ "$hog" == "1" ]] && echo "-hog" || true)"
         grep -h '"level":"\(error\|warning\|critical\)"' "$work/gateway.log" "$work/generation.log" 2>/dev/null | cut -c1-300 | sort | uniq -c | sort -rn | head -n 5 >"$results/hold-log-$run_name.txt" || true
@@ -662,13 +668,14 @@ upstream_label() { if [[ "$1" == static ]]; then echo "nginx (static)"; else ech
         echo "\`POST /api/v1/networking/brief\` with \`Accept: text/event-stream\` on all of them at once and reads each stream to its end;"
         echo "\`POST /simulator/faults {\"fault\": \"latency=${HOLD_LATENCY}\", \"count\": ${HOLD_STREAMS}}\` delays each Gemini call."
         echo "Settings: \`HTTP_MAX_CONNECTIONS=20000\`, \`HTTP_IDLE_TIMEOUT_SECONDS=120\` (the connections are opened before the requests go), \`GEMINI_MAX_IN_FLIGHT=${HOLD_MAX_IN_FLIGHT}\`, \`GEMINI_MAX_QUEUE=20000\`, \`RPC_MAX_CALLS_PER_CONNECTION=12000\` (one gateway connection carries every stream), \`ulimit -n $(ulimit -n)\`."
-        echo "Peak memory is VmHWM from /proc/PID/status at the end of the run (each run starts fresh processes)."
+        echo "Peak memory is VmHWM from /proc/PID/status at the end of the run (each run starts fresh processes). CPU s: CPU time (user + system, /proc/PID/stat) each"
+        echo "server process used over the whole run (connections opened, calls, their end); the client's from the moment the requests go (Python's process_time)."
         echo
         echo "With \`stress-ng --cpu 1\` (Debian's stress-ng) keeping one of the two cores busy for the whole run: CPU hog \"yes\"; the CPUs' idle share just before the streams start (the hog already running) beside it."
         echo
-        echo "| CPU hog (idle before) | generation addresses | streams | ok (\`done\` event) | HTTP statuses | error events | other failures | peak in flight (client / gateway gauge) | call p50 / p99 s | wall s | gateway MB | generation MB | simulator MB | coach MB |"
-        echo "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-        jq -r '"| \(if (.hog // 0) == 1 then "yes" else "no" end)\(if .idle_before then " (\(.idle_before)%)" else "" end) | \(.aliases) | \(.count) | \(.ok) | \(.status | to_entries | map("\(.key): \(.value)") | join(", ")) | \(.error_event) | \(.no_done + .connect_failed + ([.exceptions[]] | add // 0)) | \(.client_peak_in_flight) / \(.gateway_peak_http_requests_in_flight | floor) | \(.call_seconds_p50) / \(.call_seconds_p99) | \(.wall_seconds) | \(.memory.gateway.hwm_kb / 1024 | floor) | \(.memory.generation.hwm_kb / 1024 | floor) | \(.memory.simulator.hwm_kb / 1024 | floor) | \(.memory.coach.hwm_kb / 1024 | floor) |"' "$results/hold.jsonl"
+        echo "| CPU hog (idle before) | generation addresses | streams | ok (\`done\` event) | HTTP statuses | error events | other failures | peak in flight (client / gateway gauge) | call p50 / p99 s | wall s | gateway MB | generation MB | simulator MB | coach MB | CPU s gateway / generation / simulator / client |"
+        echo "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+        jq -r '"| \(if (.hog // 0) == 1 then "yes" else "no" end)\(if .idle_before then " (\(.idle_before)%)" else "" end) | \(.aliases) | \(.count) | \(.ok) | \(.status | to_entries | map("\(.key): \(.value)") | join(", ")) | \(.error_event) | \(.no_done + .connect_failed + ([.exceptions[]] | add // 0)) | \(.client_peak_in_flight) / \(.gateway_peak_http_requests_in_flight | floor) | \(.call_seconds_p50) / \(.call_seconds_p99) | \(.wall_seconds) | \(.memory.gateway.hwm_kb / 1024 | floor) | \(.memory.generation.hwm_kb / 1024 | floor) | \(.memory.simulator.hwm_kb / 1024 | floor) | \(.memory.coach.hwm_kb / 1024 | floor) | \(if .cpu_seconds then "\(.cpu_seconds.gateway) / \(.cpu_seconds.generation) / \(.cpu_seconds.simulator) / \(.cpu_seconds.client)" else "–" end) |"' "$results/hold.jsonl"
         for f in "$results"/hold-log-*.txt; do
             [[ -s "$f" ]] || continue
             echo

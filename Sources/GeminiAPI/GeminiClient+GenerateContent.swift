@@ -104,10 +104,12 @@ extension GeminiClient {
         let status: Int
         let bytes: ByteBuffer
         do {
-            let response = try await httpClient.execute(request, deadline: deadline)
-            status = Int(response.status.code)
-            GeminiTracing.record(status: status, on: span)
-            bytes = try await response.body.collect(upTo: maxResponseBytes)
+            (status, bytes) = try await pools.withClient { httpClient in
+                let response = try await httpClient.execute(request, deadline: deadline)
+                let status = Int(response.status.code)
+                GeminiTracing.record(status: status, on: span)
+                return (status, try await response.body.collect(upTo: maxResponseBytes))
+            }
         } catch is NIOTooManyBytesError {
             return .failure(AttemptFailure(error: GeminiError(kind: .malformedResponse, detail: "the response is too large"), retryable: false, cause: "size"))
         } catch {

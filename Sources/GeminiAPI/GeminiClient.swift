@@ -23,8 +23,9 @@ public final class GeminiClient: Sendable {
     let baseURL: String
     /// The base URL's host, for the attempt spans' `server.address`.
     let serverAddress: String?
-    let httpClient: HTTPClient
-    private let ownsHTTPClient: Bool
+    /// The HTTP connections to Gemini: one AsyncHTTPClient pool, or several when
+    /// ``GeminiClientConfiguration/maxInFlight`` is large (``UpstreamPools``).
+    let pools: UpstreamPools
     let retry: GeminiRetryPolicy
     let maxResponseBytes: Int
     let limiter: CallLimiter
@@ -37,9 +38,9 @@ public final class GeminiClient: Sendable {
     /// - Parameters:
     ///   - configuration: Endpoint, key and limits.
     ///   - httpClient: A shared `HTTPClient` to use; the caller keeps it and shuts it down. When
-    ///     `nil` (the default) the client makes its own pooled one (no redirects followed,
-    ///     ``GeminiClientConfiguration/maxInFlight`` connections per host), shut down by
-    ///     ``shutdown()``.
+    ///     `nil` (the default) the client makes its own pooled ones (no redirects followed,
+    ///     ``GeminiClientConfiguration/maxInFlight`` connections per host between them), shut
+    ///     down by ``shutdown()``.
     ///   - logger: Where the client logs, at debug level only. Default: no logging.
     public init(configuration: GeminiClientConfiguration, httpClient: HTTPClient? = nil, logger: Logger? = nil) {
         self.apiKey = configuration.apiKey
@@ -48,21 +49,18 @@ public final class GeminiClient: Sendable {
         self.baseURL = base
         self.serverAddress = GeminiTracing.serverAddress(of: base)
         if let httpClient {
-            self.httpClient = httpClient
-            self.ownsHTTPClient = false
+            self.pools = UpstreamPools(shared: httpClient)
         } else {
-            var httpConfiguration = HTTPClient.Configuration()
-            httpConfiguration.redirectConfiguration = .disallow
-            // Each attempt has its own span (GeminiTracing), with the model, the attempt and the
-            // tokens; AsyncHTTPClient's generic one per request would only repeat it.
-            httpConfiguration.tracing.tracer = nil
-            httpConfiguration.timeout = .init(connect: configuration.connectTimeout)
-            httpConfiguration.connectionPool = .init(
-                idleTimeout: .seconds(60),
-                concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, configuration.maxInFlight)
-            )
-            self.httpClient = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: httpConfiguration)
-            self.ownsHTTPClient = true
+            self.pools = UpstreamPools(maxInFlight: configuration.maxInFlight) { connectionLimit in
+                var httpConfiguration = HTTPClient.Configuration()
+                httpConfiguration.redirectConfiguration = .disallow
+                // Each attempt has its own span (GeminiTracing), with the model, the attempt and
+                // the tokens; AsyncHTTPClient's generic one per request would only repeat it.
+                httpConfiguration.tracing.tracer = nil
+                httpConfiguration.timeout = .init(connect: configuration.connectTimeout)
+                httpConfiguration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: connectionLimit)
+                return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: httpConfiguration)
+            }
         }
         self.retry = configuration.retry
         self.maxResponseBytes = configuration.maxResponseBytes
@@ -90,15 +88,15 @@ public final class GeminiClient: Sendable {
         return result
     }
 
-    /// Refuses new calls and shuts down the `HTTPClient` if this client created it. Calls in
+    /// Refuses new calls and shuts down the `HTTPClient`s this client created. Calls in
     /// flight fail. Calling it again does nothing.
     public func shutdown() async throws {
         let first = isShutDown.withLockedValue { shutDown in
             defer { shutDown = true }
             return !shutDown
         }
-        guard first, ownsHTTPClient else { return }
-        try await httpClient.shutdown()
+        guard first else { return }
+        try await pools.shutdown()
     }
 
     /// Calls in flight and waiting for a permit now.

@@ -171,14 +171,17 @@ async def hold(args) -> dict:
     connect_seconds = time.monotonic() - t0
     sampler = asyncio.create_task(sample_gateway())
     t1 = time.monotonic()
+    cpu1 = time.process_time()
     go.set()
     await asyncio.wait_for(asyncio.gather(*tasks), args.call_timeout + 60)
     wall = time.monotonic() - t1
+    client_cpu = time.process_time() - cpu1
     sampler.cancel()
     durations.sort()
     q = lambda p: round(durations[min(len(durations) - 1, int(p * len(durations)))], 3) if durations else None
     results.update({
         "count": args.count, "connect_seconds": round(connect_seconds, 2), "wall_seconds": round(wall, 2),
+        "client_cpu_seconds": round(client_cpu, 2),
         "client_peak_in_flight": peak_in_flight,
         "gateway_peak_http_requests_in_flight": gateway_peak["http_requests_in_flight"],
         "gateway_peak_event_streams_open": gateway_peak["http_event_streams_open"],

@@ -1,4 +1,5 @@
 import NIOConcurrencyHelpers
+import NIOCore
 
 /// Caps calls in flight and the queue waiting behind them.
 ///
@@ -13,7 +14,8 @@ final class CallLimiter: Sendable {
 
     private struct State {
         var inFlight = 0
-        var waiters: [Waiter] = []
+        /// A ring buffer: the longest-waiting caller leaves in O(1) however long the queue is.
+        var waiters = CircularBuffer<Waiter>()
         var nextID: UInt64 = 0
     }
 

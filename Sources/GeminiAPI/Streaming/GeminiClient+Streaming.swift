@@ -127,6 +127,15 @@ extension GeminiClient {
     /// One HTTP request, read to its end; `nil` when it delivered a whole answer. Never throws,
     /// so the retry loop sees every outcome.
     private func streamAttempt(url: String, body: ByteBuffer, deadline: NIODeadline, sink: StreamSink, span: any Span) async -> AttemptFailure? {
+        // The pool counts the request as in flight until its answer has been read.
+        await pools.withClient { httpClient in
+            await self.streamAttempt(using: httpClient, url: url, body: body, deadline: deadline, sink: sink, span: span)
+        }
+    }
+
+    private func streamAttempt(
+        using httpClient: HTTPClient, url: String, body: ByteBuffer, deadline: NIODeadline, sink: StreamSink, span: any Span
+    ) async -> AttemptFailure? {
         let request = self.httpRequest(url: url, body: body, accept: "text/event-stream")
         let response: HTTPClientResponse
         do {
