@@ -222,6 +222,8 @@ let package = Package(
             dependencies: [
                 "AppSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                // For the SQLite library it builds (its VaporCSQLite module), which SQLiteStore
+                // uses directly on a thread of its own (see SQLiteStore for why).
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -239,7 +241,6 @@ let package = Package(
                 "RPCRuntime", "RPCProto", "CareerRPC", "CareerProto", "AppSupport", "JSONText", "GatewayStore", "TaskContract", "GenerationTasks", "CoachTasks",
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "JWTKit", package: "jwt-kit"),

@@ -4,7 +4,6 @@ import GatewayStore
 import JSONText
 import Logging
 import PostgresNIO
-import SQLiteNIO
 
 /// What the gateway keeps of its calls: each successful answer of a saved kind (when
 /// `SAVE_RESULTS=1`), and one usage-ledger row per call that reached a service.
@@ -164,7 +163,7 @@ public final class Persistence: Sendable {
     /// a query's values: they hold personal data).
     static func describe(_ error: any Error) -> String {
         if let error = error as? StoreUnavailable { return error.description }
-        if let error = error as? SQLiteError { return "SQLite: \(error.reason)" }
+        if let error = error as? SQLiteFailure { return error.description }
         if let error = error as? PSQLError { return "PostgreSQL: \(error.code)" + (error.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? "") }
         return "\(type(of: error))"
     }

@@ -133,9 +133,9 @@ private final class CountingStore: ResultStore, Sendable {
     func aBatchIsOneTransactionAllOrNothing(backend: StoreBackend) async throws {
         try await withStore(backend) { store in
             let user = UUID()
-            // More rows than one multi-row INSERT takes, and calls with two models.
+            // Hundreds of rows, and calls with two models.
             let results = (0..<3).map { _ in StoreTests.item(user) }
-            let calls = (0..<(SQLiteStore.rowsPerInsert + 50)).map { index in
+            let calls = (0..<250).map { index in
                 UsageCall(
                     userID: user, task: index.isMultiple(of: 2) ? "documents" : "analysis", status: .ok,
                     tokensByModel: [
