@@ -34,6 +34,13 @@
 #               the request to the first `data:` byte at the client; the difference of the medians
 #               is the stack's streaming overhead.
 #   startup     exec to ready for each process, STARTUP_RUNS starts each; median.
+#   floors      not in the default set: what the frameworks cost with no work behind them, to
+#               set against the CPU-per-call aim. At FLOOR_CONNECTIONS [64] connections, REPEATS
+#               runs each, the gateway's CPU µs per request for `GET /healthz` (HTTP in and out
+#               through the edge middleware and its log line) and for `POST /api/v1/interview/questions`
+#               with `{}` (400 after the token is verified and the body read and checked); and
+#               RPCBenchmark (two processes, one connection, FLOOR_CONNECTIONS concurrent calls,
+#               FLOOR_RPC_BYTES [2300] payload each way, echoed): CPU µs per call of its client and server.
 #
 # Environment (defaults in brackets):
 #   BUILD_PATH [.build-release]  CONNECTIONS [1,64,256]  DURATION [10] s per wrk run
@@ -166,7 +173,7 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 if [[ "${SKIP_BUILD:-0}" != "1" ]]; then
     log "building (release, scratch path $BUILD_PATH)"
-    for product in Gateway GenerationService CoachService GeminiSimulator RPCHealthCheck; do
+    for product in Gateway GenerationService CoachService GeminiSimulator RPCHealthCheck $(has_part floors && echo RPCBenchmark); do
         swift build -c release --product "$product" --scratch-path "$BUILD_PATH" >&2
     done
 fi
@@ -553,6 +560,64 @@ if has_part hold; then
     done
 fi
 
+# ------------------------------------------------------------------ 5. floors
+
+if has_part floors; then
+    FLOOR_CONNECTIONS="${FLOOR_CONNECTIONS:-64}"
+    FLOOR_RPC_BYTES="${FLOOR_RPC_BYTES:-2300}"
+    upstream="${upstreams[0]}"
+    log "floors: starting the stack ($upstream upstream)"
+    start_stack 127.0.0.1 "127.0.0.1:$generation_port" HTTP_MAX_CONNECTIONS=4096
+    echo '{}' >"$work/empty.json"
+    for rep in $(seq 1 "$REPEATS"); do
+        for probe in healthz refused; do
+            if [[ "$probe" == healthz ]]; then args=("http://127.0.0.1:$gateway_port/healthz" -- GET)
+            else args=("http://127.0.0.1:$gateway_port/api/v1/interview/questions" -- "$work/empty.json" "$work/tokens.txt"); fi
+            log "floors: repeat $rep, $probe, $FLOOR_CONNECTIONS connections"
+            wrk -t2 -c"$FLOOR_CONNECTIONS" -d"${WARMUP}s" -s "$lua" "${args[@]}" >/dev/null
+            b_gw=$(proc_cpu "$gw_pid")
+            line="$(wrk -t2 -c"$FLOOR_CONNECTIONS" -d"${DURATION}s" --timeout 10s -s "$lua" "${args[@]}" | grep '^{"requests"')"
+            a_gw=$(proc_cpu "$gw_pid")
+            jq -c --arg probe "$probe" --argjson rep "$rep" --argjson us "$(awk -v a="$b_gw" -v b="$a_gw" -v hz="$hz" -v n="$(jq .requests <<<"$line")" \
+                'BEGIN { printf "%.1f", (b - a) / hz * 1e6 / n }')" '. + {probe: $probe, repeat: $rep, gateway_us: $us}' <<<"$line" >>"$results/floors.jsonl"
+            tail -n 1 "$results/floors.jsonl" >&2
+        done
+    done
+    stop_all
+    rpc_bin="$bin/RPCBenchmark"
+    for rep in $(seq 1 "$REPEATS"); do
+        log "floors: repeat $rep, RPCBenchmark, two processes, $FLOOR_CONNECTIONS concurrent calls, $FLOOR_RPC_BYTES bytes"
+        "$rpc_bin" --mode server --port 0 --insecure >"$work/rpc-server.out" 2>"$work/rpc-server.err" &
+        rpc_pid=$!
+        pids+=("$rpc_pid")
+        rpc_port=""
+        for _ in $(seq 1 100); do
+            rpc_port="$(sed -n 's/^listening on .*:\([0-9][0-9]*\)$/\1/p' "$work/rpc-server.out" | head -n 1)"
+            [[ -n "$rpc_port" ]] && break
+            sleep 0.1
+        done
+        [[ -n "$rpc_port" ]] || { echo "bench-stack: RPCBenchmark's server did not start: $(cat "$work/rpc-server.err")" >&2; exit 1; }
+        b_srv=$(proc_cpu "$rpc_pid")
+        /usr/bin/time -f '%U %S' -o "$work/rpc-client.time" "$rpc_bin" --mode client --insecure --target "127.0.0.1:$rpc_port" \
+            --concurrency "$FLOOR_CONNECTIONS" --duration "$DURATION" --warmup "$WARMUP" --payload-bytes "$FLOOR_RPC_BYTES" --label floor >"$work/rpc-client.md"
+        a_srv=$(proc_cpu "$rpc_pid")
+        kill "$rpc_pid" 2>/dev/null || true
+        wait "$rpc_pid" 2>/dev/null || true
+        # The client's table row: | label | concurrency | calls | calls/s | ...
+        calls="$(awk -F'|' '$2 ~ /floor/ { gsub(/[ ,]/, "", $4); print $4 }' "$work/rpc-client.md" | head -n 1)"
+        rate="$(awk -F'|' '$2 ~ /floor/ { gsub(/[ ,]/, "", $5); print $5 }' "$work/rpc-client.md" | head -n 1)"
+        # The client's CPU covers its warm-up too: its calls are the measured ones plus the
+        # warm-up's at the same rate.
+        jq -nc --argjson rep "$rep" --argjson calls "$calls" --argjson rate "$rate" --argjson warmup "$WARMUP" \
+            --argjson srv "$(awk -v a="$b_srv" -v b="$a_srv" -v hz="$hz" 'BEGIN { printf "%.3f", (b - a) / hz }')" \
+            --argjson cli "$(awk '{ printf "%.3f", $1 + $2 }' "$work/rpc-client.time")" \
+            '{probe: "rpc", repeat: $rep, calls_per_second: $rate,
+              server_us: ($srv * 1e6 / ($calls + $rate * $warmup) * 10 | round / 10), client_us: ($cli * 1e6 / ($calls + $rate * $warmup) * 10 | round / 10)}' \
+            >>"$results/floors.jsonl"
+        tail -n 1 "$results/floors.jsonl" >&2
+    done
+fi
+
 # ------------------------------------------------------------------ 4. startup
 
 if has_part startup; then
@@ -641,6 +706,25 @@ upstream_label() { if [[ "$1" == static ]]; then echo "nginx (static)"; else ech
         echo "CPUs idle before each run: the machine's idle share over the 2 s just before the run's warm-up (/proc/stat), one per repeat."
         echo
         python3 "$helper" wrktables "$results/wrk.jsonl" --baseline-label "${BASELINE_LABEL:-an earlier commit}"
+    fi
+    if [[ -s "$results/floors.jsonl" ]]; then
+        echo
+        echo "### Floors: the frameworks with no work behind them"
+        echo
+        echo "What the gateway costs for a request that does nothing (\`GET /healthz\`: HTTP in and out through the edge middleware,"
+        echo "its metrics and its log line) and for one refused after the token is verified and the body read and checked"
+        echo "(\`POST /api/v1/interview/questions\` with \`{}\`: 400), and what one RPC call costs each side with no handler work"
+        echo "(RPCBenchmark, two processes, one connection, the payload echoed). At ${FLOOR_CONNECTIONS:-64} connections or concurrent calls,"
+        echo "${REPEATS} runs each, medians; CPU µs per request or call = the process's CPU time over the run / requests or calls."
+        echo
+        echo "| probe | req/s or calls/s | CPU µs per request or call |"
+        echo "|---|---:|---|"
+        jq -rs '
+            def med: sort | if length == 0 then null elif length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end;
+            (map(select(.probe == "healthz")) | "| gateway, `GET /healthz` | \(map(.rps) | med | floor) | gateway \(map(.gateway_us) | med) |"),
+            (map(select(.probe == "refused")) | "| gateway, `POST` refused after auth and body check (400) | \(map(.rps) | med | floor) | gateway \(map(.gateway_us) | med) |"),
+            (map(select(.probe == "rpc")) | "| RPC call, \($bytes) bytes each way | \(map(.calls_per_second) | med | floor) | client \(map(.client_us) | med) + server \(map(.server_us) | med) |")
+        ' --arg bytes "${FLOOR_RPC_BYTES:-2300}" "$results/floors.jsonl"
     fi
     for u in simulator static; do
         f="$(result_file perf-dso txt "$u")"

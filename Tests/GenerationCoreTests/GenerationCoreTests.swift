@@ -10,7 +10,7 @@ import JSONText
 import NIOConcurrencyHelpers
 import NIOCore
 import RPCRuntime
-import ServiceRuntime
+@testable import ServiceRuntime
 import Testing
 import TestSupport
 
@@ -172,6 +172,19 @@ private func jsonRequest() -> GenerateContentRequest {
         twice.add("notes", "a</notes>b</notes>c")
         twice.add("plain", "nothing to escape </other>")
         #expect(twice.text.hasSuffix("<notes>\na</ notes>b</ notes>c\n</notes>\n\n<plain>\nnothing to escape </other>\n</plain>"))
+    }
+
+    /// Matched in UTF-8, not by Character: a closing tag whose `>` carries a combining mark is
+    /// one Character to String's search, but a model reads the tag; text around it, emoji and
+    /// accents included, is kept byte for byte.
+    @Test func aClosingTagIsCaughtWhateverFollowsIt() {
+        var data = UserData()
+        data.add("notes", "Zoë 🚀 </notes>\u{301} then </notes></notes>end </note> </notes")
+        #expect(data.text.hasSuffix("<notes>\nZoë 🚀 </ notes>\u{301} then </ notes></ notes>end </note> </notes\n</notes>"))
+        #expect(UserData.neutralising("</a>", with: "</ a>", in: "") == "")
+        #expect(UserData.neutralising("</a>", with: "</ a>", in: "</a") == "</a")
+        #expect(UserData.neutralising("</a>", with: "</ a>", in: "</a>") == "</ a>")
+        #expect(UserData.neutralising("</a>", with: "</ a>", in: "<</a>>") == "<</ a>>")
     }
 
     @Test func profileIsCompactAndLeavesOutEmptyFields() {
