@@ -22,26 +22,28 @@ public struct UserData: Sendable {
     static func neutralising(_ closing: String, with replacement: String, in content: String) -> String {
         let needle = Array(closing.utf8)
         var content = content
-        return content.withUTF8 { bytes -> String in
-            guard let first = needle.first, bytes.count >= needle.count else { return String(decoding: bytes, as: UTF8.self) }
-            var output: [UInt8] = []
+        // The replaced bytes, or nil when the tag is not there (the content is then used as is).
+        let replaced: [UInt8]? = content.withUTF8 { bytes in
+            guard let first = needle.first, bytes.count >= needle.count else { return nil }
+            var output: [UInt8]?
             var copied = 0
             var start = 0
             let lastStart = bytes.count - needle.count
             while start <= lastStart, let hit = bytes[start...lastStart].firstIndex(of: first) {
-                if bytes[hit..<(hit + needle.count)].elementsEqual(needle) {
-                    output.append(contentsOf: bytes[copied..<hit])
-                    output.append(contentsOf: replacement.utf8)
-                    copied = hit + needle.count
-                    start = copied
-                } else {
+                guard bytes[hit..<(hit + needle.count)].elementsEqual(needle) else {
                     start = hit + 1
+                    continue
                 }
+                if output == nil { output = []; output?.reserveCapacity(bytes.count + 64) }
+                output?.append(contentsOf: bytes[copied..<hit])
+                output?.append(contentsOf: replacement.utf8)
+                copied = hit + needle.count
+                start = copied
             }
-            if copied == 0 { return String(decoding: bytes, as: UTF8.self) }
-            output.append(contentsOf: bytes[copied...])
-            return String(decoding: output, as: UTF8.self)
+            output?.append(contentsOf: bytes[copied...])
+            return output
         }
+        return replaced.map { String(decoding: $0, as: UTF8.self) } ?? content
     }
 
     /// The profile as compact JSON: empty fields left out, no pretty-printing (swift-protobuf's

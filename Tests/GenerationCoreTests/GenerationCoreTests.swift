@@ -185,6 +185,9 @@ private func jsonRequest() -> GenerateContentRequest {
         #expect(UserData.neutralising("</a>", with: "</ a>", in: "</a") == "</a")
         #expect(UserData.neutralising("</a>", with: "</ a>", in: "</a>") == "</ a>")
         #expect(UserData.neutralising("</a>", with: "</ a>", in: "<</a>>") == "<</ a>>")
+        // A long text made only of closing tags: every one neutralised.
+        let flood = UserData.neutralising("</notes>", with: "</ notes>", in: String(repeating: "</notes>", count: 2_500))
+        #expect(flood == String(repeating: "</ notes>", count: 2_500))
     }
 
     @Test func profileIsCompactAndLeavesOutEmptyFields() {
