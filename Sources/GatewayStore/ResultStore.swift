@@ -1,5 +1,7 @@
 import Foundation
 import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
 
 /// The gateway's database: saved results and the usage ledger, per user. Two implementations:
 /// ``PostgresStore`` (`DATABASE_URL`) and ``SQLiteStore`` (an embedded file, the default).
@@ -70,8 +72,10 @@ public func bounded<T: Sendable>(_ limit: Duration, _ operation: @escaping @Send
                     race.finish(.failure(error))
                 }
             }
-            let timer = Task {
-                try? await Task.sleep(for: limit)
+            // An event-loop timer, not a sleeping task: with NIO as the executor `Task.sleep` goes
+            // to a libdispatch timer, which stays armed after a cancel and fires `limit` later on a
+            // thread of its own, once for every database call the gateway made.
+            let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: TimeAmount(limit)) {
                 race.finish(.failure(StoreUnavailable("no answer from the database within \(limit)")))
             }
             race.whenFinished {
