@@ -197,16 +197,21 @@ final class SQLiteThread: Sendable {
 
     /// Closes the file on its thread (after everything submitted before), then stops the thread.
     func shutdown() async {
-        let file = self.file
-        self.pool.submit { _ in file.close() }
+        self.closeFileLast()
         try? await self.pool.shutdownGracefully()
     }
 
     deinit {
         // Dropped without shutdown(): the file still closes, on its own thread, after the work
-        // already submitted.
+        // already submitted. (After a shutdown this closes nothing: closing is idempotent.)
+        self.closeFileLast()
+        self.pool.shutdownGracefully { _ in }
+    }
+
+    /// Queues the file's close behind the work already submitted (run at once, here, when the
+    /// thread has stopped).
+    private func closeFileLast() {
         let file = self.file
         self.pool.submit { _ in file.close() }
-        self.pool.shutdownGracefully { _ in }
     }
 }

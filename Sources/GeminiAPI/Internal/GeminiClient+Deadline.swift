@@ -27,13 +27,13 @@ extension GeminiClient {
         return try await withTaskCancellationHandler {
             do {
                 return try await work.value
-            } catch let error as GeminiError {
-                if expired.withLockedValue({ $0 }) || (error.kind == .cancelled && deadline <= .now() && !Task.isCancelled) {
+            } catch {
+                // The timer fired, or the call stopped as cancelled after its deadline passed
+                // (and not because the caller cancelled it).
+                let cancelledLate = (error as? GeminiError)?.kind == .cancelled && deadline <= .now() && !Task.isCancelled
+                if expired.withLockedValue({ $0 }) || cancelledLate {
                     throw GeminiError(kind: .deadlineExceeded, attempts: attempts.value)
                 }
-                throw error
-            } catch {
-                if expired.withLockedValue({ $0 }) { throw GeminiError(kind: .deadlineExceeded, attempts: attempts.value) }
                 throw error
             }
         } onCancel: {
