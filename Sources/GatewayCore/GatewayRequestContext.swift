@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import NIOConcurrencyHelpers
+import NIOCore
 
 /// Per-request state the gateway's middleware fills in.
 public struct GatewayRequestContext: RequestContext {
@@ -13,9 +14,12 @@ public struct GatewayRequestContext: RequestContext {
     }
     /// What inner middleware learnt that the outermost one logs: context copies share it.
     let outcome = RequestOutcome()
+    /// The connection's event loop: a stream's ping timer runs on it.
+    let eventLoop: any EventLoop
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
+        self.eventLoop = source.channel.eventLoop
     }
 
     /// Bodies are read by the routes with their own limit (``GatewayConfiguration/maxBodyBytes``).

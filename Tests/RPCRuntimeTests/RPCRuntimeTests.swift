@@ -60,6 +60,94 @@ private func text(_ value: String) -> Google_Protobuf_StringValue { .with { $0.v
         }
     }
 
+    @Test func aWakeEndsTheReadersWaitAndTheMessagesStillFollow() async throws {
+        let service = TestRPCService()
+        try await withRPCServer(serverConfiguration(), router: service.router) { _, address in
+            let client = try client(address)
+            defer { client.shutDown() }
+            let stream = try await client.serverStreaming(TestRPCService.hangStream, text(""))
+            var iterator = stream.makeAsyncIterator()
+            guard case .message(let first) = try await iterator.receive() else { Issue.record("no first message"); return }
+            #expect(first.value == "first")
+            // The service now hangs: only a wake-up can end this wait.
+            let waker = Task {
+                try await Task.sleep(for: .milliseconds(100))
+                stream.wake()
+            }
+            guard case .woken = try await iterator.receive() else { Issue.record("the wait did not end at the wake-up"); return }
+            try await waker.value
+            // Wake-ups before a wait coalesce into one.
+            stream.wake()
+            stream.wake()
+            guard case .woken = try await iterator.receive() else { Issue.record("a pending wake-up was lost"); return }
+            stream.cancel()
+            guard case .cancelled = try await iterator.receive() else { Issue.record("cancel did not end the read"); return }
+            try await eventually { service.observed.contains("hang cancelled") }
+        }
+    }
+
+    @Test func aWakeDoesNotDisturbPlainIteration() async throws {
+        try await withRPCServer(serverConfiguration(), router: TestRPCService().router) { _, address in
+            let client = try client(address)
+            defer { client.shutDown() }
+            let stream = try await client.serverStreaming(TestRPCService.count, text("3"))
+            stream.wake()
+            var received: [String] = []
+            for try await message in stream { received.append(message.value) }
+            #expect(received == ["0", "1", "2"])
+            // After the end, cancelling changes nothing and a read still says it ended.
+            stream.cancel()
+        }
+    }
+
+    @Test func cancellingFromAnotherTaskStopsAWaitingReaderAndTheHandler() async throws {
+        let service = TestRPCService()
+        try await withRPCServer(serverConfiguration(), router: service.router) { _, address in
+            let client = try client(address)
+            defer { client.shutDown() }
+            let stream = try await client.serverStreaming(TestRPCService.hangStream, text(""))
+            var iterator = stream.makeAsyncIterator()
+            #expect(try await iterator.next()?.value == "first")
+            let reader = Task { [iterator] in
+                var iterator = iterator
+                return try await iterator.receive()
+            }
+            try await eventually { service.observed.contains("hang started") }
+            stream.cancel()
+            guard case .cancelled = try await reader.value else { Issue.record("the waiting reader was not stopped"); return }
+            try await eventually { service.observed.contains("hang cancelled") }
+        }
+    }
+
+    @Test func droppingAStreamUnreadCancelsTheCall() async throws {
+        let service = TestRPCService()
+        try await withRPCServer(serverConfiguration(), router: service.router) { _, address in
+            let client = try client(address)
+            defer { client.shutDown() }
+            do {
+                let stream = try await client.serverStreaming(TestRPCService.hangStream, text(""))
+                var iterator = stream.makeAsyncIterator()
+                #expect(try await iterator.next()?.value == "first")
+            }
+            try await eventually { service.observed.contains("hang cancelled") }
+        }
+    }
+
+    @Test func aFailedStreamThrowsOnceThenEnds() async throws {
+        try await withRPCServer(serverConfiguration(), router: TestRPCService().router) { _, address in
+            let client = try client(address)
+            defer { client.shutDown() }
+            _ = try await client.unary(TestRPCService.echo, text("warm-up"))
+            // Long enough for the first message on a busy machine; the service hangs after it.
+            let stream = try await client.serverStreaming(TestRPCService.hangStream, text(""), deadline: .now() + .seconds(2))
+            var iterator = stream.makeAsyncIterator()
+            #expect(try await iterator.next()?.value == "first")
+            let error = await #expect(throws: RPCError.self) { try await iterator.next() }
+            #expect(error?.code == .deadlineExceeded)
+            #expect(try await iterator.next() == nil)
+        }
+    }
+
     @Test func statusCodesAndDetailsCrossTheWire() async throws {
         try await withRPCServer(serverConfiguration(), router: TestRPCService().router) { _, address in
             let client = try client(address)

@@ -24,9 +24,30 @@ public struct APIStreamEvent: Sendable, Equatable {
     /// The event's JSON.
     public var data: Data
     /// For `done`: what the ledger and the saved copy need, read from the answer message.
-    var accounting: AnswerAccounting?
+    var accounting: AnswerAccounting? {
+        get { self.saving?.accounting }
+        set { self.saving = Saving(accounting: newValue, coachCareerPath: self.coachCareerPath) }
+    }
     /// For the coach's `saveCareerPath` action: the path, saved as the event goes out.
-    var coachCareerPath: Career_V1_CareerPathResponse?
+    var coachCareerPath: Career_V1_CareerPathResponse? {
+        get { self.saving?.coachCareerPath }
+        set { self.saving = Saving(accounting: self.accounting, coachCareerPath: newValue) }
+    }
+
+    /// What only the events to save carry (one or two per stream), out of line: inline, they
+    /// made every event 328 bytes, and an event is held in the async frame of every stream
+    /// waiting on its model. Immutable, so copies of an event share it safely.
+    private final class Saving: Sendable {
+        let accounting: AnswerAccounting?
+        let coachCareerPath: Career_V1_CareerPathResponse?
+
+        init(accounting: AnswerAccounting?, coachCareerPath: Career_V1_CareerPathResponse?) {
+            self.accounting = accounting
+            self.coachCareerPath = coachCareerPath
+        }
+    }
+
+    private var saving: Saving?
 
     public init(name: String, data: Data) {
         self.name = name

@@ -16,8 +16,8 @@ import SwiftProtobuf
 /// then on the answer is `200 text/event-stream`: each RPC event becomes one `event:`/`data:`
 /// block, a `: ping` comment goes out every ``pingInterval`` until `done` or `error`, a
 /// failure becomes one `error` event (`{"error": {…}}`) that ends the stream, and the stream
-/// ends after `done`. When the client goes away (its side of the connection closes), the
-/// writing task is cancelled, and with it the RPC and the Gemini call under it.
+/// ends after `done`. When the client goes away (its side of the connection closes), the feed
+/// is closed, which ends the writer's wait and cancels the RPC and the Gemini call under it.
 struct EventStream: Sendable {
     /// What opens the stream: the first event, or a ping when none came within an interval.
     let first: EventFeed.Item
@@ -53,9 +53,13 @@ struct EventStream: Sendable {
             defer { self.metrics.openStreams.decrement() }
             var outcome = Outcome.clientLeft
             defer { self.finish(outcome) }
-            outcome = try await request.body.consumeWithCancellationOnInboundClose { _ in
+            // When the client's side closes, the feed is closed: the writer's wait ends, and
+            // with it the RPC. One watching task, where `consumeWithCancellationOnInboundClose`
+            // takes three.
+            let feed = self.feed
+            outcome = try await request.body.consumeWithInboundCloseHandler({ _ in
                 try await self.write(to: &writer)
-            }
+            }, onInboundClosed: { feed.close() })
             try await writer.finish(nil)
         })
     }
@@ -74,28 +78,59 @@ struct EventStream: Sendable {
     private func write(to writer: inout any ResponseBodyWriter) async throws -> Outcome {
         // However this ends, the RPC read and the pings stop with it.
         defer { self.feed.close() }
+        // This loop waits as long as the stream lasts, so its async frame is held that long, for
+        // every open stream: the work between the waits is in plain functions (`step`), whose
+        // locals stay on the thread's stack instead of in that frame.
         var item: EventFeed.Item? = self.first
         while let current = item {
-            switch current {
-            case .ping:
-                try await writer.write(Self.ping)
-            case .event(var event):
-                if event.name == APIStreamEvent.done || event.coachCareerPath != nil { event.data = await self.finishSaved(event) }
-                try await writer.write(Self.frame(event))
-                // Nothing follows `done`: a later failure changes nothing.
-                if event.name == APIStreamEvent.done { return .done(event.data) }
-            case .ended:
-                let error = APIErrorResponse(code: .internal, message: "the service ended the stream without an answer", reason: "INCOMPLETE_STREAM")
-                try await writer.write(self.errorFrame(error))
-                return .failed(error)
-            case .failed(let error):
-                let apiError = APIErrorResponse.from(error)
-                try await writer.write(self.errorFrame(apiError))
-                return .failed(apiError)
-            }
+            var step = Self.step(for: current, requestID: self.requestID)
+            if let toSave = step.toSave { step = await self.saved(toSave) }
+            try await Self.send(step.bytes, to: &writer)
+            if let outcome = step.outcome { return outcome }
             item = await self.feed.next()
         }
-        return .clientLeft  // the feed ended early: this task was cancelled
+        return .clientLeft  // the feed was closed early: the client left, or this task was cancelled
+    }
+
+    /// What one item of the feed writes, and whether the stream ends with it.
+    private struct Step {
+        var bytes = ByteBuffer()
+        /// Set when the stream ends after `bytes`.
+        var outcome: Outcome?
+        /// An event that must be saved before it goes out (`done`; the coach's planned path):
+        /// nothing is written until it has been.
+        var toSave: APIStreamEvent?
+    }
+
+    @inline(never)
+    private func saved(_ event: APIStreamEvent) async -> Step {
+        Self.step(for: .event(event), requestID: self.requestID, savedAs: await self.finishSaved(event))
+    }
+
+    @inline(never)
+    private static func send(_ bytes: ByteBuffer, to writer: inout any ResponseBodyWriter) async throws {
+        try await writer.write(bytes)
+    }
+
+    @inline(never)
+    private static func step(for item: EventFeed.Item, requestID: String, savedAs saved: Data? = nil) -> Step {
+        switch item {
+        case .ping:
+            return Step(bytes: Self.ping)
+        case .event(var event):
+            guard saved != nil || (event.name != APIStreamEvent.done && event.coachCareerPath == nil) else {
+                return Step(toSave: event)
+            }
+            if let saved { event.data = saved }
+            // Nothing follows `done`: a later failure changes nothing.
+            return Step(bytes: Self.frame(event), outcome: event.name == APIStreamEvent.done ? .done(event.data) : nil)
+        case .ended:
+            let error = APIErrorResponse(code: .internal, message: "the service ended the stream without an answer", reason: "INCOMPLETE_STREAM")
+            return Step(bytes: Self.errorFrame(error, requestID: requestID), outcome: .failed(error))
+        case .failed(let error):
+            let apiError = APIErrorResponse.from(error)
+            return Step(bytes: Self.errorFrame(apiError, requestID: requestID), outcome: .failed(apiError))
+        }
     }
 
     private func finish(_ outcome: Outcome) {
@@ -113,8 +148,8 @@ struct EventStream: Sendable {
         }
     }
 
-    private func errorFrame(_ error: APIErrorResponse) -> ByteBuffer {
-        Self.frame(APIStreamEvent(name: "error", data: error.jsonBody(requestID: self.requestID)))
+    private static func errorFrame(_ error: APIErrorResponse, requestID: String) -> ByteBuffer {
+        Self.frame(APIStreamEvent(name: "error", data: error.jsonBody(requestID: requestID)))
     }
 
     /// `event: <name>\ndata: <json>\n\n`. The JSON is compact, so it holds no raw line break
@@ -139,39 +174,14 @@ struct EventStream: Sendable {
     }
 }
 
-/// The rest of a streaming RPC's events, read by one task at a time: first by the route,
-/// which waits for the first event, then by the stream writer.
+/// A streaming RPC's events and the stream's pings as one sequence, read by one task at a time:
+/// first by the route, which waits for the first item (an event, or a ping when the model is
+/// slow to start), then by the stream writer, which reads the rest.
 ///
-/// `@unchecked Sendable` because the iterator inside is not: it is handed from the route to the
-/// writer, never used by two tasks at once.
-final class EventCursor: @unchecked Sendable {
-    private let nextEvent: () async throws -> APIStreamEvent?
-
-    init<Message: APIStreamEventConvertible & SwiftProtobuf.Message>(_ stream: RPCResponseStream<Message>) {
-        var iterator = stream.makeAsyncIterator()
-        self.nextEvent = {
-            // Messages that carry no event (an empty `oneof`) are skipped.
-            while let message = try await iterator.next() {
-                if let event = message.apiStreamEvent { return event }
-            }
-            return nil
-        }
-    }
-
-    /// The next event, or nil after the last.
-    func next() async throws -> APIStreamEvent? {
-        try await self.nextEvent()
-    }
-}
-
-/// A streaming RPC's events and the stream's pings, merged into one sequence that one loop
-/// reads: the route reads the first item (an event, or a ping when the model is slow to start),
-/// then the stream writer reads the rest.
-///
-/// Two tasks feed it, one reading the RPC and one ticking every ping interval; ``close()`` (or
-/// the reader being cancelled) stops both, and stopping the RPC reader cancels the RPC and the
-/// Gemini call under it. `@unchecked Sendable` for the same reason as ``EventCursor``: the
-/// iterator inside is used by one task at a time, handed from the route to the writer.
+/// No task of its own: the pings are an event-loop timer that wakes the reader's wait on the
+/// RPC (see ``RPCResponseStream/wake()``). ``close()`` stops both, and cancels the RPC and the
+/// Gemini call under it unless it has ended. `@unchecked Sendable` because the iterator inside
+/// is used by one task at a time, handed from the route to the writer.
 final class EventFeed: @unchecked Sendable {
     enum Item: Sendable {
         case event(APIStreamEvent)
@@ -180,41 +190,71 @@ final class EventFeed: @unchecked Sendable {
         case ended
     }
 
-    private var iterator: AsyncStream<Item>.Iterator
-    private let producers: [Task<Void, Never>]
+    private let nextItem: () async -> Item?
+    private let stop: @Sendable () -> Void
+    private let pings: RepeatedTask
 
-    init(_ cursor: EventCursor, pingInterval: Duration) {
-        let (items, sink) = AsyncStream<Item>.makeStream()
-        self.iterator = items.makeAsyncIterator()
-        let reader = Task {
-            do {
-                while let event = try await cursor.next() { sink.yield(.event(event)) }
-                sink.yield(.ended)
-            } catch {
-                sink.yield(.failed(error))
+    init<Message: APIStreamEventConvertible & SwiftProtobuf.Message>(
+        _ stream: RPCResponseStream<Message>, pingInterval: Duration, on eventLoop: any EventLoop
+    ) {
+        var iterator = stream.makeAsyncIterator()
+        var over = false
+        self.nextItem = {
+            guard !over else { return nil }
+            // As in the stream writer, the work between waits is in a plain function, so this
+            // closure's async frame (held while the model thinks) stays small.
+            while true {
+                let received: Result<RPCResponseStream<Message>.Received, any Error>
+                do { received = .success(try await iterator.receive()) } catch { received = .failure(error) }
+                switch Self.item(from: received) {
+                case .skip: continue
+                case .item(let item, let last):
+                    over = last
+                    return item
+                }
             }
-            sink.finish()
         }
-        let ticker = Task {
-            while (try? await Task.sleep(for: pingInterval)) != nil {
-                sink.yield(.ping)
-            }
-        }
-        self.producers = [reader, ticker]
-        sink.onTermination = { _ in
-            reader.cancel()
-            ticker.cancel()
+        let interval = TimeAmount(pingInterval)
+        self.pings = eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in stream.wake() }
+        let pings = self.pings
+        self.stop = {
+            pings.cancel()
+            stream.cancel()
         }
     }
 
-    /// The next item; nil once the feed is closed or the calling task is cancelled.
+    private enum Conversion {
+        /// A message with no event in it (an empty `oneof`).
+        case skip
+        /// The item (nil once reading was cancelled), and whether the feed is over after it.
+        case item(Item?, last: Bool)
+    }
+
+    @inline(never)
+    private static func item<Message: APIStreamEventConvertible>(from received: Result<RPCResponseStream<Message>.Received, any Error>) -> Conversion {
+        switch received {
+        case .success(.message(let message)):
+            guard let event = message.apiStreamEvent else { return .skip }
+            return .item(.event(event), last: false)
+        case .success(.woken): return .item(.ping, last: false)
+        case .success(.ended): return .item(.ended, last: true)
+        case .success(.cancelled): return .item(nil, last: true)
+        case .failure(let error): return .item(.failed(error), last: true)
+        }
+    }
+
+    /// The next item; nil once the feed is closed or the calling task is cancelled. After
+    /// `.ended` or `.failed`, nil.
+    @inline(never)
     func next() async -> Item? {
-        await self.iterator.next()
+        await self.nextItem()
     }
 
-    /// Stops the RPC read (cancelling the RPC) and the pings. Idempotent.
+    /// Stops the pings and the RPC read (cancelling the RPC unless it has ended). Idempotent,
+    /// and safe from any thread: it is how the writer learns that the client left.
+    @inline(never)
     func close() {
-        for producer in self.producers { producer.cancel() }
+        self.stop()
     }
 
     deinit {

@@ -165,6 +165,7 @@ public final class RPCClient: Service, Sendable {
         }
     }
 
+    @inline(never)
     fileprivate static func deserialize<Response: SwiftProtobuf.Message>(_ type: Response.Type, from bytes: Data) throws -> Response {
         do {
             return try Response(serializedBytes: bytes)
@@ -272,32 +273,79 @@ public final class RPCClient: Service, Sendable {
 }
 
 /// The responses of a server-streaming call. Ends normally after an OK status; throws the
-/// call's ``RPCError`` otherwise. Dropping it cancels the call.
+/// call's ``RPCError`` otherwise. Dropping it (and its iterators) cancels the call.
+///
+/// Besides iterating, a reader that also works on a timer (a gateway's Server-Sent Events ping)
+/// can ``wake()`` its own wait and ``receive()`` the wake-up, and ``cancel()`` the call from
+/// anywhere: one task serves the whole stream.
 public struct RPCResponseStream<Response: SwiftProtobuf.Message & Sendable>: AsyncSequence, Sendable {
     public typealias Element = Response
-    private let frames: AsyncThrowingStream<Data, any Error>
+    private let reader: ResponseFramesReader
     private let span: StreamSpan
 
-    init(_ frames: AsyncThrowingStream<Data, any Error>, span: StreamSpan) {
-        self.frames = frames
+    init(_ frames: ResponseFrames, span: StreamSpan) {
+        self.reader = ResponseFramesReader(frames)
         self.span = span
     }
 
     public func makeAsyncIterator() -> Iterator {
-        Iterator(frames: self.frames.makeAsyncIterator(), span: self.span)
+        Iterator(reader: self.reader, span: self.span)
+    }
+
+    /// Makes the reader's current wait, or its next one, return ``Received/woken``.
+    public func wake() {
+        self.reader.frames.wake()
+    }
+
+    /// Stops the call, as a cancelled reader does: the service is told, and the current or
+    /// next wait returns ``Received/cancelled``. Nothing happens once the call has ended.
+    public func cancel() {
+        self.reader.frames.cancel()
+    }
+
+    /// What one wait of ``Iterator/receive()`` brings.
+    public enum Received: Sendable {
+        case message(Response)
+        /// ``RPCResponseStream/wake()`` was called.
+        case woken
+        /// The call ended with an OK status.
+        case ended
+        /// The reader stopped: its task was cancelled, or ``RPCResponseStream/cancel()``.
+        case cancelled
     }
 
     public struct Iterator: AsyncIteratorProtocol {
-        var frames: AsyncThrowingStream<Data, any Error>.AsyncIterator
+        let reader: ResponseFramesReader
         let span: StreamSpan
 
+        /// The next response; nil after the last, or once reading was cancelled. Wake-ups are
+        /// skipped.
         public mutating func next() async throws -> Response? {
-            do {
-                guard let bytes = try await self.frames.next() else {
-                    self.span.finish(outcome: nil)
-                    return nil
+            while true {
+                switch try await self.receive() {
+                case .message(let response): return response
+                case .woken: continue
+                case .ended, .cancelled: return nil
                 }
-                return try RPCClient.deserialize(Response.self, from: bytes)
+            }
+        }
+
+        /// The next response, wake-up or end; throws the call's error.
+        @inline(never)
+        public mutating func receive() async throws -> Received {
+            do {
+                switch try await self.reader.frames.next() {
+                case .payload(let bytes):
+                    return .message(try RPCClient.deserialize(Response.self, from: bytes))
+                case .woken:
+                    return .woken
+                case .ended:
+                    self.span.finish(outcome: nil)
+                    return .ended
+                case .cancelled:
+                    self.span.finish(outcome: RPCError(code: .cancelled, message: "the caller stopped reading"))
+                    return .cancelled
+                }
             } catch {
                 self.span.finish(outcome: RPCError.describing(error))
                 throw error

@@ -155,21 +155,20 @@ final class ClientConnection: Sendable {
 
     func serverStreaming(
         method: String, metadata: Metadata, deadline: NIODeadline?, payload: Data, settled: ClientConnectionHandler.Settled? = nil
-    ) throws -> AsyncThrowingStream<Data, any Error> {
+    ) throws -> ResponseFrames {
         let (id, start) = try self.makeStart(method: method, metadata: metadata, payload: payload, settled: settled)
         let handler = self.handler
         let inFlightCalls = self.inFlightCalls
-        let (stream, continuation) = AsyncThrowingStream<Data, any Error>.makeStream()
         inFlightCalls.wrappingIncrement(ordering: .relaxed)
-        continuation.onTermination = { termination in
+        let frames = ResponseFrames { cancelled in
             inFlightCalls.wrappingDecrement(ordering: .relaxed)
-            if case .cancelled = termination {
+            if cancelled {
                 handler.eventLoop.execute { handler.value.cancelCall(id: id) }
             }
         }
         handler.eventLoop.execute {
-            handler.value.startCall(id: id, start: start, deadline: deadline, receiver: .streaming(continuation), settled: settled)
+            handler.value.startCall(id: id, start: start, deadline: deadline, receiver: .streaming(frames), settled: settled)
         }
-        return stream
+        return frames
     }
 }

@@ -11,7 +11,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
 
     enum Receiver {
         case unary(CheckedContinuation<UnaryReply, any Error>)
-        case streaming(AsyncThrowingStream<Data, any Error>.Continuation)
+        case streaming(ResponseFrames)
     }
 
     typealias Settled = RPCClient.Settled
@@ -120,8 +120,8 @@ final class ClientConnectionHandler: ChannelInboundHandler {
             case .unary:
                 call.response = message.payload
                 self.calls[frame.callID] = call
-            case .streaming(let continuation):
-                continuation.yield(message.payload)
+            case .streaming(let frames):
+                frames.yield(message.payload)
             }
         case .status(let status):
             if let waiting = self.settling.removeValue(forKey: frame.callID) {
@@ -258,12 +258,8 @@ final class ClientConnectionHandler: ChannelInboundHandler {
             } else {
                 continuation.resume(throwing: RPCError(code: .internal, message: "the service ended a unary call without a response"))
             }
-        case .streaming(let continuation):
-            if let failure {
-                continuation.finish(throwing: failure)
-            } else {
-                continuation.finish()
-            }
+        case .streaming(let frames):
+            frames.finish(failure: failure)
         }
     }
 
