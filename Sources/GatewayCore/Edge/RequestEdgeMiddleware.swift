@@ -16,30 +16,58 @@ struct RequestEdgeMiddleware: RouterMiddleware {
     let routes: RouteTable
     let metrics: GatewayMetrics
 
+    // This function is on the stack of every call for as long as it waits on the model, so its
+    // async frame is held that long: the work before and after `next` is in plain functions,
+    // whose locals stay on the thread's stack (2.3 KB of frame per call in flight when inlined).
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        var context = context
-        context.requestID = Self.requestID(from: request.headers[.requestID])
-        context.logger[metadataKey: "request.id"] = "\(context.requestID)"
         let started = ContinuousClock.now
-        self.metrics.inFlight.increment()
-        defer { self.metrics.inFlight.decrement() }
+        let context = self.begin(request, context)
         var response: Response
         do {
-            if CORSPolicy.isPreflight(request) {
-                response = try self.cors.preflightResponse(request)
-            } else if let refusal = self.routes.refusal(of: request.method, path: request.uri.path) {
-                throw refusal
+            if let early = try self.answerBeforeRouting(request) {
+                response = early
             } else {
                 // Every line written while answering names the request, whichever logger writes it.
                 response = try await CallLogContext.$requestID.withValue(context.requestID) { try await next(request, context) }
             }
         } catch {
-            let apiError = APIErrorResponse.from(error)
-            if apiError.code == .internal && !(error is APIErrorResponse) {
-                context.logger.error("request failed", metadata: ["error.type": "\(type(of: error))"])
-            }
-            response = apiError.response(requestID: context.requestID)
+            response = Self.errorResponse(error, context)
         }
+        self.finish(&response, request, context, started: started)
+        return response
+    }
+
+    /// The request's id in its context and logger; counted in flight until ``finish``.
+    @inline(never)
+    private func begin(_ request: Request, _ context: Context) -> Context {
+        var context = context
+        context.requestID = Self.requestID(from: request.headers[.requestID])
+        context.logger[metadataKey: "request.id"] = "\(context.requestID)"
+        self.metrics.inFlight.increment()
+        return context
+    }
+
+    /// A CORS preflight's answer, or the refusal of a method or path no route serves.
+    @inline(never)
+    private func answerBeforeRouting(_ request: Request) throws -> Response? {
+        if CORSPolicy.isPreflight(request) { return try self.cors.preflightResponse(request) }
+        if let refusal = self.routes.refusal(of: request.method, path: request.uri.path) { throw refusal }
+        return nil
+    }
+
+    @inline(never)
+    private static func errorResponse(_ error: any Error, _ context: Context) -> Response {
+        let apiError = APIErrorResponse.from(error)
+        if apiError.code == .internal && !(error is APIErrorResponse) {
+            context.logger.error("request failed", metadata: ["error.type": "\(type(of: error))"])
+        }
+        return apiError.response(requestID: context.requestID)
+    }
+
+    /// CORS and the request id on the answer, the metrics, the request's log line.
+    @inline(never)
+    private func finish(_ response: inout Response, _ request: Request, _ context: Context, started: ContinuousClock.Instant) {
+        self.metrics.inFlight.decrement()
         self.cors.decorate(&response, for: request)
         response.headers[.requestID] = context.requestID
         let elapsed = ContinuousClock.now - started
@@ -54,7 +82,6 @@ struct RequestEdgeMiddleware: RouterMiddleware {
         ]
         if let userID = context.outcome.userID.withLockedValue({ $0 }) { metadata["user.id"] = "\(userID)" }
         context.logger.info("request", metadata: metadata)
-        return response
     }
 
     /// The method as a metric label and log field: one of a fixed few, so a client cannot

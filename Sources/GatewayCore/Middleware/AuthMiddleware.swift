@@ -34,22 +34,34 @@ struct AuthMiddleware: RouterMiddleware {
     static let disabled = AuthMiddleware()
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        var context = context
         let userID: String
         if let verifier = self.verifier {
-            do throws(AuthError) {
-                let token = try Self.bearerToken(request.headers)
-                userID = try await verifier.verify(token).id
-            } catch {
-                context.logger.debug("credentials refused", metadata: ["auth.failure": "\(error)"])
-                throw error.apiError
-            }
+            userID = try await Self.verifiedUser(request, context, verifier)
         } else {
             userID = Self.developmentUserID
         }
+        return try await next(request, Self.context(context, user: userID))
+    }
+
+    // Held on the stack of every call in flight, like the edge middleware: the work around the
+    // awaits is in functions of their own, so this frame stays small.
+    @inline(never)
+    private static func verifiedUser(_ request: Request, _ context: Context, _ verifier: any TokenVerifier) async throws -> String {
+        do throws(AuthError) {
+            let token = try Self.bearerToken(request.headers)
+            return try await verifier.verify(token).id
+        } catch {
+            context.logger.debug("credentials refused", metadata: ["auth.failure": "\(error)"])
+            throw error.apiError
+        }
+    }
+
+    @inline(never)
+    private static func context(_ context: Context, user userID: String) -> Context {
+        var context = context
         context.userID = userID
         context.logger[metadataKey: "user.id"] = "\(userID)"
-        return try await next(request, context)
+        return context
     }
 
     /// The token of the one `Authorization: Bearer <token>` header (scheme case-insensitive,
