@@ -29,7 +29,8 @@
 #               run under `perf record` (PROFILE=1) per upstream.
 #   hold        HOLD_STREAMS concurrent streaming calls (POST /api/v1/networking/brief, SSE) with
 #               HOLD_LATENCY of simulated latency each; errors and peak RSS (VmHWM) per process.
-#               Always against the simulator (it needs the simulated latency).
+#               Per upstream: the simulator delays each call (a fault); nginx (static) delays each
+#               stream with its echo module (apt-get install libnginx-mod-http-echo).
 #   ttfb        for each upstream: sequential streaming calls, stack and direct alternated: time from
 #               the request to the first `data:` byte at the client; the difference of the medians
 #               is the stack's streaming overhead.
@@ -110,7 +111,14 @@ for u in "${upstreams[@]}"; do
 done
 # nginx is needed when a part that runs per upstream runs against the static one.
 needs_nginx=0
-if has_upstream static && { has_part throughput || has_part ttfb; }; then needs_nginx=1; fi
+if has_upstream static && { has_part throughput || has_part ttfb || has_part hold; }; then needs_nginx=1; fi
+# The hold part's static upstream delays each stream with nginx's echo module (Debian's
+# libnginx-mod-http-echo): `echo_sleep`, then the canned stream.
+echo_module=/usr/lib/nginx/modules/ngx_http_echo_module.so
+if has_upstream static && has_part hold && [[ ! -f "$echo_module" ]]; then
+    echo "bench-stack: the hold part against the static upstream needs nginx's echo module (apt-get install libnginx-mod-http-echo)" >&2; exit 1
+fi
+[[ "$HOLD_LATENCY" =~ ^[0-9]+(\.[0-9]+)?s$ ]] || { echo "bench-stack: HOLD_LATENCY must be seconds, like 2s" >&2; exit 1; }
 
 work="$(mktemp -d)"
 results="$work/results"
@@ -211,6 +219,8 @@ sim_pid="" gen_pid="" coach_pid="" gw_pid="" nginx_pid=""
 # The upstream start_stack starts (simulator or static), its port, and the processes whose CPU
 # counts as the upstream's (nginx: master and worker).
 upstream=simulator up_port="" up_pids=()
+# A path the services' GEMINI_BASE_URL adds (the hold part's static upstream: /held).
+up_base_path=""
 
 # The static upstream: nginx's prefix directory $work/nginx, with its config and the canned
 # answers (generate.json, stream.sse; written in part 0).
@@ -219,13 +229,22 @@ write_nginx_conf() {
     # Workers read the canned files in this script's private (0700) temp dir.
     if ((EUID == 0)); then user_line="user root;"; fi
     mkdir -p "$d/tmp"
+    # Held streams (the hold part): under /held/, a stream waits HOLD_LATENCY before its canned answer.
+    local echo_load="" held_locations=""
+    if [[ -f "$echo_module" ]]; then
+        echo_load="load_module $echo_module;"
+        held_locations="location ~ ^/held/.*:streamGenerateContent\$ { default_type text/event-stream; echo_read_request_body; echo_sleep ${HOLD_LATENCY%s}; echo_location_async /canned/stream.sse; }
+        location /canned/ { internal; alias $d/; }"
+    fi
     cat >"$d/nginx.conf" <<EOF
 # Written by scripts/bench-stack.sh: a Gemini upstream that answers every call with a canned file.
 $user_line
+$echo_load
 worker_processes 1;
+worker_rlimit_nofile 65536;
 pid nginx.pid;
 error_log error.log warn;
-events { worker_connections 8192; }
+events { worker_connections 30000; }
 http {
     access_log off;
     server_tokens off;
@@ -248,6 +267,7 @@ http {
         location = /healthz { default_type text/plain; return 200 "ok\n"; }
         location ~ :generateContent\$ { default_type "application/json; charset=UTF-8"; alias $d/generate.json; }
         location ~ :streamGenerateContent\$ { default_type text/event-stream; alias $d/stream.sse; }
+        $held_locations
     }
 }
 EOF
@@ -278,6 +298,7 @@ upstream_cpu() {
 # What the results files of an upstream's runs carry in their names: nothing for the simulator
 # (as before UPSTREAMS existed), "-static" for nginx.
 suffix() { [[ "$1" == simulator ]] || echo "-$1"; }
+upstream_label() { if [[ "$1" == static ]]; then echo "nginx (static)"; else echo "$1"; fi; }
 
 # start_stack [generation listen host] [GENERATION_ADDR for the gateway] [extra VAR=VALUE for all],
 # against $upstream.
@@ -286,7 +307,7 @@ start_stack() {
     shift 2 || true
     local extra=("$@")
     start_upstream
-    local svc=(RPC_TOKEN="$RPC_TOKEN" GEMINI_API_KEY="$simulator_key" GEMINI_BASE_URL="http://127.0.0.1:$up_port" "${extra[@]}")
+    local svc=(RPC_TOKEN="$RPC_TOKEN" GEMINI_API_KEY="$simulator_key" GEMINI_BASE_URL="http://127.0.0.1:$up_port$up_base_path" "${extra[@]}")
     start generation "${svc[@]}" LISTEN_ADDR="$listen_host:$generation_port" -- "$bin/GenerationService"; gen_pid=$STARTED
     start coach "${svc[@]}" LISTEN_ADDR="127.0.0.1:$coach_port" GENERATION_ADDR="127.0.0.1:$generation_port" -- "$bin/CoachService"; coach_pid=$STARTED
     # A fresh embedded database each start, so that saved results of earlier runs do not pile up.
@@ -303,7 +324,7 @@ start_stack() {
 before_gw_pid="" before_gen_pid=""
 start_baseline_stack() {
     local shift_by=500 extra=("$@")
-    local svc=(RPC_TOKEN="$RPC_TOKEN" GEMINI_API_KEY="$simulator_key" GEMINI_BASE_URL="http://127.0.0.1:$up_port" "${extra[@]}")
+    local svc=(RPC_TOKEN="$RPC_TOKEN" GEMINI_API_KEY="$simulator_key" GEMINI_BASE_URL="http://127.0.0.1:$up_port$up_base_path" "${extra[@]}")
     start before-generation "${svc[@]}" LISTEN_ADDR="127.0.0.1:$((generation_port + shift_by))" -- "$BASELINE_BIN/GenerationService"; before_gen_pid=$STARTED
     start before-coach "${svc[@]}" LISTEN_ADDR="127.0.0.1:$((coach_port + shift_by))" GENERATION_ADDR="127.0.0.1:$((generation_port + shift_by))" -- "$BASELINE_BIN/CoachService"
     rm -rf "$work/before-data"
@@ -344,8 +365,9 @@ brief_call() {
 
 # For throughput and ttfb: against the simulator, one stack call of each kind, and the body the
 # service sent for each (the direct runs send it, to either upstream); for the static upstream
-# also the simulator's answer to each body, POSTed straight to it: what nginx serves.
-if has_part throughput || has_part ttfb; then
+# (those two parts, and hold) also the simulator's answer to each body, POSTed straight to it:
+# what nginx serves.
+if has_part throughput || has_part ttfb || ((needs_nginx)); then
     log "capturing the requests the service sends (and, for the static upstream, the simulator's answers to them)"
     upstream=simulator
     start_stack 127.0.0.1 "127.0.0.1:$generation_port"
@@ -508,6 +530,10 @@ fi
 if has_part hold; then
     IFS=, read -r -a alias_counts <<<"$HOLD_ALIASES"
     IFS=, read -r -a hog_modes <<<"$HOLD_HOG"
+    for upstream in "${upstreams[@]}"; do
+    # The static upstream delays each stream itself (nginx's echo module, under /held/); the
+    # simulator is told to by a fault.
+    up_base_path=""; [[ "$upstream" == static ]] && up_base_path=/held
     for hog in "${hog_modes[@]}"; do
     for aliases in "${alias_counts[@]}"; do
         if ((aliases > 1)); then
@@ -518,11 +544,13 @@ if has_part hold; then
             listen=127.0.0.1
             addr="127.0.0.1:$generation_port"
         fi
-        log "hold: $HOLD_STREAMS streams, $HOLD_LATENCY latency, generation reached through $aliases address(es)"
+        log "hold ($(upstream_label "$upstream")): $HOLD_STREAMS streams, $HOLD_LATENCY latency, generation reached through $aliases address(es)"
         start_stack "$listen" "$addr" GEMINI_MAX_IN_FLIGHT="$HOLD_MAX_IN_FLIGHT" GEMINI_MAX_QUEUE=20000 HTTP_MAX_CONNECTIONS=20000 HTTP_IDLE_TIMEOUT_SECONDS=120 RPC_MAX_CALLS_PER_CONNECTION=12000
         sleep 2 # the gateway connects to every replica address
-        curl -fsS -o /dev/null "http://127.0.0.1:$simulator_port/simulator/faults" -H 'Content-Type: application/json' \
-            -d "{\"fault\": \"latency=$HOLD_LATENCY\", \"count\": $HOLD_STREAMS}"
+        if [[ "$upstream" == simulator ]]; then
+            curl -fsS -o /dev/null "http://127.0.0.1:$simulator_port/simulator/faults" -H 'Content-Type: application/json' \
+                -d "{\"fault\": \"latency=$HOLD_LATENCY\", \"count\": $HOLD_STREAMS}"
+        fi
         hog_pid=""
         if [[ "$hog" == "1" ]]; then
             # Another program keeping one of the two cores busy for the whole run; `env
@@ -534,22 +562,26 @@ if has_part hold; then
         fi
         idle_hold="$(cpu_idle_percent)"
         # CPU seconds each process spends on the whole run (connections, calls, their end).
-        cpu_before="$(for p in $gw_pid $gen_pid $sim_pid; do proc_cpu "$p"; done | paste -sd' ')"
+        cpu_before="$(for p in $gw_pid $gen_pid; do proc_cpu "$p"; done; upstream_cpu)"
+        cpu_before="$(echo "$cpu_before" | paste -sd' ')"
+        # The upstream's memory: the simulator, or nginx's worker.
+        up_mem_pid="${up_pids[-1]}"
         python3 "$helper" hold --port "$gateway_port" --path /api/v1/networking/brief --body "$work/brief.json" \
             --tokens "$work/tokens.txt" --count "$HOLD_STREAMS" --metrics-port "$gateway_port" --call-timeout 90 >"$work/hold.json"
-        rss="$(for p in gateway:$gw_pid generation:$gen_pid simulator:$sim_pid coach:$coach_pid; do
+        rss="$(for p in gateway:$gw_pid generation:$gen_pid simulator:$up_mem_pid coach:$coach_pid; do
             awk -v n="${p%%:*}" '/^VmHWM/ { hwm = $2 } /^VmRSS/ { rss = $2 } END { printf "\"%s\":{\"hwm_kb\":%d,\"rss_kb\":%d}\n", n, hwm, rss }' "/proc/${p#*:}/status"
         done | paste -sd, -)"
-        cpu="$(paste -d' ' <(echo "$cpu_before" | tr ' ' '\n') <(for p in $gw_pid $gen_pid $sim_pid; do proc_cpu "$p"; done) \
+        cpu="$(paste -d' ' <(echo "$cpu_before" | tr ' ' '\n') <(for p in $gw_pid $gen_pid; do proc_cpu "$p"; done; upstream_cpu) \
             | awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f\n", ($2 - $1) / hz }' | paste -sd' ')"
         read -r cpu_gw cpu_gen cpu_sim <<<"$cpu"
-        stats="$(curl -fsS "http://127.0.0.1:$simulator_port/simulator/stats" || echo '{}')"
-        jq -c --argjson aliases "$aliases" --arg latency "$HOLD_LATENCY" --argjson rss "{$rss}" --argjson sim "$stats" \
+        stats='{}'
+        if [[ "$upstream" == simulator ]]; then stats="$(curl -fsS "http://127.0.0.1:$simulator_port/simulator/stats" || echo '{}')"; fi
+        jq -c --arg upstream "$upstream" --argjson aliases "$aliases" --arg latency "$HOLD_LATENCY" --argjson rss "{$rss}" --argjson sim "$stats" \
             --argjson hog "$hog" --argjson idle "$idle_hold" --argjson cgw "$cpu_gw" --argjson cgen "$cpu_gen" --argjson csim "$cpu_sim" \
-            '. + {aliases: $aliases, latency: $latency, memory: $rss, simulator: $sim, hog: $hog, idle_before: $idle,
+            '. + {upstream: $upstream, aliases: $aliases, latency: $latency, memory: $rss, simulator: $sim, hog: $hog, idle_before: $idle,
                   cpu_seconds: {gateway: $cgw, generation: $cgen, simulator: $csim, client: .client_cpu_seconds}}' "$work/hold.json" >>"$results/hold.jsonl"
         tail -n 1 "$results/hold.jsonl" >&2
-        run_name="$aliases$([[ "$hog" == "1" ]] && echo "-hog" || true)"
+        run_name="$aliases$([[ "$hog" == "1" ]] && echo "-hog" || true)$(suffix "$upstream")"
         grep -h '"level":"\(error\|warning\|critical\)"' "$work/gateway.log" "$work/generation.log" 2>/dev/null | cut -c1-300 | sort | uniq -c | sort -rn | head -n 5 >"$results/hold-log-$run_name.txt" || true
         # Everything but the per-request access lines, kept with the results.
         grep -hv '"msg":"request"' "$work/gateway.log" >"$results/hold-gateway-$run_name.log" 2>/dev/null || true
@@ -558,6 +590,8 @@ if has_part hold; then
         stop_all
     done
     done
+    done
+    upstream=simulator up_base_path=""
 fi
 
 # ------------------------------------------------------------------ 5. floors
@@ -663,7 +697,6 @@ command_line="${RESULTS_FROM:+RESULTS_FROM=<results of an earlier run> }${BASELI
 
 # The results of an upstream's part: FILE STEM EXTENSION UPSTREAM -> path (simulator: no suffix).
 result_file() { echo "$results/$1$(suffix "$3").$2"; }
-upstream_label() { if [[ "$1" == static ]]; then echo "nginx (static)"; else echo "$1"; fi; }
 {
     echo "<!-- stack:start -->"
     echo "## Full stack"
@@ -750,16 +783,17 @@ upstream_label() { if [[ "$1" == static ]]; then echo "nginx (static)"; else ech
         echo
         echo "\`scripts/bench/stackbench.py hold\` (Python asyncio, one process) opens ${HOLD_STREAMS} connections to the gateway, then sends"
         echo "\`POST /api/v1/networking/brief\` with \`Accept: text/event-stream\` on all of them at once and reads each stream to its end;"
-        echo "\`POST /simulator/faults {\"fault\": \"latency=${HOLD_LATENCY}\", \"count\": ${HOLD_STREAMS}}\` delays each Gemini call."
+        echo "\`POST /simulator/faults {\"fault\": \"latency=${HOLD_LATENCY}\", \"count\": ${HOLD_STREAMS}}\` delays each Gemini call; against the static upstream,"
+        echo "nginx delays each stream itself (its echo module's \`echo_sleep ${HOLD_LATENCY%s}\`, then the canned stream), at almost no cost, so those rows show what the stack alone needs."
         echo "Settings: \`HTTP_MAX_CONNECTIONS=20000\`, \`HTTP_IDLE_TIMEOUT_SECONDS=120\` (the connections are opened before the requests go), \`GEMINI_MAX_IN_FLIGHT=${HOLD_MAX_IN_FLIGHT}\`, \`GEMINI_MAX_QUEUE=20000\`, \`RPC_MAX_CALLS_PER_CONNECTION=12000\` (one gateway connection carries every stream), \`ulimit -n $(ulimit -n)\`."
         echo "Peak memory is VmHWM from /proc/PID/status at the end of the run (each run starts fresh processes). CPU s: CPU time (user + system, /proc/PID/stat) each"
         echo "server process used over the whole run (connections opened, calls, their end); the client's from the moment the requests go (Python's process_time)."
         echo
         echo "With \`stress-ng --cpu 1\` (Debian's stress-ng) keeping one of the two cores busy for the whole run: CPU hog \"yes\"; the CPUs' idle share just before the streams start (the hog already running) beside it."
         echo
-        echo "| CPU hog (idle before) | generation addresses | streams | ok (\`done\` event) | HTTP statuses | error events | other failures | peak in flight (client / gateway gauge) | call p50 / p99 s | wall s | gateway MB | generation MB | simulator MB | coach MB | CPU s gateway / generation / simulator / client |"
-        echo "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
-        jq -r '"| \(if (.hog // 0) == 1 then "yes" else "no" end)\(if .idle_before then " (\(.idle_before)%)" else "" end) | \(.aliases) | \(.count) | \(.ok) | \(.status | to_entries | map("\(.key): \(.value)") | join(", ")) | \(.error_event) | \(.no_done + .connect_failed + ([.exceptions[]] | add // 0)) | \(.client_peak_in_flight) / \(.gateway_peak_http_requests_in_flight | floor) | \(.call_seconds_p50) / \(.call_seconds_p99) | \(.wall_seconds) | \(.memory.gateway.hwm_kb / 1024 | floor) | \(.memory.generation.hwm_kb / 1024 | floor) | \(.memory.simulator.hwm_kb / 1024 | floor) | \(.memory.coach.hwm_kb / 1024 | floor) | \(if .cpu_seconds then "\(.cpu_seconds.gateway) / \(.cpu_seconds.generation) / \(.cpu_seconds.simulator) / \(.cpu_seconds.client)" else "–" end) |"' "$results/hold.jsonl"
+        echo "| upstream | CPU hog (idle before) | generation addresses | streams | ok (\`done\` event) | HTTP statuses | error events | other failures | peak in flight (client / gateway gauge) | call p50 / p99 s | wall s | gateway MB | generation MB | upstream MB | coach MB | CPU s gateway / generation / upstream / client |"
+        echo "|---|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+        jq -r '"| \(if .upstream == "static" then "nginx (static)" else "simulator" end) | \(if (.hog // 0) == 1 then "yes" else "no" end)\(if .idle_before then " (\(.idle_before)%)" else "" end) | \(.aliases) | \(.count) | \(.ok) | \(.status | to_entries | map("\(.key): \(.value)") | join(", ")) | \(.error_event) | \(.no_done + .connect_failed + ([.exceptions[]] | add // 0)) | \(.client_peak_in_flight) / \(.gateway_peak_http_requests_in_flight | floor) | \(.call_seconds_p50) / \(.call_seconds_p99) | \(.wall_seconds) | \(.memory.gateway.hwm_kb / 1024 | floor) | \(.memory.generation.hwm_kb / 1024 | floor) | \(.memory.simulator.hwm_kb / 1024 | floor) | \(.memory.coach.hwm_kb / 1024 | floor) | \(if .cpu_seconds then "\(.cpu_seconds.gateway) / \(.cpu_seconds.generation) / \(.cpu_seconds.simulator) / \(.cpu_seconds.client)" else "–" end) |"' "$results/hold.jsonl"
         for f in "$results"/hold-log-*.txt; do
             [[ -s "$f" ]] || continue
             echo
