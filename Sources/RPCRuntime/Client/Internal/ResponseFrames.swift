@@ -125,6 +125,8 @@ final class ResponseFrames: Sendable {
                         state.ending = .some(nil)
                         return ending.map { .failure($0) } ?? .success(.ended)
                     }
+                    // A second reader would leave the first waiting for ever.
+                    assert(state.waiter == nil, "ResponseFrames has one reader at a time")
                     state.waiter = continuation
                     return nil
                 }
