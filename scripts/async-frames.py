@@ -12,10 +12,10 @@ Usage: scripts/async-frames.py BINARY [SYMBOL_SUBSTRING] [COUNT]
 Needs readelf and nm (binutils) and swift-demangle (the Swift toolchain).
 """
 import subprocess, sys, struct
-binp = sys.argv[1]; pat = sys.argv[2] if len(sys.argv) > 2 else ''
+binary = sys.argv[1]; pat = sys.argv[2] if len(sys.argv) > 2 else ''
 # section table for vaddr->file offset
-secs = []
-out = subprocess.run(['readelf','-SW',binp],capture_output=True,text=True).stdout
+sections = []  # (address, file offset, size, name)
+out = subprocess.run(['readelf','-SW',binary],capture_output=True,text=True).stdout
 for line in out.splitlines():
     line=line.strip()
     if line.startswith('[') and ']' in line:
@@ -23,13 +23,13 @@ for line in out.splitlines():
         if len(parts) >= 5:
             try:
                 addr=int(parts[2],16); off=int(parts[3],16); size=int(parts[4],16)
-                if addr: secs.append((addr,off,size,parts[0]))
+                if addr: sections.append((addr,off,size,parts[0]))
             except: pass
-data=open(binp,'rb').read()
-def foff(a):
-    for addr,off,size,n in secs:
+data=open(binary,'rb').read()
+def file_offset(a):
+    for addr,off,size,n in sections:
         if addr<=a<addr+size and n!='.bss': return off+(a-addr)
-nm = subprocess.run(['nm','--defined-only',binp],capture_output=True,text=True).stdout
+nm = subprocess.run(['nm','--defined-only',binary],capture_output=True,text=True).stdout
 rows=[]
 for line in nm.splitlines():
     p=line.split()
@@ -37,7 +37,7 @@ for line in nm.splitlines():
     sym=p[2]
     if not sym.endswith('Tu'): continue
     if pat and pat not in sym: continue
-    o=foff(int(p[0],16))
+    o=file_offset(int(p[0],16))
     if o is None: continue
     rel,size=struct.unpack('<iI',data[o:o+8])
     rows.append((size,sym))

@@ -31,6 +31,15 @@ private func client(_ address: SocketAddress, token: String? = token) throws -> 
 
 private func text(_ value: String) -> Google_Protobuf_StringValue { .with { $0.value = value } }
 
+/// A server running `service` on loopback and a client connected to it, both stopped after `body`.
+private func withClient(_ service: TestRPCService = TestRPCService(), _ body: (RPCClient) async throws -> Void) async throws {
+    try await withRPCServer(serverConfiguration(), router: service.router) { _, address in
+        let client = try client(address)
+        defer { client.shutDown() }
+        try await body(client)
+    }
+}
+
 @Suite struct RPCRuntimeTests {
     @Test func manyConcurrentCallsShareOneConnection() async throws {
         let service = TestRPCService()
@@ -49,9 +58,7 @@ private func text(_ value: String) -> Google_Protobuf_StringValue { .with { $0.v
     }
 
     @Test func serverStreamingDeliversEveryMessageThenEnds() async throws {
-        try await withRPCServer(serverConfiguration(), router: TestRPCService().router) { _, address in
-            let client = try client(address)
-            defer { client.shutDown() }
+        try await withClient() { client in
             var received: [String] = []
             for try await message in try await client.serverStreaming(TestRPCService.count, text("5")) {
                 received.append(message.value)
@@ -62,9 +69,7 @@ private func text(_ value: String) -> Google_Protobuf_StringValue { .with { $0.v
 
     @Test func aWakeEndsTheReadersWaitAndTheMessagesStillFollow() async throws {
         let service = TestRPCService()
-        try await withRPCServer(serverConfiguration(), router: service.router) { _, address in
-            let client = try client(address)
-            defer { client.shutDown() }
+        try await withClient(service) { client in
             let stream = try await client.serverStreaming(TestRPCService.hangStream, text(""))
             var iterator = stream.makeAsyncIterator()
             guard case .message(let first) = try await iterator.receive() else { Issue.record("no first message"); return }
@@ -87,9 +92,7 @@ private func text(_ value: String) -> Google_Protobuf_StringValue { .with { $0.v
     }
 
     @Test func aWakeDoesNotDisturbPlainIteration() async throws {
-        try await withRPCServer(serverConfiguration(), router: TestRPCService().router) { _, address in
-            let client = try client(address)
-            defer { client.shutDown() }
+        try await withClient() { client in
             let stream = try await client.serverStreaming(TestRPCService.count, text("3"))
             stream.wake()
             var received: [String] = []
@@ -97,14 +100,14 @@ private func text(_ value: String) -> Google_Protobuf_StringValue { .with { $0.v
             #expect(received == ["0", "1", "2"])
             // After the end, cancelling changes nothing and a read still says it ended.
             stream.cancel()
+            var iterator = stream.makeAsyncIterator()
+            guard case .ended = try await iterator.receive() else { Issue.record("a cancel after the end hid the end"); return }
         }
     }
 
     @Test func cancellingFromAnotherTaskStopsAWaitingReaderAndTheHandler() async throws {
         let service = TestRPCService()
-        try await withRPCServer(serverConfiguration(), router: service.router) { _, address in
-            let client = try client(address)
-            defer { client.shutDown() }
+        try await withClient(service) { client in
             let stream = try await client.serverStreaming(TestRPCService.hangStream, text(""))
             var iterator = stream.makeAsyncIterator()
             #expect(try await iterator.next()?.value == "first")
@@ -121,9 +124,7 @@ private func text(_ value: String) -> Google_Protobuf_StringValue { .with { $0.v
 
     @Test func droppingAStreamUnreadCancelsTheCall() async throws {
         let service = TestRPCService()
-        try await withRPCServer(serverConfiguration(), router: service.router) { _, address in
-            let client = try client(address)
-            defer { client.shutDown() }
+        try await withClient(service) { client in
             do {
                 let stream = try await client.serverStreaming(TestRPCService.hangStream, text(""))
                 var iterator = stream.makeAsyncIterator()
@@ -134,9 +135,7 @@ private func text(_ value: String) -> Google_Protobuf_StringValue { .with { $0.v
     }
 
     @Test func aFailedStreamThrowsOnceThenEnds() async throws {
-        try await withRPCServer(serverConfiguration(), router: TestRPCService().router) { _, address in
-            let client = try client(address)
-            defer { client.shutDown() }
+        try await withClient() { client in
             _ = try await client.unary(TestRPCService.echo, text("warm-up"))
             // Long enough for the first message on a busy machine; the service hangs after it.
             let stream = try await client.serverStreaming(TestRPCService.hangStream, text(""), deadline: .now() + .seconds(2))
@@ -149,9 +148,7 @@ private func text(_ value: String) -> Google_Protobuf_StringValue { .with { $0.v
     }
 
     @Test func statusCodesAndDetailsCrossTheWire() async throws {
-        try await withRPCServer(serverConfiguration(), router: TestRPCService().router) { _, address in
-            let client = try client(address)
-            defer { client.shutDown() }
+        try await withClient() { client in
             let error = await #expect(throws: RPCError.self) {
                 try await client.unary(TestRPCService.fail, text("RESOURCE_EXHAUSTED"))
             }
@@ -163,9 +160,7 @@ private func text(_ value: String) -> Google_Protobuf_StringValue { .with { $0.v
     }
 
     @Test func unknownMethodIsUnimplemented() async throws {
-        try await withRPCServer(serverConfiguration(), router: TestRPCService().router) { _, address in
-            let client = try client(address)
-            defer { client.shutDown() }
+        try await withClient() { client in
             let missing = RPCMethod<Google_Protobuf_StringValue, Google_Protobuf_StringValue>(service: "test.Echo", name: "Nope", kind: .unary)
             let error = await #expect(throws: RPCError.self) { try await client.unary(missing, text("x")) }
             #expect(error?.code == .unimplemented)
@@ -173,9 +168,7 @@ private func text(_ value: String) -> Google_Protobuf_StringValue { .with { $0.v
     }
 
     @Test func metadataAndDeadlineReachTheHandler() async throws {
-        try await withRPCServer(serverConfiguration(), router: TestRPCService().router) { _, address in
-            let client = try client(address)
-            defer { client.shutDown() }
+        try await withClient() { client in
             let answer = try await client.unary(
                 TestRPCService.inspect, text(""),
                 metadata: ["request-id": "req-1", "traceparent": "00-abc-def-01"],
@@ -191,9 +184,7 @@ private func text(_ value: String) -> Google_Protobuf_StringValue { .with { $0.v
 
     @Test func deadlineExpiryEndsTheCallAndCancelsTheHandler() async throws {
         let service = TestRPCService()
-        try await withRPCServer(serverConfiguration(), router: service.router) { _, address in
-            let client = try client(address)
-            defer { client.shutDown() }
+        try await withClient(service) { client in
             // Connect first, so the deadline is spent on the call rather than on the handshake.
             _ = try await client.unary(TestRPCService.echo, text("warm-up"))
             let error = await #expect(throws: RPCError.self) {
@@ -206,9 +197,7 @@ private func text(_ value: String) -> Google_Protobuf_StringValue { .with { $0.v
 
     @Test func cancellingTheCallerReachesTheHandler() async throws {
         let service = TestRPCService()
-        try await withRPCServer(serverConfiguration(), router: service.router) { _, address in
-            let client = try client(address)
-            defer { client.shutDown() }
+        try await withClient(service) { client in
             let call = Task { try await client.unary(TestRPCService.hang, text("")) }
             try await eventually { service.observed.contains("hang started") }
             call.cancel()

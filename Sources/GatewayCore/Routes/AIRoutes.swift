@@ -251,14 +251,14 @@ struct AIRoutes {
     ) throws -> Hummingbird.Response {
         let opening: EventFeed.Item
         switch first {
-        case .event(let event): opening = .event(event)
-        case .ping: opening = .ping
-        case .failed(let error):
+        case .failed(let error)?:
             feed.close()
             throw error
-        case .ended, nil:
+        case .ended?, nil:
             feed.close()
             throw APIErrorResponse(code: .internal, message: "the service ended the stream without an answer", reason: "INCOMPLETE_STREAM")
+        case let item?:
+            opening = item  // an event, or a ping
         }
         let persistence = self.persistence
         let call = admitted.call

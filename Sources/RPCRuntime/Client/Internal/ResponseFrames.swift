@@ -91,10 +91,12 @@ final class ResponseFrames: Sendable {
     }
 
     /// Stops reading: the call is cancelled on the wire unless it has already ended, and the
-    /// current or next wait returns `.cancelled`. Idempotent.
+    /// current or next wait returns `.cancelled`. Idempotent; nothing happens once the reader
+    /// has seen the end (later reads still say it ended).
     func cancel() {
         let (waiter, runTermination): (UnsafeContinuation<Received, any Error>?, Bool) = self.state.withLockedValue { state in
             guard !state.cancelled else { return (nil, false) }
+            if case .some(.none) = state.ending, state.buffered.isEmpty { return (nil, false) }
             state.cancelled = true
             state.buffered.removeAll()
             let runTermination = !state.terminated
