@@ -102,6 +102,6 @@ struct RequestEdgeMiddleware: RouterMiddleware {
            }) {
             return header
         }
-        return UUID().uuidString.lowercased()
+        return RandomRequestID.make()
     }
 }
