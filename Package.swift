@@ -15,7 +15,7 @@ import PackageDescription
 //
 // layer runtime: JSONText, AppSupport, RPCWire, RPCProto, RPCRuntime, GeminiAPI, TaskContract,
 //   Telemetry, OTLPProto, OTLPReceiver, TraceSink,
-//   GeminiSimulatorCore, GeminiSimulator, RPCBenchmark, RPCHealthCheck, TestSupport, CProtobufC,
+//   GeminiSimulatorCore, GeminiSimulator, RPCBenchmark, StackFloor, RPCHealthCheck, TestSupport, CProtobufC,
 //   RPCWireTests, RPCRuntimeTests, JSONTextTests, AppSupportTests, GeminiAPITests,
 //   PackageLayerTests
 // layer domain: CareerProto, CareerRPC, GenerationTasks, CoachTasks, ServiceRuntime, CareerProtoC,
@@ -36,6 +36,7 @@ let package = Package(
         .executable(name: "GeminiSimulator", targets: ["GeminiSimulator"]),
         .executable(name: "RPCBenchmark", targets: ["RPCBenchmark"]),
         .executable(name: "RPCHealthCheck", targets: ["RPCHealthCheck"]),
+        .executable(name: "StackFloor", targets: ["StackFloor"]),
         // libFuzzer targets (Fuzz/README.md); a normal build makes corpus replayers of them.
         .executable(name: "FuzzFrameDecoder", targets: ["FuzzFrameDecoder"]),
         .executable(name: "FuzzRequestDecoding", targets: ["FuzzRequestDecoding"]),
@@ -282,6 +283,21 @@ let package = Package(
                 "RPCRuntime", "RPCProto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The stack's shape with none of its work (HTTP in, one RPC hop, HTTP to the upstream):
+        // the floor scripts/bench-stack.sh measures beside the stack.
+        .executableTarget(
+            name: "StackFloor",
+            dependencies: [
+                "RPCRuntime", "RPCProto", "GeminiAPI", "AppSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         // The health check that containers and Kubernetes probes run against a service.

@@ -35,6 +35,10 @@
 #               the request to the first `data:` byte at the client; the difference of the medians
 #               is the stack's streaming overhead.
 #   startup     exec to ready for each process, STARTUP_RUNS starts each; median.
+#   FLOOR_STACK=1 (the default) adds, in the throughput and hold parts, the same runs against
+#               StackFloor: the stack's shape (Hummingbird front, one RPC hop, a back process calling
+#               the upstream through AsyncHTTPClient) with none of its work, on the same upstream
+#               and load ("floor" rows; its front counts as the gateway, its back as generation).
 #   floors      not in the default set: what the frameworks cost with no work behind them, to
 #               set against the CPU-per-call aim. At FLOOR_CONNECTIONS [64] connections, REPEATS
 #               runs each, the gateway's CPU µs per request for `GET /healthz` (HTTP in and out
@@ -54,7 +58,8 @@
 #     at once per service, and so HTTP/1.1 connections to the simulator; the rest wait in its queue)
 #   HOLD_HOG [0,1]: for each value a hold run; 1 = with `stress-ng --cpu 1` keeping one core busy
 #   TTFB_CALLS [300]  STARTUP_RUNS [7]  BASE_PORT [18000]: gateway BASE_PORT+80, generation +101,
-#   coach +102, nginx (static upstream) +198, simulator +199  LOG_LEVEL [info]
+#   coach +102, StackFloor front +90 and back +91, nginx (static upstream) +198, simulator +199
+#   LOG_LEVEL [info]  FLOOR_STACK [1]: see above
 #   BENCHMARKS_FILE [BENCHMARKS.md]
 #   BASELINE_BIN: a directory of release binaries built from another commit (Gateway,
 #     GenerationService, CoachService); the throughput part then runs that stack too ("before",
@@ -87,6 +92,7 @@ HOLD_MAX_IN_FLIGHT="${HOLD_MAX_IN_FLIGHT:-10000}"
 HOLD_HOG="${HOLD_HOG:-0,1}"
 TTFB_CALLS="${TTFB_CALLS:-300}"
 UPSTREAMS="${UPSTREAMS:-simulator,static}"
+FLOOR_STACK="${FLOOR_STACK:-1}"
 STARTUP_RUNS="${STARTUP_RUNS:-7}"
 BASE_PORT="${BASE_PORT:-18000}"
 MAX_SECONDS="${MAX_SECONDS:-1800}"
@@ -96,6 +102,8 @@ export LOG_LEVEL="${LOG_LEVEL:-info}"
 gateway_port=$((BASE_PORT + 80))
 generation_port=$((BASE_PORT + 101))
 coach_port=$((BASE_PORT + 102))
+floor_port=$((BASE_PORT + 90))
+floor_back_port=$((BASE_PORT + 91))
 nginx_port=$((BASE_PORT + 198))
 simulator_port=$((BASE_PORT + 199))
 simulator_key=simulator-key # the simulator's fake key; no real Gemini key is ever used here
@@ -168,7 +176,7 @@ if ((needs_nginx)); then
     nginx_bin="$(command -v nginx || { [[ -x /usr/sbin/nginx ]] && echo /usr/sbin/nginx; } || true)"
     [[ -n "$nginx_bin" ]] || { echo "bench-stack: nginx is needed for UPSTREAMS=static (apt-get install nginx)" >&2; exit 1; }
 fi
-ports=("$gateway_port" "$generation_port" "$coach_port" "$simulator_port")
+ports=("$gateway_port" "$generation_port" "$coach_port" "$simulator_port" "$floor_port" "$floor_back_port")
 if ((needs_nginx)); then ports+=("$nginx_port"); fi
 for port in "${ports[@]}"; do
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "bench-stack: port $port is in use (set BASE_PORT)" >&2; exit 1; fi
@@ -181,7 +189,7 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 if [[ "${SKIP_BUILD:-0}" != "1" ]]; then
     log "building (release, scratch path $BUILD_PATH)"
-    for product in Gateway GenerationService CoachService GeminiSimulator RPCHealthCheck $(has_part floors && echo RPCBenchmark); do
+    for product in Gateway GenerationService CoachService GeminiSimulator RPCHealthCheck $(has_part floors && echo RPCBenchmark) $(((FLOOR_STACK)) && echo StackFloor); do
         swift build -c release --product "$product" --scratch-path "$BUILD_PATH" >&2
     done
 fi
@@ -334,6 +342,25 @@ start_baseline_stack() {
     wait_http "$((gateway_port + shift_by))" /readyz 60
 }
 
+# start_floor [max in flight]: StackFloor's back and front against the upstream started last (at
+# $up_port$up_base_path), the back posting to the paths the service uses; pids in floor_front_pid
+# and floor_back_pid. Ready once a call through it is answered.
+floor_front_pid="" floor_back_pid=""
+start_floor() {
+    start floor-back RPC_TOKEN="$RPC_TOKEN" GEMINI_API_KEY="$simulator_key" -- "$bin/StackFloor" back --port "$floor_back_port" \
+        --upstream "http://127.0.0.1:$up_port$up_base_path" --generate-path "$direct_path" --stream-path "$stream_path" \
+        --max-in-flight "${1:-1024}"; floor_back_pid=$STARTED
+    start floor-front RPC_TOKEN="$RPC_TOKEN" -- "$bin/StackFloor" front --port "$floor_port" --back "127.0.0.1:$floor_back_port"; floor_front_pid=$STARTED
+    local i
+    for i in $(seq 1 200); do
+        curl -fsS -o /dev/null "http://127.0.0.1:$floor_port/generate" -H 'Content-Type: application/json' --data-binary @"$work/direct-body.json" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    echo "bench-stack: StackFloor did not answer within 20 s; logs in $work" >&2
+    KEEP_WORK=1
+    exit 1
+}
+
 # The last generate request the simulator saw: body to FILE, "path?query" on stdout.
 last_simulator_request() {
     curl -fsS "http://127.0.0.1:$simulator_port/simulator/requests" >"$work/requests.json"
@@ -367,7 +394,7 @@ brief_call() {
 # service sent for each (the direct runs send it, to either upstream); for the static upstream
 # (those two parts, and hold) also the simulator's answer to each body, POSTed straight to it:
 # what nginx serves.
-if has_part throughput || has_part ttfb || ((needs_nginx)); then
+if has_part throughput || has_part ttfb || ((needs_nginx)) || { ((FLOOR_STACK)) && has_part hold; }; then
     log "capturing the requests the service sends (and, for the static upstream, the simulator's answers to them)"
     upstream=simulator
     start_stack 127.0.0.1 "127.0.0.1:$generation_port"
@@ -414,6 +441,9 @@ if has_part throughput; then
             wrk -t"$threads" -c"$c" -d"${d}s" --timeout 10s -s "$lua" "$stack_url" -- "$work/interview.json" "$work/tokens.txt"
         elif [[ "$target" == before ]]; then
             wrk -t"$threads" -c"$c" -d"${d}s" --timeout 10s -s "$lua" "$before_url" -- "$work/interview.json" "$work/tokens.txt"
+        elif [[ "$target" == floor ]]; then
+            # The floor forwards its body as it is: it gets the body the service would send.
+            wrk -t"$threads" -c"$c" -d"${d}s" --timeout 10s -s "$lua" "http://127.0.0.1:$floor_port/generate" -- "$work/direct-body.json"
         else
             wrk -t"$threads" -c"$c" -d"${d}s" --timeout 10s -s "$lua" "$direct_url" -- "$work/direct-body.json" "x-goog-api-key:$simulator_key"
         fi | grep '^{"requests"'
@@ -429,6 +459,10 @@ if has_part throughput; then
             start_baseline_stack GEMINI_MAX_IN_FLIGHT=1024 GEMINI_MAX_QUEUE=10000 HTTP_MAX_CONNECTIONS=4096
             targets=(stack before direct)
         fi
+        if ((FLOOR_STACK)); then
+            start_floor 1024
+            targets+=(floor)
+        fi
         direct_url="http://127.0.0.1:$up_port$direct_path"
         for rep in $(seq 1 "$REPEATS"); do
             for c in "${levels[@]}"; do
@@ -439,7 +473,11 @@ if has_part throughput; then
                     idle="$(cpu_idle_percent)"
                     log "throughput ($upstream upstream): repeat $rep, $c connections, $target (CPUs ${idle}% idle just before)"
                     run_wrk "$target" "$c" "$WARMUP" >/dev/null
-                    if [[ "$target" == before ]]; then t_gw=$before_gw_pid t_gen=$before_gen_pid; else t_gw=$gw_pid t_gen=$gen_pid; fi
+                    case "$target" in
+                        before) t_gw=$before_gw_pid t_gen=$before_gen_pid ;;
+                        floor) t_gw=$floor_front_pid t_gen=$floor_back_pid ;;
+                        *) t_gw=$gw_pid t_gen=$gen_pid ;;
+                    esac
                     b_gw=$(proc_cpu "$t_gw"); b_gen=$(proc_cpu "$t_gen"); b_up=$(upstream_cpu); b_all=$(machine_busy)
                     t0=$(date +%s.%N)
                     line="$(run_wrk "$target" "$c" "$DURATION")"
@@ -528,6 +566,63 @@ fi
 # ------------------------------------------------------------------ 2. hold
 
 if has_part hold; then
+    # hold_run TARGET HOG ALIASES PORT PATH BODY FRONT_PID BACK_PID: HOLD_STREAMS streams held on
+    # what is running (the stack, or StackFloor: TARGET stack or floor, its front and back pids),
+    # the figures appended to hold.jsonl; stops everything at the end.
+    hold_run() {
+        local target=$1 hog=$2 aliases=$3 port=$4 path=$5 body=$6 front=$7 back=$8
+        if [[ "$upstream" == simulator ]]; then
+            curl -fsS -o /dev/null "http://127.0.0.1:$simulator_port/simulator/faults" -H 'Content-Type: application/json' \
+                -d "{\"fault\": \"latency=$HOLD_LATENCY\", \"count\": $HOLD_STREAMS}"
+        fi
+        local hog_pid=""
+        if [[ "$hog" == "1" ]]; then
+            # Another program keeping one of the two cores busy for the whole run; `env
+            # --default-signal` because a signal ignored here would be ignored by stress-ng too.
+            env --default-signal stress-ng --cpu 1 --timeout "$MAX_SECONDS" --quiet &
+            hog_pid=$!
+            pids+=("$hog_pid")
+            sleep 1
+        fi
+        local idle_hold cpu_before up_mem_pid rss cpu cpu_gw cpu_gen cpu_sim stats='{}' metrics=() members run_name
+        idle_hold="$(cpu_idle_percent)"
+        # CPU seconds each process spends on the whole run (connections, calls, their end).
+        cpu_before="$(for p in $front $back; do proc_cpu "$p"; done; upstream_cpu)"
+        cpu_before="$(echo "$cpu_before" | paste -sd' ')"
+        # The upstream's memory: the simulator, or nginx's worker.
+        up_mem_pid="${up_pids[-1]}"
+        # The gateway's own gauges, from its /metrics (StackFloor has none).
+        if [[ "$target" == stack ]]; then metrics=(--metrics-port "$port"); fi
+        python3 "$helper" hold --port "$port" --path "$path" --body "$body" \
+            --tokens "$work/tokens.txt" --count "$HOLD_STREAMS" "${metrics[@]}" --call-timeout 90 >"$work/hold.json"
+        members="gateway:$front generation:$back simulator:$up_mem_pid"
+        if [[ "$target" == stack ]]; then members+=" coach:$coach_pid"; fi
+        rss="$(for p in $members; do
+            awk -v n="${p%%:*}" '/^VmHWM/ { hwm = $2 } /^VmRSS/ { rss = $2 } END { printf "\"%s\":{\"hwm_kb\":%d,\"rss_kb\":%d}\n", n, hwm, rss }' "/proc/${p#*:}/status"
+        done | paste -sd, -)"
+        cpu="$(paste -d' ' <(echo "$cpu_before" | tr ' ' '\n') <(for p in $front $back; do proc_cpu "$p"; done; upstream_cpu) \
+            | awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f\n", ($2 - $1) / hz }' | paste -sd' ')"
+        read -r cpu_gw cpu_gen cpu_sim <<<"$cpu"
+        if [[ "$upstream" == simulator ]]; then stats="$(curl -fsS "http://127.0.0.1:$simulator_port/simulator/stats" || echo '{}')"; fi
+        jq -c --arg upstream "$upstream" --arg target "$target" --argjson aliases "$aliases" --arg latency "$HOLD_LATENCY" --argjson rss "{$rss}" --argjson sim "$stats" \
+            --argjson hog "$hog" --argjson idle "$idle_hold" --argjson cgw "$cpu_gw" --argjson cgen "$cpu_gen" --argjson csim "$cpu_sim" \
+            '. + {upstream: $upstream, target: $target, aliases: $aliases, latency: $latency, memory: $rss, simulator: $sim, hog: $hog, idle_before: $idle,
+                  cpu_seconds: {gateway: $cgw, generation: $cgen, simulator: $csim, client: .client_cpu_seconds}}' "$work/hold.json" >>"$results/hold.jsonl"
+        tail -n 1 "$results/hold.jsonl" >&2
+        run_name="$aliases$([[ "$hog" == "1" ]] && echo "-hog" || true)$(suffix "$upstream")$([[ "$target" == floor ]] && echo "-floor" || true)"
+        if [[ "$target" == stack ]]; then
+            grep -h '"level":"\(error\|warning\|critical\)"' "$work/gateway.log" "$work/generation.log" 2>/dev/null | cut -c1-300 | sort | uniq -c | sort -rn | head -n 5 >"$results/hold-log-$run_name.txt" || true
+            # Everything but the per-request access lines, kept with the results.
+            grep -hv '"msg":"request"' "$work/gateway.log" >"$results/hold-gateway-$run_name.log" 2>/dev/null || true
+            cp "$work/generation.log" "$results/hold-generation-$run_name.log" 2>/dev/null || true
+            : >"$work/gateway.log"; : >"$work/generation.log"
+        else
+            cat "$work/floor-front.log" "$work/floor-back.log" >"$results/hold-$run_name.log" 2>/dev/null || true
+            : >"$work/floor-front.log"; : >"$work/floor-back.log"
+        fi
+        stop_all
+    }
+
     IFS=, read -r -a alias_counts <<<"$HOLD_ALIASES"
     IFS=, read -r -a hog_modes <<<"$HOLD_HOG"
     for upstream in "${upstreams[@]}"; do
@@ -547,48 +642,14 @@ if has_part hold; then
         log "hold ($(upstream_label "$upstream")): $HOLD_STREAMS streams, $HOLD_LATENCY latency, generation reached through $aliases address(es)"
         start_stack "$listen" "$addr" GEMINI_MAX_IN_FLIGHT="$HOLD_MAX_IN_FLIGHT" GEMINI_MAX_QUEUE=20000 HTTP_MAX_CONNECTIONS=20000 HTTP_IDLE_TIMEOUT_SECONDS=120 RPC_MAX_CALLS_PER_CONNECTION=12000
         sleep 2 # the gateway connects to every replica address
-        if [[ "$upstream" == simulator ]]; then
-            curl -fsS -o /dev/null "http://127.0.0.1:$simulator_port/simulator/faults" -H 'Content-Type: application/json' \
-                -d "{\"fault\": \"latency=$HOLD_LATENCY\", \"count\": $HOLD_STREAMS}"
-        fi
-        hog_pid=""
-        if [[ "$hog" == "1" ]]; then
-            # Another program keeping one of the two cores busy for the whole run; `env
-            # --default-signal` because a signal ignored here would be ignored by stress-ng too.
-            env --default-signal stress-ng --cpu 1 --timeout "$MAX_SECONDS" --quiet &
-            hog_pid=$!
-            pids+=("$hog_pid")
-            sleep 1
-        fi
-        idle_hold="$(cpu_idle_percent)"
-        # CPU seconds each process spends on the whole run (connections, calls, their end).
-        cpu_before="$(for p in $gw_pid $gen_pid; do proc_cpu "$p"; done; upstream_cpu)"
-        cpu_before="$(echo "$cpu_before" | paste -sd' ')"
-        # The upstream's memory: the simulator, or nginx's worker.
-        up_mem_pid="${up_pids[-1]}"
-        python3 "$helper" hold --port "$gateway_port" --path /api/v1/networking/brief --body "$work/brief.json" \
-            --tokens "$work/tokens.txt" --count "$HOLD_STREAMS" --metrics-port "$gateway_port" --call-timeout 90 >"$work/hold.json"
-        rss="$(for p in gateway:$gw_pid generation:$gen_pid simulator:$up_mem_pid coach:$coach_pid; do
-            awk -v n="${p%%:*}" '/^VmHWM/ { hwm = $2 } /^VmRSS/ { rss = $2 } END { printf "\"%s\":{\"hwm_kb\":%d,\"rss_kb\":%d}\n", n, hwm, rss }' "/proc/${p#*:}/status"
-        done | paste -sd, -)"
-        cpu="$(paste -d' ' <(echo "$cpu_before" | tr ' ' '\n') <(for p in $gw_pid $gen_pid; do proc_cpu "$p"; done; upstream_cpu) \
-            | awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f\n", ($2 - $1) / hz }' | paste -sd' ')"
-        read -r cpu_gw cpu_gen cpu_sim <<<"$cpu"
-        stats='{}'
-        if [[ "$upstream" == simulator ]]; then stats="$(curl -fsS "http://127.0.0.1:$simulator_port/simulator/stats" || echo '{}')"; fi
-        jq -c --arg upstream "$upstream" --argjson aliases "$aliases" --arg latency "$HOLD_LATENCY" --argjson rss "{$rss}" --argjson sim "$stats" \
-            --argjson hog "$hog" --argjson idle "$idle_hold" --argjson cgw "$cpu_gw" --argjson cgen "$cpu_gen" --argjson csim "$cpu_sim" \
-            '. + {upstream: $upstream, aliases: $aliases, latency: $latency, memory: $rss, simulator: $sim, hog: $hog, idle_before: $idle,
-                  cpu_seconds: {gateway: $cgw, generation: $cgen, simulator: $csim, client: .client_cpu_seconds}}' "$work/hold.json" >>"$results/hold.jsonl"
-        tail -n 1 "$results/hold.jsonl" >&2
-        run_name="$aliases$([[ "$hog" == "1" ]] && echo "-hog" || true)$(suffix "$upstream")"
-        grep -h '"level":"\(error\|warning\|critical\)"' "$work/gateway.log" "$work/generation.log" 2>/dev/null | cut -c1-300 | sort | uniq -c | sort -rn | head -n 5 >"$results/hold-log-$run_name.txt" || true
-        # Everything but the per-request access lines, kept with the results.
-        grep -hv '"msg":"request"' "$work/gateway.log" >"$results/hold-gateway-$run_name.log" 2>/dev/null || true
-        cp "$work/generation.log" "$results/hold-generation-$run_name.log" 2>/dev/null || true
-        : >"$work/gateway.log"; : >"$work/generation.log"
-        stop_all
+        hold_run stack "$hog" "$aliases" "$gateway_port" /api/v1/networking/brief "$work/brief.json" "$gw_pid" "$gen_pid"
     done
+    if ((FLOOR_STACK)); then
+        log "hold ($(upstream_label "$upstream")): StackFloor, $HOLD_STREAMS streams, $HOLD_LATENCY latency"
+        start_upstream
+        start_floor "$HOLD_MAX_IN_FLIGHT"
+        hold_run floor "$hog" 1 "$floor_port" /stream "$work/stream-body.json" "$floor_front_pid" "$floor_back_pid"
+    fi
     done
     done
     upstream=simulator up_base_path=""
@@ -737,6 +798,12 @@ result_file() { echo "$results/$1$(suffix "$3").$2"; }
         echo "wall time; 2.00 = two whole cores; upstream = the simulator, or nginx's master + worker; machine = all busy CPU from"
         echo "/proc/stat, wrk included). CPU µs per call: CPU time the process used during the run / requests wrk completed in it."
         echo "CPUs idle before each run: the machine's idle share over the 2 s just before the run's warm-up (/proc/stat), one per repeat."
+        if grep -q '"target":"floor"' "$results/wrk.jsonl"; then
+            echo "The \"floor\" rows: the same load on StackFloor (\`POST /generate\` with the body the service sends upstream, which it forwards"
+            echo "as it is): a Hummingbird front with no middleware, one RPC hop, a back process posting to the upstream through"
+            echo "AsyncHTTPClient: the stack's shape and frameworks with none of its work (no token check, validation, limits, saving, logs or"
+            echo "metrics); its front's CPU in the gateway column and its back's in the generation one. The targets take turns."
+        fi
         echo
         python3 "$helper" wrktables "$results/wrk.jsonl" --baseline-label "${BASELINE_LABEL:-an earlier commit}"
     fi
@@ -789,11 +856,14 @@ result_file() { echo "$results/$1$(suffix "$3").$2"; }
         echo "Peak memory is VmHWM from /proc/PID/status at the end of the run (each run starts fresh processes). CPU s: CPU time (user + system, /proc/PID/stat) each"
         echo "server process used over the whole run (connections opened, calls, their end); the client's from the moment the requests go (Python's process_time)."
         echo
+        echo "StackFloor rows: the same streams on StackFloor, the stack's shape with none of its work (\`POST /stream\` with the body the service"
+        echo "sends upstream; the front writes each chunk as it comes, then \`event: done\`), its front in the gateway columns, its back in the generation ones."
+        echo
         echo "With \`stress-ng --cpu 1\` (Debian's stress-ng) keeping one of the two cores busy for the whole run: CPU hog \"yes\"; the CPUs' idle share just before the streams start (the hog already running) beside it."
         echo
         echo "| upstream | CPU hog (idle before) | generation addresses | streams | ok (\`done\` event) | HTTP statuses | error events | other failures | peak in flight (client / gateway gauge) | call p50 / p99 s | wall s | gateway MB | generation MB | upstream MB | coach MB | CPU s gateway / generation / upstream / client |"
         echo "|---|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
-        jq -r '"| \(if .upstream == "static" then "nginx (static)" else "simulator" end) | \(if (.hog // 0) == 1 then "yes" else "no" end)\(if .idle_before then " (\(.idle_before)%)" else "" end) | \(.aliases) | \(.count) | \(.ok) | \(.status | to_entries | map("\(.key): \(.value)") | join(", ")) | \(.error_event) | \(.no_done + .connect_failed + ([.exceptions[]] | add // 0)) | \(.client_peak_in_flight) / \(.gateway_peak_http_requests_in_flight | floor) | \(.call_seconds_p50) / \(.call_seconds_p99) | \(.wall_seconds) | \(.memory.gateway.hwm_kb / 1024 | floor) | \(.memory.generation.hwm_kb / 1024 | floor) | \(.memory.simulator.hwm_kb / 1024 | floor) | \(.memory.coach.hwm_kb / 1024 | floor) | \(if .cpu_seconds then "\(.cpu_seconds.gateway) / \(.cpu_seconds.generation) / \(.cpu_seconds.simulator) / \(.cpu_seconds.client)" else "–" end) |"' "$results/hold.jsonl"
+        jq -r '"| \(if .upstream == "static" then "nginx (static)" else "simulator" end)\(if .target == "floor" then ", **StackFloor**" else "" end) | \(if (.hog // 0) == 1 then "yes" else "no" end)\(if .idle_before then " (\(.idle_before)%)" else "" end) | \(.aliases) | \(.count) | \(.ok) | \(.status | to_entries | map("\(.key): \(.value)") | join(", ")) | \(.error_event) | \(.no_done + .connect_failed + ([.exceptions[]] | add // 0)) | \(.client_peak_in_flight) / \(.gateway_peak_http_requests_in_flight | if . == null then "–" else floor end) | \(.call_seconds_p50) / \(.call_seconds_p99) | \(.wall_seconds) | \(.memory.gateway.hwm_kb / 1024 | floor) | \(.memory.generation.hwm_kb / 1024 | floor) | \(.memory.simulator.hwm_kb / 1024 | floor) | \(.memory.coach.hwm_kb | if . == null then "–" else ./1024 | floor end) | \(if .cpu_seconds then "\(.cpu_seconds.gateway) / \(.cpu_seconds.generation) / \(.cpu_seconds.simulator) / \(.cpu_seconds.client)" else "–" end) |"' "$results/hold.jsonl"
         for f in "$results"/hold-log-*.txt; do
             [[ -s "$f" ]] || continue
             echo

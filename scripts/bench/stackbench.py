@@ -536,7 +536,7 @@ def wrk_tables(args) -> str:
                 "|---:|---|---:|---:|---:|---:|---:|---:|---|---|---|"]
         summary = {}
         for c in levels:
-            for target in ("stack", "before", "direct"):
+            for target in ("stack", "before", "floor", "direct"):
                 runs = [r for r in rs if r["connections"] == c and r["target"] == target]
                 if not runs:
                     continue
@@ -545,7 +545,7 @@ def wrk_tables(args) -> str:
                 idle = ", ".join(f"{r['idle_before']}%" if r.get("idle_before") is not None else "?" for r in runs)
                 m = {k: med(cpus(r, k) for r in runs) for k in ("gateway", "generation", "upstream", "machine")}
                 summary[(c, target)] = {"rps": rps, "p50": p50}
-                if target in ("stack", "before"):
+                if target in ("stack", "before", "floor"):
                     gw, gen = med(us(r, "gateway") for r in runs), med(us(r, "generation") for r in runs)
                     total = gw + gen if gw is not None and gen is not None else None
                     summary[(c, target)].update(gw=gw, gen=gen, total=total)
@@ -556,14 +556,14 @@ def wrk_tables(args) -> str:
                     cpu_text = f"– / – / {f(m['upstream'], '.2f')} / {f(m['machine'], '.2f')}"
                     us_text = ""
                     ratios, diffs = [], []
-                    for t in ("stack", "before"):
+                    for t in ("stack", "before", "floor"):
                         s = summary.get((c, t))
                         if s and s["rps"] is not None and rps:
-                            ratios.append(f(s["rps"] / rps, ".2f") + (f" ({t})" if t == "before" else ""))
+                            ratios.append(f(s["rps"] / rps, ".2f") + (f" ({t})" if t != "stack" else ""))
                         if s and s["p50"] is not None and p50 is not None:
-                            diffs.append(f(s["p50"] - p50, "+.3f") + (f" ({t})" if t == "before" else ""))
+                            diffs.append(f(s["p50"] - p50, "+.3f") + (f" ({t})" if t != "stack" else ""))
                     ratio, diff = ", ".join(ratios), ", ".join(diffs)
-                label = f"stack, before ({args.baseline_label})" if target == "before" else target
+                label = {"before": f"stack, before ({args.baseline_label})", "floor": "floor (StackFloor: no work)"}.get(target, target)
                 out.append(f"| {c} | {label} | {f(rps, '.0f')} | {f(p50, '.3f')} | {f(p99, '.3f')} | {errors} | {ratio} | {diff} "
                            f"| {cpu_text} | {us_text} | {idle} |")
         out.append("")
@@ -581,6 +581,25 @@ def wrk_tables(args) -> str:
         if s64 and s64["rps"] is not None:
             lines.append(f"- requests/s at 64 connections: **{s64['rps']:.0f}**" +
                          (f" (direct: {d64['rps']:.0f})" if d64 and d64["rps"] is not None else ""))
+        # The same figures for StackFloor, the stack's shape with none of its work: the floor each
+        # aim meets on these frameworks and three processes.
+        floor_lines = []
+        for c in levels:
+            fl, d, st = summary.get((c, "floor")), summary.get((c, "direct")), summary.get((c, "stack"))
+            if not fl or fl["rps"] is None:
+                continue
+            text = f"- {c} connection{'s' if c != 1 else ''}: floor {fl['rps']:.0f} req/s"
+            if st and st["rps"] is not None:
+                text += f" (stack {st['rps']:.0f}, {st['rps'] / fl['rps']:.2f}× the floor's)"
+            if fl.get("total") is not None:
+                text += f"; CPU per call, front + back: {fl['gw']:.0f} + {fl['gen']:.0f} = **{fl['total']:.0f} µs**"
+                if st and st.get("total") is not None:
+                    text += f" (stack {st['total']:.0f})"
+            if d and d["p50"] is not None and fl["p50"] is not None:
+                text += f"; p50 added over direct: **{fl['p50'] - d['p50']:+.3f} ms**"
+                if st and st["p50"] is not None:
+                    text += f" (stack {st['p50'] - d['p50']:+.3f})"
+            floor_lines.append(text)
         before_lines = []
         for c in levels:
             a, b, d = summary.get((c, "stack")), summary.get((c, "before")), summary.get((c, "direct"))
@@ -596,6 +615,8 @@ def wrk_tables(args) -> str:
             before_lines.append(text)
         if lines:
             out += ["In the terms of the performance aims (medians):", ""] + lines + [""]
+        if floor_lines:
+            out += ["StackFloor, the same shape with none of the stack's work, in the same run (medians):", ""] + floor_lines + [""]
         if before_lines:
             out += [f"Before ({args.baseline_label}) → this build, side by side in this run (medians):", ""] + before_lines + [""]
         out += ["Every run (req/s, p50/p99 ms; CPUs used and CPU µs per call by process during the run; CPUs idle just before it):", ""]

@@ -15,9 +15,11 @@ import NIOConcurrencyHelpers
 /// `ceil(maxInFlight / pools)` connections, and the client's ``CallLimiter`` lets at most
 /// `maxInFlight` attempts run, so the pool chosen always has room: no request waits inside
 /// AsyncHTTPClient for a connection another pool could have given.
-final class UpstreamPools: Sendable {
+///
+/// Public for `StackFloor`, which measures the stack's frameworks with the same pools.
+public final class UpstreamPools: Sendable {
     /// Most connections one pool opens: 128.
-    static let connectionsPerPool = 128
+    public static let connectionsPerPool = 128
 
     let clients: [HTTPClient]
     private let ownsClients: Bool
@@ -25,7 +27,7 @@ final class UpstreamPools: Sendable {
 
     /// One pool per ``connectionsPerPool`` of `maxInFlight`, each made by `makeClient` with its
     /// connection limit.
-    init(maxInFlight: Int, makeClient: (_ connectionLimit: Int) -> HTTPClient) {
+    public init(maxInFlight: Int, makeClient: (_ connectionLimit: Int) -> HTTPClient) {
         let counts = Self.poolSizes(maxInFlight: maxInFlight)
         self.clients = counts.map(makeClient)
         self.ownsClients = true
@@ -49,7 +51,7 @@ final class UpstreamPools: Sendable {
 
     /// Runs `body` with the pool that has the fewest requests in flight, counted as one more
     /// until `body` returns (a streamed answer is read inside it).
-    func withClient<T>(_ body: (HTTPClient) async throws -> T) async rethrows -> T {
+    public func withClient<T>(_ body: (HTTPClient) async throws -> T) async rethrows -> T {
         let index = self.inFlight.withLockedValue { counts in
             var best = 0
             for candidate in counts.indices.dropFirst() where counts[candidate] < counts[best] { best = candidate }
@@ -64,7 +66,7 @@ final class UpstreamPools: Sendable {
     var load: [Int] { self.inFlight.withLockedValue { $0 } }
 
     /// Shuts down the pools this object made (not a caller's shared client).
-    func shutdown() async throws {
+    public func shutdown() async throws {
         guard self.ownsClients else { return }
         var firstError: (any Error)?
         for client in self.clients {
