@@ -273,9 +273,12 @@ http {
         # redirects the request internally, as GET, to the same URI: the file, with status 200.
         error_page 405 =200 \$uri;
         location = /healthz { default_type text/plain; return 200 "ok\n"; }
+        # nginx tries regular-expression locations in the order written and takes the first that
+        # matches: the held streams' location must come before the plain stream's, which would
+        # otherwise answer /held/… at once.
+        $held_locations
         location ~ :generateContent\$ { default_type "application/json; charset=UTF-8"; alias $d/generate.json; }
         location ~ :streamGenerateContent\$ { default_type text/event-stream; alias $d/stream.sse; }
-        $held_locations
     }
 }
 EOF
@@ -571,6 +574,17 @@ if has_part hold; then
     # the figures appended to hold.jsonl; stops everything at the end.
     hold_run() {
         local target=$1 hog=$2 aliases=$3 port=$4 path=$5 body=$6 front=$7 back=$8
+        if [[ "$upstream" == static ]]; then
+            # nginx must hold each stream for HOLD_LATENCY: a canned answer at once would measure
+            # streams that are never held (as a mis-ordered location once did).
+            local t0 t1
+            t0=$(date +%s.%N)
+            curl -fsS -o /dev/null "http://127.0.0.1:$up_port$up_base_path$stream_path" -H 'Content-Type: application/json' \
+                --data-binary @"$work/stream-body.json"
+            t1=$(date +%s.%N)
+            awk -v a="$t0" -v b="$t1" -v l="${HOLD_LATENCY%s}" 'BEGIN { exit !(b - a >= l) }' ||
+                { echo "bench-stack: nginx answered a held stream in under $HOLD_LATENCY: its config does not hold streams" >&2; KEEP_WORK=1; exit 1; }
+        fi
         if [[ "$upstream" == simulator ]]; then
             curl -fsS -o /dev/null "http://127.0.0.1:$simulator_port/simulator/faults" -H 'Content-Type: application/json' \
                 -d "{\"fault\": \"latency=$HOLD_LATENCY\", \"count\": $HOLD_STREAMS}"
