@@ -22,10 +22,13 @@ import TestSupport
         let back = backRunning
             ? try ManagedProcess(name: "StackFloor-back", executable: executable, arguments: ["back", "--port", "\(backPort)", "--upstream", "http://127.0.0.1:\(simulatorPort)"], environment: environment)
             : nil
-        let front = try ManagedProcess(name: "StackFloor-front", executable: executable, arguments: ["front", "--port", "\(frontPort)", "--back", "127.0.0.1:\(backPort)"], environment: environment)
-        defer { for process in [simulator, back, front].compactMap({ $0 }) { process.signal(SIGTERM) } }
+        defer { for process in [simulator, back].compactMap({ $0 }) { process.signal(SIGTERM) } }
         #expect(await waitUntilListening(port: simulatorPort))
+        // The front only once the back listens: a first connect that fails makes its RPC client
+        // back off, failing calls fast for a moment.
         if backRunning { #expect(await waitUntilListening(port: backPort)) }
+        let front = try ManagedProcess(name: "StackFloor-front", executable: executable, arguments: ["front", "--port", "\(frontPort)", "--back", "127.0.0.1:\(backPort)"], environment: environment)
+        defer { front.signal(SIGTERM) }
         #expect(await waitUntilListening(port: frontPort))
         try await body("http://127.0.0.1:\(frontPort)", "http://127.0.0.1:\(simulatorPort)")
     }
@@ -85,6 +88,18 @@ import TestSupport
             let unary = try await Self.post(front + "/generate")
             #expect(unary.status == 502)
             #expect(unary.body.contains("the back process failed"))
+        }
+    }
+
+    @Test func refusesAnythingButLoopback() async throws {
+        let executable = ManagedProcess.productsDirectory.appendingPathComponent("StackFloor")
+        for (arguments, complaint) in [
+            (["back", "--port", "9", "--upstream", "http://generativelanguage.googleapis.com"], "back needs --upstream http://127.0.0.1:PORT"),
+            (["front", "--port", "9", "--back", "10.0.0.1:7101"], "front needs --back 127.0.0.1:PORT"),
+        ] {
+            let process = try ManagedProcess(name: "StackFloor-refused", executable: executable, arguments: arguments, environment: [:])
+            #expect(await process.waitForExit(within: .seconds(20)) == 64)
+            #expect(process.output.contains(complaint), "\(process.output)")
         }
     }
 }
