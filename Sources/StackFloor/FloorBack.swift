@@ -62,7 +62,8 @@ struct FloorBack: Sendable {
         }
     }
 
-    /// Pools for `maxInFlight` calls at once, on NIO's singleton group.
+    /// Pools for `maxInFlight` calls at once, on NIO's singleton group. The floor has no
+    /// `CallLimiter` in front of them: the benchmark sizes `maxInFlight` at its most calls at once.
     static func makePools(maxInFlight: Int) -> UpstreamPools {
         UpstreamPools(maxInFlight: maxInFlight) { connectionLimit in
             var configuration = HTTPClient.Configuration()
