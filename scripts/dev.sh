@@ -66,6 +66,11 @@ export LOG_LEVEL=${LOG_LEVEL:-info}
 pids=()
 names=()
 stopping=0
+any_running() {
+  local pid
+  for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && return 0; done
+  return 1
+}
 stop() {
   [ "$stopping" = 1 ] && return
   stopping=1
@@ -73,6 +78,14 @@ stop() {
   trap 'echo "killing."; kill -KILL "${pids[@]}" 2>/dev/null; exit 130' INT
   echo "stopping (SIGTERM: the services finish the calls in flight)..."
   kill -TERM "${pids[@]}" 2>/dev/null || true
+  # Draining takes at most the services' 30 s; a process still there after 45 s is stuck (a
+  # crash whose backtrace hangs, say) and is killed, so that stopping always ends.
+  local waited=0
+  while ((waited < 450)) && any_running; do sleep 0.1; waited=$((waited + 1)); done
+  if any_running; then
+    echo "still running after 45 s: killing."
+    kill -KILL "${pids[@]}" 2>/dev/null || true
+  fi
   wait "${pids[@]}" 2>/dev/null || true
   echo "stopped."
 }

@@ -90,4 +90,13 @@ if [ "$verdict" != 0 ] || [ "$status" != 0 ]; then
   tail -n 50 "$log" >&2
   exit 1
 fi
+# The stack must also stop cleanly: a process that crashes on SIGTERM fails the run.
+kill -TERM "$stack" 2>/dev/null || true
+wait "$stack" 2>/dev/null || true
+stack=""
+if grep -q -e "Program crashed" -e "Fatal error" "$log"; then
+  echo "schemathesis.sh: a process crashed; the stack's log:" >&2
+  grep -B2 -A60 -m1 -e "Program crashed" -e "Fatal error" "$log" >&2
+  exit 1
+fi
 echo "schemathesis.sh: no failure"

@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import NIOPosix
 import VaporCSQLite
 
@@ -183,6 +184,13 @@ final class SQLiteFile: @unchecked Sendable {
 final class SQLiteThread: Sendable {
     private let pool = NIOThreadPool(numberOfThreads: 1)
     let file: SQLiteFile
+    /// Held while the file is used or closed. Operations already run one at a time on the pool's
+    /// thread; the lock is for the close, which `NIOThreadPool` may run elsewhere: a work item
+    /// still queued when the pool shuts down is called (as cancelled) on a dispatch queue while
+    /// the pool's thread may still be inside an operation, and once the pool has stopped,
+    /// `submit` calls the item at once on the caller's thread. Unlocked, such a close finalized
+    /// statements under a running transaction (a gateway crashed so on SIGTERM, in SQLite's free).
+    private let access = NIOLock()
 
     init(file: SQLiteFile) {
         self.file = file
@@ -192,26 +200,29 @@ final class SQLiteThread: Sendable {
     /// Runs `body` with the file on the database's thread.
     func perform<T: Sendable>(_ body: @escaping @Sendable (SQLiteFile) throws -> T) async throws -> T {
         let file = self.file
-        return try await self.pool.runIfActive { try body(file) }
+        let access = self.access
+        return try await self.pool.runIfActive { try access.withLock { try body(file) } }
     }
 
-    /// Closes the file on its thread (after everything submitted before), then stops the thread.
+    /// Closes the file on its thread, after everything submitted before, and waits for that;
+    /// then stops the thread. Idempotent.
     func shutdown() async {
-        self.closeFileLast()
+        let file = self.file
+        let access = self.access
+        do {
+            try await self.pool.runIfActive { access.withLock { file.close() } }
+        } catch {
+            access.withLock { file.close() }  // the pool had stopped: nothing runs there any more
+        }
         try? await self.pool.shutdownGracefully()
     }
 
     deinit {
-        // Dropped without shutdown(): the file still closes, on its own thread, after the work
-        // already submitted. (After a shutdown this closes nothing: closing is idempotent.)
-        self.closeFileLast()
-        self.pool.shutdownGracefully { _ in }
-    }
-
-    /// Queues the file's close behind the work already submitted (run at once, here, when the
-    /// thread has stopped).
-    private func closeFileLast() {
+        // Dropped without shutdown(): the file still closes, after the work already submitted.
+        // (After a shutdown this closes nothing: closing is idempotent.)
         let file = self.file
-        self.pool.submit { _ in file.close() }
+        let access = self.access
+        self.pool.submit { _ in access.withLock { file.close() } }
+        self.pool.shutdownGracefully { _ in }
     }
 }

@@ -55,6 +55,29 @@ import Testing
         }
     }
 
+    /// The gateway's shutdown while a write is still running: the close waits for it. (The pool
+    /// used to run a close still queued at its shutdown on a dispatch queue at once, beside the
+    /// running write, which then found its statements finalized; a gateway crashed so.)
+    @Test func shuttingDownClosesAfterTheOperationInFlight() async throws {
+        try await Self.withFolder { folder in
+            let thread = SQLiteThread(file: try SQLiteFile(path: folder.appendingPathComponent("busy.sqlite3").path))
+            try await thread.perform { try $0.runOnce("CREATE TABLE t (n INTEGER)") }
+            let started = AsyncStream<Void>.makeStream()
+            async let count: Int64? = thread.perform { file in
+                started.continuation.yield()
+                Thread.sleep(forTimeInterval: 0.3)  // still running when the shutdown begins
+                try file.query("INSERT INTO t (n) VALUES (?)", [.integer(1)])
+                return try file.query("SELECT count(*) AS c FROM t").first?.integer("c")
+            }
+            var iterator = started.stream.makeAsyncIterator()
+            _ = await iterator.next()
+            await thread.shutdown()
+            #expect(try await count == 1)
+            await #expect(throws: (any Error).self) { try await thread.perform { try $0.query("SELECT 1") } }
+            await thread.shutdown()  // again: nothing left to close, no crash
+        }
+    }
+
     @Test func aClosedStoreRefusesWorkAndClosesOnce() async throws {
         try await Self.withFolder { folder in
             let store = try await SQLiteStore.open(path: folder.appendingPathComponent("career.sqlite3").path, logger: storeLogger)
