@@ -92,18 +92,14 @@ struct RPCBenchmarkCommand: AsyncParsableCommand {
         guard (0...(1 << 20)).contains(self.payloadBytes) else { throw ValidationError("--payload-bytes must be 0...1048576") }
         guard (1...64).contains(self.loopThreads) else { throw ValidationError("--loop-threads must be 1...64") }
         guard self.serverLifetime > 0, self.serverLifetime <= 86_400 else { throw ValidationError("--server-lifetime must be in (0, 86400]") }
-        guard Self.isLoopback(self.host) else { throw ValidationError("--host must be a loopback address") }
+        guard EndpointResolver.isLoopback(self.host) else { throw ValidationError("--host must be a loopback address") }
         if self.mode == .client {
             guard let target = self.target else { throw ValidationError("--mode client needs --target 127.0.0.1:PORT") }
             let entries: [EndpointResolver.HostPort]
             do { entries = try EndpointResolver.parse(target) } catch { throw ValidationError("\(error)") }
             guard entries.count == 1 else { throw ValidationError("--target must name one address (one connection)") }
-            guard entries.allSatisfy({ Self.isLoopback($0.host) }) else { throw ValidationError("--target must be a loopback address") }
+            guard entries.allSatisfy({ EndpointResolver.isLoopback($0.host) }) else { throw ValidationError("--target must be a loopback address") }
         }
-    }
-
-    static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
 
     func run() async throws {

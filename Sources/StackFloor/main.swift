@@ -52,11 +52,13 @@ struct StackFloorCommand: ParsableCommand {
         guard (1...65_535).contains(self.port) else { throw ValidationError("--port must be 1...65535") }
         switch self.role {
         case .front:
-            guard let back = self.back, back.hasPrefix("127.") || back.hasPrefix("localhost:") else {
+            guard let back = self.back, let entries = try? EndpointResolver.parse(back),
+                  entries.allSatisfy({ EndpointResolver.isLoopback($0.host) }) else {
                 throw ValidationError("front needs --back 127.0.0.1:PORT (loopback)")
             }
         case .back:
-            guard let upstream = self.upstream, upstream.hasPrefix("http://127.") || upstream.hasPrefix("http://localhost:") else {
+            guard let upstream = self.upstream, let url = URL(string: upstream), url.scheme == "http",
+                  let host = url.host, EndpointResolver.isLoopback(host) else {
                 throw ValidationError("back needs --upstream http://127.0.0.1:PORT (loopback)")
             }
             guard (1...100_000).contains(self.maxInFlight) else { throw ValidationError("--max-in-flight must be 1...100000") }

@@ -95,7 +95,10 @@ import TestSupport
         let executable = ManagedProcess.productsDirectory.appendingPathComponent("StackFloor")
         for (arguments, complaint) in [
             (["back", "--port", "9", "--upstream", "http://generativelanguage.googleapis.com"], "back needs --upstream http://127.0.0.1:PORT"),
+            // A name that starts like a loopback address is still a name.
+            (["back", "--port", "9", "--upstream", "http://127.0.0.1.example.com:80"], "back needs --upstream http://127.0.0.1:PORT"),
             (["front", "--port", "9", "--back", "10.0.0.1:7101"], "front needs --back 127.0.0.1:PORT"),
+            (["front", "--port", "9", "--back", "127.0.0.1:7101,10.0.0.1:7101"], "front needs --back 127.0.0.1:PORT"),
         ] {
             let process = try ManagedProcess(name: "StackFloor-refused", executable: executable, arguments: arguments, environment: [:])
             #expect(await process.waitForExit(within: .seconds(20)) == 64)

@@ -284,6 +284,13 @@ private func withClient(_ service: TestRPCService = TestRPCService(), _ body: (R
         #expect(throws: EndpointResolver.ParseError.self) { try EndpointResolver.parse("") }
     }
 
+    @Test func loopbackIsTheLoopbackLiteralsOnly() {
+        for host in ["127.0.0.1", "127.1.2.3", "localhost", "::1"] { #expect(EndpointResolver.isLoopback(host), "\(host)") }
+        for host in ["127.example.com", "127.0.0.1.example.com", "127.0.0", "127.0.0.256", "10.0.0.1", "128.0.0.1", "generation", ""] {
+            #expect(!EndpointResolver.isLoopback(host), "\(host)")
+        }
+    }
+
     @Test func aDrainingReplicaIsSkipped() async throws {
         let service = TestRPCService()
         try await withRPCServer(serverConfiguration(), router: service.router) { _, firstAddress in

@@ -1,5 +1,4 @@
 import AppSupport
-import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging

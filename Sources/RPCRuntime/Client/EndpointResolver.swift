@@ -46,6 +46,18 @@ public enum EndpointResolver {
         }
     }
 
+    /// Whether `host` names this machine's loopback without a lookup: `localhost`, `::1`, or an
+    /// IPv4 literal in 127.0.0.0/8 (not a name that merely starts with "127."). For the
+    /// benchmark tools, which send traffic to loopback only.
+    public static func isLoopback(_ host: String) -> Bool {
+        if host == "localhost" || host == "::1" { return true }
+        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
+        guard octets.count == 4, octets.allSatisfy({ !$0.isEmpty && $0.count <= 3 && $0.allSatisfy(\.isASCII) && UInt8($0) != nil }) else {
+            return false
+        }
+        return octets[0] == "127"
+    }
+
     /// Every address of every entry, in a stable order, without duplicates. Names that do not
     /// resolve are left out.
     public static func resolve(_ entries: [HostPort]) -> [SocketAddress] {
